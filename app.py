@@ -1,0 +1,17 @@
+"""The B2B ordering platform's Chalice app: a table of contents of its blueprints."""
+from chalice import Chalice
+
+from chalicelib.api.admin import admin_api
+from chalicelib.api.auth import auth_api
+from chalicelib.api.http import reshape_framework_errors
+from chalicelib.api.portal import portal_api
+from chalicelib.api.security import security
+from chalicelib.api.web import web
+
+app = Chalice(app_name="b2b-portal")
+app.register_middleware(reshape_framework_errors, "http")
+app.register_blueprint(security)
+app.register_blueprint(auth_api)
+app.register_blueprint(admin_api)
+app.register_blueprint(portal_api)
+app.register_blueprint(web)

@@ -1,0 +1,76 @@
+"""JSON Schemas of the request bodies (the same ones docs/openapi.json publishes)."""
+from __future__ import annotations
+
+from typing import Any
+
+MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,4})?$", "description": "decimal string, e.g. \"1234.50\""}
+PERCENT = {"type": ["string", "integer"], "pattern": r"^\d{1,3}(\.\d{1,2})?$", "minimum": 0, "maximum": 100}
+CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
+EMAIL = {"type": "string", "pattern": r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}$", "maxLength": 254}
+NAME = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
+SKU = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}
+ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_-]+$"}
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+PASSWORD = {"type": "string", "minLength": 1, "maxLength": 256}
+QTY = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+
+
+def obj(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
+
+
+PERMISSIONS = {
+    "type": "object",
+    "properties": {p: {"type": "boolean"} for p in (
+        "place_orders", "view_stock", "orders", "invoices", "proposals", "deliveries", "download_documents")},
+    "additionalProperties": False,
+}
+
+LOGIN = obj(["email", "password"], {"email": EMAIL, "password": PASSWORD})
+CHALLENGE = obj(["email", "session", "new_password"], {"email": EMAIL, "session": {"type": "string", "minLength": 1}, "new_password": PASSWORD})
+REFRESH = obj(["refresh_token"], {"refresh_token": {"type": "string", "minLength": 1, "maxLength": 4096}})
+FORGOT = obj(["email"], {"email": EMAIL})
+RESET = obj(["email", "code", "new_password"], {"email": EMAIL, "code": {"type": "string", "minLength": 1, "maxLength": 64}, "new_password": PASSWORD})
+
+STAFF = obj(["email", "name", "role"], {
+    "email": EMAIL, "name": NAME,
+    "role": {"enum": ["admin", "agent", "manager", "warehouse", "finance"]},
+    "temporary_password": PASSWORD,
+})
+
+PRODUCT = obj(["sku", "name", "category", "unit", "base_price", "currency", "vat_rate", "portal_visible"], {
+    "sku": SKU, "name": NAME, "category": {**NAME, "maxLength": 100}, "unit": {**NAME, "maxLength": 20},
+    "base_price": MONEY, "currency": CURRENCY, "vat_rate": PERCENT,
+    "min_qty": {"type": ["integer", "null"], "minimum": 1}, "max_qty": {"type": ["integer", "null"], "minimum": 1},
+    "portal_visible": {"type": "boolean"},
+    "qty_on_hand": {"type": "integer", "minimum": 0},
+})
+STOCK = obj(["qty_on_hand"], {"qty_on_hand": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}})
+
+GROUP = obj(["name"], {"name": NAME})
+ADDRESS = obj(["label", "line1", "city", "postcode", "country"], {
+    "label": NAME, "line1": NAME, "city": NAME, "postcode": {**NAME, "maxLength": 20}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+})
+CLIENT = obj(["name", "payment_term_days", "credit_limit", "currency"], {
+    "name": NAME, "vat_number": {"type": ["string", "null"], "maxLength": 32},
+    "group_id": {"anyOf": [ID, {"type": "null"}]},
+    "payment_term_days": {"type": "integer", "minimum": 0, "maximum": 365},
+    "credit_limit": MONEY, "currency": CURRENCY,
+    "sale_agent_id": {"anyOf": [ID, {"type": "null"}]},
+    "auto_approve": {"type": "boolean"},
+    "addresses": {"type": "array", "items": ADDRESS, "maxItems": 50},
+})
+CONTACT = obj(["email", "first_name", "last_name", "permissions"], {
+    "email": EMAIL, "first_name": NAME, "last_name": NAME, "permissions": PERMISSIONS, "temporary_password": PASSWORD,
+})
+
+PRICE_ITEM = obj(["sku", "price"], {"sku": SKU, "price": MONEY})
+PRICE_LIST = obj(["name", "currency"], {
+    "name": NAME, "currency": CURRENCY,
+    "client_id": {"anyOf": [ID, {"type": "null"}]}, "group_id": {"anyOf": [ID, {"type": "null"}]},
+    "is_default": {"type": "boolean"}, "is_promotion": {"type": "boolean"},
+    "valid_from": {"anyOf": [DATE, {"type": "null"}]}, "valid_to": {"anyOf": [DATE, {"type": "null"}]},
+    "items": {"type": "array", "items": PRICE_ITEM, "maxItems": 10_000},
+})
+PRICE = obj(["price"], {"price": MONEY})
+CLONE = obj(["name"], {"name": NAME, "client_id": {"anyOf": [ID, {"type": "null"}]}, "group_id": {"anyOf": [ID, {"type": "null"}]}})

@@ -1,0 +1,43 @@
+"""Who may do what: staff capabilities by role, and portal permissions per contact."""
+from __future__ import annotations
+
+from enum import Enum
+
+STAFF_ROLES = ("admin", "agent", "manager", "warehouse", "finance")
+BUYER = "buyer"
+
+PORTAL_PERMISSIONS = ("place_orders", "view_stock", "orders", "invoices", "proposals", "deliveries", "download_documents")
+
+
+class Capability(str, Enum):
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_CATALOGUE = "manage_catalogue"
+    VIEW_CATALOGUE = "view_catalogue"
+    MANAGE_STOCK = "manage_stock"
+    MANAGE_CLIENTS = "manage_clients"
+    VIEW_CLIENTS = "view_clients"
+    MANAGE_PRICING = "manage_pricing"
+    VIEW_PRICING = "view_pricing"
+
+
+ALL_STAFF = frozenset(STAFF_ROLES)
+
+ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
+    Capability.MANAGE_STAFF: frozenset({"admin"}),
+    Capability.MANAGE_CATALOGUE: frozenset({"admin", "manager"}),
+    Capability.VIEW_CATALOGUE: ALL_STAFF,
+    Capability.MANAGE_STOCK: frozenset({"admin", "manager", "warehouse"}),
+    Capability.MANAGE_CLIENTS: frozenset({"admin", "manager"}),
+    Capability.VIEW_CLIENTS: frozenset({"admin", "manager", "agent", "finance"}),
+    Capability.MANAGE_PRICING: frozenset({"admin", "manager"}),
+    Capability.VIEW_PRICING: frozenset({"admin", "manager", "agent"}),
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    return role in ROLE_CAPABILITIES[capability]
+
+
+def has_portal_access(permissions: dict[str, bool]) -> bool:
+    """A contact with no permission at all cannot use the portal."""
+    return any(permissions.get(p, False) for p in PORTAL_PERMISSIONS)

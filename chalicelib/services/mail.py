@@ -1,0 +1,25 @@
+"""Outgoing email through SES, rendered from templates/email/<name>.{subject,txt,html}."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.templating import render
+
+
+def send(template: str, to: str, **context: Any) -> str:
+    """Render and send one email; returns the SES message id."""
+    context = {"portal_url": settings().portal_url, **context}
+    subject = render(f"email/{template}.subject.txt", **context).strip()
+    text = render(f"email/{template}.txt", **context)
+    html = render(f"email/{template}.html", **context)
+    response = client("ses").send_email(
+        Source=settings().mail_sender,
+        Destination={"ToAddresses": [to]},
+        Message={
+            "Subject": {"Data": subject, "Charset": "UTF-8"},
+            "Body": {"Text": {"Data": text, "Charset": "UTF-8"}, "Html": {"Data": html, "Charset": "UTF-8"}},
+        },
+    )
+    return response["MessageId"]

@@ -1,0 +1,115 @@
+"""The supplier's master data: products, stock, client groups, clients and their portal contacts, staff."""
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.access import BUYER, PORTAL_PERMISSIONS
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.services import accounts
+from chalicelib.store import clients as client_store
+from chalicelib.store import products as product_store
+from chalicelib.store import users as user_store
+from chalicelib.store.models import AddressMap, ClientGroupItem, ClientItem, PermissionsMap, ProductItem, UserItem
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def create_product(fields: dict[str, Any]) -> ProductItem:
+    min_qty, max_qty = fields.get("min_qty"), fields.get("max_qty")
+    if min_qty is not None and max_qty is not None and min_qty > max_qty:
+        raise ValidationFailed("min_qty cannot be above max_qty.", code="invalid_quantity_range", field="max_qty")
+    product = ProductItem(
+        sku=fields["sku"].strip(),
+        name=fields["name"].strip(),
+        category=fields["category"].strip(),
+        unit=fields["unit"].strip(),
+        base_price=fields["base_price"],
+        currency=fields["currency"],
+        vat_rate=fields["vat_rate"],
+        min_qty=min_qty,
+        max_qty=max_qty,
+        portal_visible=fields["portal_visible"],
+        qty_on_hand=fields.get("qty_on_hand", 0),
+        qty_reserved=0,
+    )
+    product_store.create_product(product)
+    return product
+
+
+def set_stock(sku: str, qty_on_hand: int) -> ProductItem:
+    product_store.set_stock(sku, qty_on_hand)
+    return product_store.get_product(sku)
+
+
+def create_group(name: str) -> ClientGroupItem:
+    group = ClientGroupItem(id=new_id("grp"), name=name.strip())
+    client_store.create_group(group)
+    return group
+
+
+def create_client(fields: dict[str, Any]) -> ClientItem:
+    if fields.get("group_id"):
+        _must_exist(lambda: client_store.get_group(fields["group_id"]), "group_id", "unknown_group", "No such client group.")
+    agent_id = fields.get("sale_agent_id")
+    if agent_id:
+        agent = user_store.find_user(agent_id)
+        if agent is None or agent.role not in ("agent", "manager", "admin"):
+            raise ValidationFailed("sale_agent_id is not a sales agent.", code="unknown_agent", field="sale_agent_id")
+    client = ClientItem(
+        id=new_id("cli"),
+        name=fields["name"].strip(),
+        vat_number=(fields.get("vat_number") or "").strip() or None,
+        group_id=fields.get("group_id"),
+        payment_term_days=fields["payment_term_days"],
+        credit_limit=fields["credit_limit"],
+        currency=fields["currency"],
+        sale_agent_id=agent_id,
+        auto_approve=bool(fields.get("auto_approve", False)),
+        addresses=[AddressMap(id=f"addr_{i + 1}", **{k: a[k].strip() for k in ("label", "line1", "city", "postcode", "country")})
+                   for i, a in enumerate(fields.get("addresses", []))],
+        balance=Decimal("0"),
+    )
+    client_store.create_client(client)
+    return client
+
+
+def _must_exist(lookup: Any, field: str, code: str, message: str) -> Any:
+    try:
+        return lookup()
+    except NotFound as exc:
+        raise ValidationFailed(message, code=code, field=field) from exc
+
+
+def permissions_map(raw: dict[str, bool]) -> PermissionsMap:
+    return PermissionsMap(**{p: bool(raw.get(p, False)) for p in PORTAL_PERMISSIONS})
+
+
+def create_contact(client_id: str, fields: dict[str, Any], inviter: str) -> UserItem:
+    client = client_store.get_client(client_id)
+    first, last = fields["first_name"].strip(), fields["last_name"].strip()
+    contact = UserItem(
+        email=fields["email"].strip().lower(),
+        role=BUYER,
+        name=f"{first} {last}",
+        first_name=first,
+        last_name=last,
+        client_id=client.id,
+        permissions=permissions_map(fields["permissions"]),
+    )
+    return accounts.open_account(contact, temporary=fields.get("temporary_password"), inviter=inviter, client_name=client.name)
+
+
+def set_contact_permissions(contact_id: str, raw: dict[str, bool]) -> UserItem:
+    contact = user_store.get_contact(contact_id)
+    merged = {**(contact.permissions.as_dict() if contact.permissions else {}), **raw}
+    user_store.set_permissions(contact, permissions_map(merged))
+    return user_store.get_contact(contact_id)
+
+
+def create_staff(fields: dict[str, Any], inviter: str) -> UserItem:
+    staff = UserItem(email=fields["email"].strip().lower(), role=fields["role"], name=fields["name"].strip())
+    return accounts.open_account(staff, temporary=fields.get("temporary_password"), inviter=inviter)

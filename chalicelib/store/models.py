@@ -1,0 +1,237 @@
+"""The single DynamoDB table and its item types.
+
+This module is the only place that knows the key layout; docs/data-model.md
+holds the access-pattern table (pattern -> key condition -> index).
+
+    entity          pk                    sk               gsi1pk / gsi1sk                      gsi2pk / gsi2sk
+    product         PRODUCT#<SKU>         PRODUCT          CATALOGUE / <SKU> (visible only)     CATEGORY#<cat> / <SKU> (visible only)
+    product word    WORD#<word>           <SKU>            -                                    -
+    category        CATEGORIES            <category>       -                                    -
+    client group    GROUP#<id>            GROUP            GROUPS / <name>#<id>                 -
+    client          CLIENT#<id>           CLIENT           CLIENTS / <name>#<id>                -
+    user (login)    USER#<cognito sub>    USER             CLIENT#<id> / CONTACT#<email>        -
+                                                           or STAFF / <email>
+    price list      PRICELIST#<id>        PRICELIST        PRICELISTS#<owner> / <id>            PRICELISTS / <name>#<id>
+    list price      PRICELIST#<id>        ITEM#<SKU>       -                                    -
+    default marker  PRICELIST_DEFAULT     PRICELIST_DEFAULT -                                   -
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import aws_region, table_name
+from chalicelib.store.attributes import DateAttribute, DecimalAttribute, IntegerAttribute
+
+
+class Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class TableItem(Model):
+    class Meta:
+        table_name = table_name()
+        region = aws_region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+# --- keys: one helper per entity ------------------------------------------------
+
+CATALOGUE = "CATALOGUE"
+
+
+def sku_key(sku: str) -> str:
+    """SKUs are matched case-insensitively; the key form is upper case."""
+    return sku.strip().upper()
+
+
+def product_pk(sku: str) -> str:
+    return f"PRODUCT#{sku_key(sku)}"
+
+
+def category_pk(category: str) -> str:
+    return f"CATEGORY#{category.strip().lower()}"
+
+
+def word_pk(word: str) -> str:
+    return f"WORD#{word}"
+
+
+def group_pk(group_id: str) -> str:
+    return f"GROUP#{group_id}"
+
+
+def client_pk(client_id: str) -> str:
+    return f"CLIENT#{client_id}"
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def price_list_pk(price_list_id: str) -> str:
+    return f"PRICELIST#{price_list_id}"
+
+
+def price_item_sk(sku: str) -> str:
+    return f"ITEM#{sku_key(sku)}"
+
+
+def price_list_owner(*, client_id: str | None = None, group_id: str | None = None, is_global: bool = False) -> str:
+    if client_id:
+        return f"PRICELISTS#CLIENT#{client_id}"
+    if group_id:
+        return f"PRICELISTS#GROUP#{group_id}"
+    return "PRICELISTS#GLOBAL" if is_global else "PRICELISTS#UNASSIGNED"
+
+
+# --- item types ----------------------------------------------------------------
+
+
+class ProductItem(TableItem):
+    sku = UnicodeAttribute()
+    name = UnicodeAttribute()
+    category = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    base_price = DecimalAttribute()
+    currency = UnicodeAttribute()
+    vat_rate = DecimalAttribute()
+    min_qty = IntegerAttribute(null=True)
+    max_qty = IntegerAttribute(null=True)
+    portal_visible = BooleanAttribute()
+    qty_on_hand = IntegerAttribute(default=0)
+    qty_reserved = IntegerAttribute(default=0)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    catalogue = Gsi1()
+    by_category = Gsi2()
+
+    @property
+    def qty_available(self) -> int:
+        return max(self.qty_on_hand - self.qty_reserved, 0)
+
+
+class CategoryItem(TableItem):
+    """One product category, so pages can offer the list without reading products."""
+
+    name = UnicodeAttribute()
+
+
+class ProductWordItem(TableItem):
+    """One word of a visible product's name: the name-search index."""
+
+    sku = UnicodeAttribute()
+    category = UnicodeAttribute()
+
+
+class ClientGroupItem(TableItem):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    price_list_id = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+
+class AddressMap(MapAttribute):
+    id = UnicodeAttribute()
+    label = UnicodeAttribute()
+    line1 = UnicodeAttribute()
+    city = UnicodeAttribute()
+    postcode = UnicodeAttribute()
+    country = UnicodeAttribute()
+
+
+class ClientItem(TableItem):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    vat_number = UnicodeAttribute(null=True)
+    group_id = UnicodeAttribute(null=True)
+    payment_term_days = IntegerAttribute()
+    credit_limit = DecimalAttribute()
+    currency = UnicodeAttribute()
+    sale_agent_id = UnicodeAttribute(null=True)
+    auto_approve = BooleanAttribute(default=False)
+    addresses = ListAttribute(of=AddressMap, default=list)
+    price_list_id = UnicodeAttribute(null=True)
+    balance = DecimalAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+
+class PermissionsMap(MapAttribute):
+    place_orders = BooleanAttribute(default=False)
+    view_stock = BooleanAttribute(default=False)
+    orders = BooleanAttribute(default=False)
+    invoices = BooleanAttribute(default=False)
+    proposals = BooleanAttribute(default=False)
+    deliveries = BooleanAttribute(default=False)
+    download_documents = BooleanAttribute(default=False)
+
+
+class UserItem(TableItem):
+    """A login: a staff member, or a client's portal contact (role `buyer`)."""
+
+    id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    role = UnicodeAttribute()
+    name = UnicodeAttribute()
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    client_id = UnicodeAttribute(null=True)
+    permissions = PermissionsMap(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    people = Gsi1()
+
+
+class PriceListItem(TableItem):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    client_id = UnicodeAttribute(null=True)
+    group_id = UnicodeAttribute(null=True)
+    is_default = BooleanAttribute(default=False)
+    is_promotion = BooleanAttribute(default=False)
+    valid_from = DateAttribute(null=True)
+    valid_to = DateAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_owner = Gsi1()
+    all_lists = Gsi2()
+
+
+class PriceItem(TableItem):
+    sku = UnicodeAttribute()
+    price = DecimalAttribute()
+
+
+class MarkerItem(TableItem):
+    """A uniqueness marker (e.g. the one default price list)."""
+
+    ref = UnicodeAttribute()

@@ -1,0 +1,118 @@
+"""Products, their stock counters and the catalogue indexes."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.search import name_words
+from chalicelib.store.db import connection, failed_conditions
+from chalicelib.store.models import (
+    CATALOGUE,
+    CategoryItem,
+    ProductItem,
+    ProductWordItem,
+    category_pk,
+    product_pk,
+    sku_key,
+    word_pk,
+)
+
+PRODUCT_SK = "PRODUCT"
+
+
+def _index_keys(product: ProductItem) -> None:
+    if product.portal_visible:
+        product.gsi1pk, product.gsi1sk = CATALOGUE, sku_key(product.sku)
+        product.gsi2pk, product.gsi2sk = category_pk(product.category), sku_key(product.sku)
+    else:
+        product.gsi1pk = product.gsi1sk = product.gsi2pk = product.gsi2sk = None
+
+
+def _word_items(product: ProductItem) -> list[ProductWordItem]:
+    if not product.portal_visible:
+        return []
+    return [
+        ProductWordItem(pk=word_pk(w), sk=sku_key(product.sku), sku=product.sku, category=product.category.strip().lower())
+        for w in name_words(product.name)
+    ]
+
+
+def create_product(product: ProductItem) -> None:
+    """Store a new product with its catalogue and name-search entries, all or nothing."""
+    product.pk, product.sk = product_pk(product.sku), PRODUCT_SK
+    _index_keys(product)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(product, condition=ProductItem.pk.does_not_exist())
+            for word in _word_items(product):
+                tx.save(word)
+            if product.portal_visible:
+                tx.save(CategoryItem("CATEGORIES", product.category.strip().lower(), name=product.category.strip()))
+    except TransactWriteError as exc:
+        if any(failed_conditions(exc)):
+            raise Conflict(f"Product {product.sku} already exists.", code="product_exists", field="sku") from exc
+        raise
+
+
+def get_product(sku: str) -> ProductItem:
+    try:
+        return ProductItem.get(product_pk(sku), PRODUCT_SK)
+    except ProductItem.DoesNotExist as exc:
+        raise NotFound(f"No product {sku}.", code="product_not_found") from exc
+
+
+def find_products(skus: Iterable[str]) -> dict[str, ProductItem]:
+    """Products by SKU key (upper case), one BatchGetItem per 100."""
+    keys = sorted({sku_key(s) for s in skus})
+    found = ProductItem.batch_get([(product_pk(s), PRODUCT_SK) for s in keys])
+    return {sku_key(p.sku): p for p in found}
+
+
+def set_stock(sku: str, qty_on_hand: int) -> ProductItem:
+    """Set the counted stock; reservations are left as they are."""
+    product = ProductItem(product_pk(sku), PRODUCT_SK)
+    try:
+        product.update(actions=[ProductItem.qty_on_hand.set(qty_on_hand)], condition=ProductItem.pk.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound(f"No product {sku}.", code="product_not_found") from exc
+        raise
+    return product
+
+
+def catalogue_page(*, category: str | None, after_sku: str | None, prefix: str | None, limit: int) -> Iterator[ProductItem]:
+    """Visible products in SKU order, optionally in one category and/or starting with a code prefix."""
+    index = ProductItem.by_category if category else ProductItem.catalogue
+    hash_key = category_pk(category) if category else CATALOGUE
+    range_attr = index.Meta.attributes["gsi2sk" if category else "gsi1sk"]
+    condition = range_attr.startswith(sku_key(prefix)) if prefix else None
+    start = None
+    if after_sku:
+        sk_name = "gsi2" if category else "gsi1"
+        start = {
+            "pk": {"S": product_pk(after_sku)},
+            "sk": {"S": PRODUCT_SK},
+            f"{sk_name}pk": {"S": hash_key},
+            f"{sk_name}sk": {"S": sku_key(after_sku)},
+        }
+    return index.query(hash_key, range_key_condition=condition, last_evaluated_key=start, page_size=limit, limit=limit)
+
+
+def skus_with_word(word: str, *, after_sku: str | None, category: str | None, limit: int) -> list[str]:
+    """SKU keys of visible products whose name has `word`, in SKU order."""
+    condition = ProductWordItem.sk > sku_key(after_sku) if after_sku else None
+    filter_condition = ProductWordItem.category == category.strip().lower() if category else None
+    result = []
+    for item in ProductWordItem.query(word_pk(word), range_key_condition=condition, filter_condition=filter_condition, page_size=limit):
+        result.append(item.sk)
+        if len(result) >= limit:
+            break
+    return result
+
+
+def categories() -> list[str]:
+    """Names of the categories that have visible products, alphabetically."""
+    return [c.name for c in CategoryItem.query("CATEGORIES")]

@@ -1,0 +1,58 @@
+"""`make run`: the whole platform on this machine, no AWS account: `python -m infra.local`."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+
+def main() -> int:
+    from infra.local.stack import LocalStack, free_port
+
+    port = int(os.environ.get("PORT", "8000"))
+    started = time.monotonic()
+    stack = LocalStack(port=int(os.environ.get("MOTO_PORT") or free_port())).start()
+    os.environ.setdefault("PORTAL_URL", f"http://127.0.0.1:{port}")
+
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from app import app
+    from infra.local import gateway, lambda_shim, seed
+    from infra.local.outbox import outbox
+    from infra.local.pollers import Pollers
+
+    gateway.install()
+    app.register_blueprint(outbox)
+    lambda_shim.register_functions(app, stack.stage, stack.endpoint_url, "us-east-1")
+    pollers = Pollers(app, stack.endpoint_url, "us-east-1")
+    demo = seed.seed()
+    pollers.start()
+
+    server = create_local_server(app, Config.create(chalice_stage="local", app_name=app.app_name), "127.0.0.1", port)
+    print(f"\nB2B portal running at http://127.0.0.1:{port}  (ready in {time.monotonic() - started:.1f}s)")
+    print(f"  Embedded AWS (moto):   {stack.endpoint_url}   e.g. aws --endpoint-url {stack.endpoint_url} dynamodb list-tables")
+    print(f"  Outbox (local only):   http://127.0.0.1:{port}/local/outbox")
+    print(f"  Admin (API):           {demo.admin} / {seed.ADMIN_PASSWORD}")
+    for who, password in {**demo.staff, **demo.buyers}.items():
+        print(f"  Login:                 {who} / {password}")
+    print(f"  {demo.products} demo products. Ctrl-C stops.\n", flush=True)
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nStopping…")
+    finally:
+        pollers.stop()
+        server.server.server_close()
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
