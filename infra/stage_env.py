@@ -124,7 +124,8 @@ def pin_policy(doc: dict, stage: str, *, partition: str, region: str, account: s
     return pinned
 
 
-def policy_path(stage: str, chalice_dir: Path = CHALICE_DIR) -> Path:
+def policy_path(stage: str, chalice_dir: Path | None = None) -> Path:
+    chalice_dir = chalice_dir or CHALICE_DIR
     config = json.loads((chalice_dir / "config.json").read_text())
     name = config["stages"].get(stage, {}).get("iam_policy_file") or config.get(
         "iam_policy_file") or f"policy-{stage}.json"
@@ -178,7 +179,13 @@ def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict) -> di
               f"b2b-{stage}-events-dlq": "EventsDeadLetterQueue"}
     stream_marker = f":table/b2b-{stage}/stream/"
     overlay: dict[str, Any] = {
-        "Parameters": {"Stage": {"Default": stage, "AllowedValues": [stage]}},
+        "Parameters": {"Stage": {"Default": stage}},
+        # The functions were packaged for this stage (their names, env and policies
+        # say so): refuse a Stage parameter override that would point them elsewhere.
+        "Rules": {"StageIsPackagedStage": {"Assertions": [{
+            "Assert": {"Fn::Equals": [{"Ref": "Stage"}, stage]},
+            "AssertDescription": f"this template was packaged with `--stage {stage}`",
+        }]}},
         "Resources": {},
     }
     out = overlay["Resources"]
@@ -321,7 +328,7 @@ def cmd_from_stack(args: argparse.Namespace) -> None:
             account=account, user_pool_arn=outputs["UserPoolArn"],
             bucket=outputs["DocumentsBucketName"])
         path.write_text(json.dumps(pinned, indent=2) + "\n")
-        print(f"pinned {path.relative_to(REPO_ROOT)}", file=sys.stderr)
+        print(f"pinned {path}", file=sys.stderr)
 
 
 def rest_api_id(stage: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -157,13 +158,20 @@ def encode_cursor(value: str | None) -> str | None:
     return base64.urlsafe_b64encode(value.encode()).decode() if value else None
 
 
+_CURSOR_VALUE = re.compile(r"^[A-Za-z0-9._#-]{1,200}$")
+
+
 def decode_cursor(cursor: str | None) -> str | None:
+    """The position a cursor stands for; 400 invalid_cursor for anything this API did not hand out."""
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("The cursor is not one this API gave out.", code="invalid_cursor", field="cursor") from exc
+        value = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        value = ""
+    if not _CURSOR_VALUE.match(value):
+        raise BadRequest("The cursor is not one this API gave out.", code="invalid_cursor", field="cursor")
+    return value
 
 
 def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:

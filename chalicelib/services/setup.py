@@ -19,10 +19,23 @@ def new_id(prefix: str) -> str:
 
 
 def create_product(fields: dict[str, Any]) -> ProductItem:
+    product = new_product(fields)
+    product_store.create_product(product)
+    return product
+
+
+def import_products(rows: list[dict[str, Any]]) -> int:
+    """Bulk upsert of products (ERP import); returns how many were written."""
+    products = [new_product(row) for row in rows]
+    product_store.import_products(products)
+    return len(products)
+
+
+def new_product(fields: dict[str, Any]) -> ProductItem:
     min_qty, max_qty = fields.get("min_qty"), fields.get("max_qty")
     if min_qty is not None and max_qty is not None and min_qty > max_qty:
         raise ValidationFailed("min_qty cannot be above max_qty.", code="invalid_quantity_range", field="max_qty")
-    product = ProductItem(
+    return ProductItem(
         sku=fields["sku"].strip(),
         name=fields["name"].strip(),
         category=fields["category"].strip(),
@@ -36,8 +49,6 @@ def create_product(fields: dict[str, Any]) -> ProductItem:
         qty_on_hand=fields.get("qty_on_hand", 0),
         qty_reserved=0,
     )
-    product_store.create_product(product)
-    return product
 
 
 def set_stock(sku: str, qty_on_hand: int) -> ProductItem:

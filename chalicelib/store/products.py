@@ -57,6 +57,26 @@ def create_product(product: ProductItem) -> None:
         raise
 
 
+def import_products(products: list[ProductItem]) -> None:
+    """Bulk upsert (catalogue import from the ERP): batched puts, safe to run again after a failure.
+
+    Unlike `create_product` this overwrites existing SKUs and is not atomic across products;
+    each product's entries are written before the next product's.
+    """
+    categories: dict[str, str] = {}
+    with ProductItem.batch_write() as batch:
+        for product in products:
+            product.pk, product.sk = product_pk(product.sku), PRODUCT_SK
+            _index_keys(product)
+            for word in _word_items(product):
+                batch.save(word)
+            batch.save(product)
+            if product.portal_visible:
+                categories[product.category.strip().lower()] = product.category.strip()
+        for key, name in categories.items():
+            batch.save(CategoryItem("CATEGORIES", key, name=name))
+
+
 def get_product(sku: str) -> ProductItem:
     try:
         return ProductItem.get(product_pk(sku), PRODUCT_SK)

@@ -51,6 +51,7 @@ def seed() -> Demo:
     demo.staff["agent@example.com (agent)"] = DEMO_PASSWORD
 
     skus: list[str] = []
+    rows: list[dict[str, object]] = []
     n = 0
     for category, (prefix, names) in CATEGORIES.items():
         for base in names:
@@ -58,7 +59,7 @@ def seed() -> Demo:
                 n += 1
                 sku = f"{prefix}-{len(skus) % 25 + 1:03d}"
                 price = Decimal(5 + (n * 37) % 400) + Decimal((n * 13) % 100) / 100
-                setup.create_product({
+                rows.append({
                     "sku": sku, "name": f"{base} {variant}", "category": category, "unit": "pcs",
                     "base_price": price, "currency": "EUR", "vat_rate": Decimal("9") if category == "Lighting" else Decimal("19"),
                     "min_qty": 10 if base in ("Cable ties", "Keystone jack") else None,
@@ -66,7 +67,7 @@ def seed() -> Demo:
                     "portal_visible": n % 40 != 0, "qty_on_hand": (n * 7) % 120,
                 })
                 skus.append(sku)
-    demo.products = len(skus)
+    demo.products = setup.import_products(rows)
 
     resellers = setup.create_group("Resellers")
     installers = setup.create_group("Installers")

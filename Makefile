@@ -1,0 +1,32 @@
+# Set-up and day-to-day commands. `make run` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-fast chromium bench package lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $(STAMP)
+
+# Debian's Chromium for the portal's browser tests (Playwright drives it; no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: $(STAMP)
+	PYTHONPATH=. $(BIN)/python -m infra.local
+
+test: $(STAMP) chromium
+	PYTHONPATH=. $(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	PYTHONPATH=. $(BIN)/python -m pytest -m "not browser and not packaging"
+
+package: $(STAMP)
+	$(BIN)/chalice package --stage dev --merge-template infra/template.json build/package
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

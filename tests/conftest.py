@@ -1,0 +1,67 @@
+"""Test worlds run on the embedded local stack (moto server), the same one `make run` uses."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from infra.local.stack import LocalStack, free_port
+
+
+@pytest.fixture(scope="session")
+def local_stack():
+    stack = LocalStack(port=free_port()).start()
+    from infra.local import gateway  # noqa: PLC0415 - after the stack has set the environment
+
+    gateway.install()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def chalice_app(local_stack):
+    from app import app  # noqa: PLC0415
+
+    return app
+
+
+@pytest.fixture
+def stack(local_stack, chalice_app):
+    """A fresh, empty AWS for each test: resources re-created from infra/template.json."""
+    local_stack.reset()
+    from infra.local import lambda_shim  # noqa: PLC0415
+
+    lambda_shim.register_functions(chalice_app, local_stack.stage, local_stack.endpoint_url, "us-east-1")
+    return local_stack
+
+
+@pytest.fixture
+def api(stack, chalice_app):
+    from chalice.test import Client  # noqa: PLC0415
+
+    from tests.support.http import JsonClient  # noqa: PLC0415
+
+    with Client(chalice_app) as client:
+        yield JsonClient(client)
+
+
+@pytest.fixture
+def world(stack):
+    from tests.support.world import World  # noqa: PLC0415
+
+    return World()
+
+
+@pytest.fixture
+def http_server(stack, chalice_app):
+    """The app behind Chalice's local HTTP server, as `make run` serves it; yields its base URL."""
+    from chalice.config import Config  # noqa: PLC0415
+    from chalice.local import create_local_server  # noqa: PLC0415
+
+    port = free_port()
+    server = create_local_server(chalice_app, Config.create(chalice_stage="local", app_name=chalice_app.app_name), "127.0.0.1", port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    server.server.server_close()

@@ -1,0 +1,364 @@
+"""Deployment packaging: infra/template.json and `chalice package` output pass cfn-lint.
+
+Runs offline. `chalice package` always runs `pip download -r requirements.txt` (for
+manylinux wheels) unless it finds a cached zip in `.chalice/deployments/`, and it has
+no option to skip that. These tests therefore package a copy of the project (app.py,
+chalicelib/, .chalice config and policies) WITHOUT requirements.txt: the templates do
+not depend on the wheels, the copy keeps `.chalice/deployments/` out of the work tree,
+and PIP_NO_INDEX=1 makes any pip call fail fast instead of reaching a registry.
+To package the real dependencies offline as well, point B2B_WHEELHOUSE at a directory
+filled once with
+    pip download -r requirements.txt --platform manylinux2014_x86_64 \
+        --implementation cp --python-version 3.11 --only-binary=:all: -d <wheelhouse>
+and requirements.txt is then kept (pip runs with --no-index --find-links <wheelhouse>).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.packaging
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+INFRA_TEMPLATE = REPO_ROOT / "infra" / "template.json"
+STAGE_ENV = REPO_ROOT / "infra" / "stage_env.py"
+BIN = Path(sys.executable).parent
+LINT_REGIONS = ["us-east-1", "eu-central-1"]
+INFRA_IDS = ["MainTable", "IdempotencyTable", "UserPool", "UserPoolClient", "DocumentsBucket",
+             "EventBus", "EventsQueue", "EventsDeadLetterQueue", "StateMachineRole"]
+# The local provisioner (infra/local) evaluates the template itself and knows only these.
+ALLOWED_INTRINSICS = {"Ref", "Fn::Sub", "Fn::GetAtt", "Fn::If", "Fn::Equals", "Fn::Join"}
+WIRED_ENV = {"TABLE_NAME": "MainTable", "IDEMPOTENCY_TABLE_NAME": "IdempotencyTable",
+             "USER_POOL_ID": "UserPool", "USER_POOL_CLIENT_ID": "UserPoolClient",
+             "DOCUMENTS_BUCKET": "DocumentsBucket", "EVENT_BUS_NAME": "EventBus"}
+APP_ENV = ["STAGE", "TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID",
+           "DOCUMENTS_BUCKET", "MAIL_SENDER", "PORTAL_URL", "SUPPLIER_TIMEZONE",
+           "POWERTOOLS_SERVICE_NAME", "LOG_LEVEL"]
+
+# cfn-lint findings accepted, by rule id, with the reason. Errors, warnings AND
+# informational findings (--include-checks I: e.g. I3011, a stateful resource without an
+# explicit DeletionPolicy, guards the prod protections) fail the test unless listed here.
+# Nothing needs ignoring with chalice 1.34.0 / cfn-lint 1.58.0; add a rule only with a
+# reason it is harmless for this project.
+IGNORED_RULES: dict[str, str] = {}
+
+
+def _tool(name: str) -> str:
+    path = BIN / name
+    if path.exists():
+        return str(path)
+    found = shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed (pip install -r requirements-dev.txt)")
+    return found
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") or k in ("AWS_DEFAULT_REGION", "AWS_REGION")}
+    env.setdefault("AWS_DEFAULT_REGION", env.get("AWS_REGION", "us-east-1"))
+    env["AWS_EC2_METADATA_DISABLED"] = "true"  # never wait for an instance profile
+    env["PIP_NO_INDEX"] = "1"  # never reach a package registry
+    wheelhouse = os.environ.get("B2B_WHEELHOUSE")
+    if wheelhouse:
+        env["PIP_FIND_LINKS"] = wheelhouse
+    return env
+
+
+def _run(args: list[str], timeout: int = 120) -> subprocess.CompletedProcess:
+    proc = subprocess.run(args, cwd=REPO_ROOT, env=_env(), capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        pytest.fail(f"{' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def cfn_lint(template: Path) -> None:
+    proc = subprocess.run(
+        [_tool("cfn-lint"), "--format", "json", "--include-checks", "I",
+         "--non-zero-exit-code", "none", "--regions", *LINT_REGIONS, "--", str(template)],
+        env=_env(), capture_output=True, text=True, timeout=120)
+    try:
+        findings = json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError:
+        pytest.fail(f"cfn-lint gave no JSON ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    failing = [f for f in findings if f["Rule"]["Id"] not in IGNORED_RULES]
+    assert not failing, "cfn-lint on %s:\n%s" % (template, "\n".join(
+        "%s %s %s line %s: %s" % (f["Level"], f["Rule"]["Id"], "/".join(map(str, f["Location"]["Path"])),
+                                  f["Location"]["Start"]["LineNumber"], f["Message"])
+        for f in failing))
+
+
+def walk(node: Any):
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def functions(template: dict) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items()
+            if v["Type"] == "AWS::Serverless::Function"}
+
+
+def load_stage_env():
+    spec = importlib.util.spec_from_file_location("stage_env", STAGE_ENV)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of what Chalice packages, so packaging stays offline and out of the tree."""
+    if not (REPO_ROOT / "app.py").exists():
+        pytest.fail("app.py does not exist yet: nothing to package")
+    dest = tmp_path_factory.mktemp("project")
+    shutil.copy2(REPO_ROOT / "app.py", dest / "app.py")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("chalicelib", "vendor"):
+        if (REPO_ROOT / folder).is_dir():
+            shutil.copytree(REPO_ROOT / folder, dest / folder, ignore=ignore)
+    (dest / ".chalice").mkdir()
+    for path in (REPO_ROOT / ".chalice").glob("*.json"):  # config.json, policy-*.json
+        shutil.copy2(path, dest / ".chalice" / path.name)
+    if os.environ.get("B2B_WHEELHOUSE"):
+        shutil.copy2(REPO_ROOT / "requirements.txt", dest / "requirements.txt")
+    return dest
+
+
+def chalice_package(project: Path, stage: str, out: Path, merge_template: Path) -> dict:
+    _run([_tool("chalice"), "--project-dir", str(project), "package", "--stage", stage,
+          "--pkg-format", "cloudformation", "--merge-template", str(merge_template), str(out)])
+    return json.loads((out / "sam.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def merged_dev(project, tmp_path_factory) -> Path:
+    """The command as written in the brief: `--merge-template infra/template.json`."""
+    out = tmp_path_factory.mktemp("package-dev")
+    chalice_package(project, "dev", out, INFRA_TEMPLATE)
+    return out / "sam.json"
+
+
+# ---------------------------------------------------------------------------- tests
+
+def test_infra_template_passes_cfn_lint():
+    cfn_lint(INFRA_TEMPLATE)
+
+
+def test_infra_template_contract():
+    template = json.loads(INFRA_TEMPLATE.read_text())
+    assert set(INFRA_IDS) <= set(template["Resources"])
+    assert template["Parameters"]["Stage"]["AllowedValues"] == ["local", "dev", "prod"]
+    used = {key for node in walk(template) if isinstance(node, dict)
+            for key in node if key == "Ref" or key.startswith("Fn::")}
+    assert used <= ALLOWED_INTRINSICS, used - ALLOWED_INTRINSICS
+    props = {k: v.get("Properties", {}) for k, v in template["Resources"].items()}
+    assert props["EventsQueue"]["QueueName"] == {"Fn::Sub": "b2b-${Stage}-events"}
+    assert props["EventsDeadLetterQueue"]["QueueName"] == {"Fn::Sub": "b2b-${Stage}-events-dlq"}
+    assert props["EventBus"]["Name"] == {"Fn::Sub": "b2b-${Stage}"}
+    # SQS needs visibility >= the consumer's timeout (AWS advises 6x): 6 x 60 s.
+    assert props["EventsQueue"]["VisibilityTimeout"] >= 360
+    for table in ("MainTable", "IdempotencyTable"):
+        assert props[table]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props[table]["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
+    for stateful in ("MainTable", "UserPool", "DocumentsBucket"):
+        assert template["Resources"][stateful]["DeletionPolicy"] == "Retain"
+
+
+def test_chalice_package_merged_with_infra_template_passes_cfn_lint(merged_dev):
+    started = time.monotonic()
+    cfn_lint(merged_dev)
+    template = json.loads(merged_dev.read_text())
+    assert set(INFRA_IDS) <= set(template["Resources"])
+    assert functions(template), "chalice package emitted no function"
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("stage, reuse_sam", [("dev", True), ("prod", False)])
+def test_one_stack_merge_template_passes_cfn_lint(project, merged_dev, tmp_path, stage, reuse_sam):
+    """Path 2 as documented: stage_env.py merge-template, then chalice package with it."""
+    merge_file = tmp_path / f"merge-{stage}.json"
+    args = [sys.executable, str(STAGE_ENV), "merge-template", "--stage", stage,
+            "--project-dir", str(project), "-o", str(merge_file)]
+    if reuse_sam:
+        args += ["--sam", str(merged_dev)]
+    _run(args)
+    template = chalice_package(project, stage, tmp_path / "out", merge_file)
+    cfn_lint(tmp_path / "out" / "sam.json")
+
+    assert template["Parameters"]["Stage"]["Default"] == stage
+    assert "from-infra-stack" not in json.dumps(template), "a placeholder survived the merge"
+    for node in walk(template):  # Chalice's merge must not leave {"Fn::Sub", "Fn::GetAtt"}
+        if isinstance(node, dict):
+            intrinsics = [k for k in node if k == "Ref" or k.startswith("Fn::")]
+            assert len(intrinsics) <= 1 and (not intrinsics or len(node) == 1), node
+    roles = set()
+    for logical_id, fn in functions(template).items():
+        props = fn["Properties"]
+        variables = props["Environment"]["Variables"]
+        for name, resource in WIRED_ENV.items():
+            assert variables[name] == {"Ref": resource}, (logical_id, name)
+        assert variables["STAGE"] == stage
+        for event in (props.get("Events") or {}).values():
+            if event["Type"] == "DynamoDB":
+                assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["MainTable", "StreamArn"]}
+            if event["Type"] == "SQS":
+                assert "EventsQueue.Arn" in json.dumps(event["Properties"]["Queue"])
+        roles.add(props["Role"]["Fn::GetAtt"][0])
+    for role in roles:
+        text = json.dumps(template["Resources"][role]["Properties"]["Policies"])
+        assert ":*:*:" not in text and "userpool/*" not in text, role
+    if "RestAPI" in template["Resources"]:
+        responses = template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+        assert responses["UNAUTHORIZED"]["StatusCode"] == 401
+        body = responses["UNAUTHORIZED"]["ResponseTemplates"]["application/json"]
+        assert body.startswith('{"error": {"code": "unauthorized", "message": ')
+
+
+def test_merge_template_wires_event_sources():
+    """Stream and queue handlers (once app.py has them) point at the stack's resources."""
+    from chalice.package import TemplateDeepMerger
+
+    stage_env = load_stage_env()
+    sam = {"Resources": {
+        "OnOrderChangeRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "Policies": [{"PolicyName": "OnOrderChangeRolePolicy", "PolicyDocument": {}}]}},
+        "OnOrderChange": {"Type": "AWS::Serverless::Function", "Properties": {
+            "Role": {"Fn::GetAtt": ["OnOrderChangeRole", "Arn"]},
+            "Environment": {"Variables": {"STAGE": "dev", "USER_POOL_ID": "from-infra-stack"}},
+            "Events": {
+                "Stream": {"Type": "DynamoDB", "Properties": {
+                    "Stream": "arn:aws:dynamodb:us-east-1:0:table/b2b-dev/stream/from-infra-stack",
+                    "StartingPosition": "LATEST"}},
+                "Queue": {"Type": "SQS", "Properties": {
+                    "Queue": {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:b2b-dev-events"},
+                    "BatchSize": 10}},
+                "Other": {"Type": "SQS", "Properties": {"Queue": "arn:aws:sqs:us-east-1:0:someone-else"}},
+            }}},
+    }}
+    policy = json.loads(stage_env.policy_path("dev").read_text())
+    merge = stage_env.build_merge_template(json.loads(INFRA_TEMPLATE.read_text()), sam, "dev", policy)
+    merged = TemplateDeepMerger().merge(merge, sam)  # exactly what `chalice package` does
+    fn = merged["Resources"]["OnOrderChange"]["Properties"]
+    assert fn["Events"]["Stream"]["Properties"] == {
+        "Stream": {"Fn::GetAtt": ["MainTable", "StreamArn"]}, "StartingPosition": "LATEST"}
+    assert fn["Events"]["Queue"]["Properties"] == {
+        "Queue": {"Fn::Sub": "${EventsQueue.Arn}"}, "BatchSize": 10}
+    assert fn["Events"]["Other"]["Properties"]["Queue"] == "arn:aws:sqs:us-east-1:0:someone-else"
+    assert fn["Environment"]["Variables"]["USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert fn["Environment"]["Variables"]["STAGE"] == "dev"
+    role_policies = merged["Resources"]["OnOrderChangeRole"]["Properties"]["Policies"]
+    assert [p["PolicyName"] for p in role_policies] == ["OnOrderChangeRolePolicy"]
+    assert {"Fn::GetAtt": ["UserPool", "Arn"]} in [
+        s["Resource"] for s in role_policies[0]["PolicyDocument"]["Statement"]]
+    assert merged["Rules"]["StageIsPackagedStage"]["Assertions"][0]["Assert"] == {
+        "Fn::Equals": [{"Ref": "Stage"}, "dev"]}
+
+
+def test_config_stages():
+    config = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text())
+    assert config["app_name"] == "b2b-portal" and config["autogen_policy"] is False
+    assert config["api_gateway_stage"] == "api"
+    assert set(config["stages"]) == {"local", "dev", "prod"}
+    for stage, cfg in config["stages"].items():
+        env = {**config.get("environment_variables", {}), **cfg["environment_variables"]}
+        assert not set(APP_ENV) - set(env), (stage, set(APP_ENV) - set(env))
+        assert env["STAGE"] == stage
+        assert env["TABLE_NAME"] == f"b2b-{stage}"
+        assert env["IDEMPOTENCY_TABLE_NAME"] == f"b2b-{stage}-idempotency"
+        assert env["POWERTOOLS_SERVICE_NAME"] == "b2b-portal"
+        if stage != "local":
+            assert (REPO_ROOT / ".chalice" / cfg["iam_policy_file"]).exists()
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_policy_is_least_privilege(stage):
+    stage_env = load_stage_env()
+    policy = json.loads(stage_env.policy_path(stage).read_text())
+    other = "prod" if stage == "dev" else "dev"
+    text = json.dumps(policy)
+    assert f"b2b-{other}" not in text and f"b2b-portal-{other}" not in text
+    actions = set()
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        stmt_actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(a.endswith("*") for a in stmt_actions), statement
+        actions.update(stmt_actions)
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for resource in resources:
+            if resource == "*":  # only for actions without resource-level permissions
+                assert all(a.startswith(("xray:", "states:SendTask")) for a in stmt_actions), statement
+            elif ":cognito-idp:" not in resource and ":ses:" not in resource:
+                assert f"b2b-{stage}" in resource or f"b2b-portal-{stage}" in resource, resource
+    # Design: no Scan on any request path or workflow step; the role cannot scan at all.
+    assert "dynamodb:Scan" not in actions
+    dev = json.loads(stage_env.policy_path("dev").read_text())
+    shape = lambda p: [(s["Sid"], s["Action"]) for s in p["Statement"]]  # noqa: E731
+    assert shape(policy) == shape(dev), "dev and prod policies grant different actions"
+
+
+def test_from_stack_writes_stage_env_and_refuses_one_stack(monkeypatch, tmp_path):
+    stage_env = load_stage_env()
+    chalice_dir = tmp_path / ".chalice"
+    shutil.copytree(REPO_ROOT / ".chalice", chalice_dir, ignore=shutil.ignore_patterns("deploy*"))
+    monkeypatch.setattr(stage_env, "CHALICE_DIR", chalice_dir)
+    monkeypatch.setattr(stage_env, "REPO_ROOT", tmp_path)
+    outputs = {
+        "Stage": "dev", "TableName": "b2b-dev", "IdempotencyTableName": "b2b-dev-idempotency",
+        "UserPoolId": "eu-central-1_AbC", "UserPoolClientId": "client123",
+        "DocumentsBucketName": "b2b-dev-documents-111122223333", "EventBusName": "b2b-dev",
+        "MainTableStreamArn": "arn:aws:dynamodb:eu-central-1:111122223333:table/b2b-dev/stream/2026",
+        "UserPoolArn": "arn:aws:cognito-idp:eu-central-1:111122223333:userpool/eu-central-1_AbC",
+    }
+    stack_id = "arn:aws:cloudformation:eu-central-1:111122223333:stack/b2b-dev-infra/x"
+    monkeypatch.setattr(stage_env, "stack_outputs", lambda name, region: (outputs, stack_id))
+    stage_env.main(["from-stack", "--stage", "dev", "--write", "--pin-policy"])
+    env = json.loads((chalice_dir / "config.json").read_text())["stages"]["dev"]["environment_variables"]
+    assert env["USER_POOL_ID"] == "eu-central-1_AbC"
+    assert env["DOCUMENTS_BUCKET"] == "b2b-dev-documents-111122223333"
+    assert env["MAIN_TABLE_STREAM_ARN"].endswith("/stream/2026")
+    pinned = json.dumps(json.loads((chalice_dir / "policy-dev.json").read_text()))
+    assert ":*:*:" not in pinned
+    assert outputs["UserPoolArn"] in pinned
+    assert "arn:aws:s3:::b2b-dev-documents-111122223333/*" in pinned
+
+    outputs["EndpointURL"] = "https://x.execute-api.eu-central-1.amazonaws.com/api/"
+    with pytest.raises(SystemExit, match="path 2"):
+        stage_env.main(["from-stack", "--stage", "dev"])
+
+
+def test_gateway_responses_for_chalice_deploy_path():
+    moto = pytest.importorskip("moto")
+    import boto3
+
+    stage_env = load_stage_env()
+    with moto.mock_aws():
+        client = boto3.client("apigateway", region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+        api_id = client.create_rest_api(name="b2b-portal")["id"]
+        root = client.get_resources(restApiId=api_id)["items"][0]["id"]
+        client.put_method(restApiId=api_id, resourceId=root, httpMethod="GET",
+                          authorizationType="NONE")
+        client.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+        stage_env.apply_gateway_responses(client, api_id)
+        got = client.get_gateway_response(restApiId=api_id, responseType="UNAUTHORIZED")
+        assert got["statusCode"] == "401"
+        body = got["responseTemplates"]["application/json"]
+        assert body == '{"error": {"code": "unauthorized", "message": $context.error.messageString}}'
+        assert client.get_stage(restApiId=api_id, stageName="api")["deploymentId"]
