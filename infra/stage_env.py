@@ -40,9 +40,7 @@ from typing import Any, Callable
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INFRA_TEMPLATE = REPO_ROOT / "infra" / "template.json"
 CHALICE_DIR = REPO_ROOT / ".chalice"
-APP_NAME = "b2b-portal"
 API_STAGE = "api"
-PLACEHOLDER = "from-infra-stack"
 
 # Stack output -> environment variable of every Chalice function.
 OUTPUT_TO_ENV = {

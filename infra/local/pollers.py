@@ -43,6 +43,9 @@ class StreamPoller:
             records = response.get("Records", [])
             if records:
                 for record in records:
+                    created = record["dynamodb"].get("ApproximateCreationDateTime")
+                    if hasattr(created, "timestamp"):  # boto3 parsed it; Lambda events carry epoch seconds
+                        record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
                     record["eventSourceARN"] = self.config.stream_arn
                     record.setdefault("awsRegion", self.streams.meta.region_name)
                 self.handler({"Records": records}, _Context(self.config.name))

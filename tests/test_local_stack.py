@@ -1,0 +1,124 @@
+"""The embedded local stack: resources from infra/template.json, the Lambda shim under real
+Step Functions executions, the stream and queue pollers, and the local-only outbox."""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import time
+from pathlib import Path
+
+import boto3
+import requests
+
+from infra.local import lambda_shim
+from infra.local.pollers import Pollers
+
+TEMPLATE = json.loads((Path(__file__).parents[1] / "infra" / "template.json").read_text())
+
+
+def aws(stack, service):
+    return boto3.client(service, endpoint_url=stack.endpoint_url, region_name="us-east-1")
+
+
+def test_every_table_pool_and_bucket_of_the_template_exists(stack):
+    ddb = aws(stack, "dynamodb")
+    for logical, resource in TEMPLATE["Resources"].items():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            table = ddb.describe_table(TableName=stack.resources.refs[logical])["Table"]
+            wanted = {i["IndexName"] for i in resource["Properties"].get("GlobalSecondaryIndexes", [])}
+            assert {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])} == wanted
+            assert [k["AttributeName"] for k in table["KeySchema"]] == [k["AttributeName"] for k in resource["Properties"]["KeySchema"]]
+    pool = aws(stack, "cognito-idp").describe_user_pool(UserPoolId=os.environ["USER_POOL_ID"])["UserPool"]
+    assert pool["UsernameAttributes"] == ["email"]
+    assert os.environ["DOCUMENTS_BUCKET"] in [b["Name"] for b in aws(stack, "s3").list_buckets()["Buckets"]]
+
+
+def load_sample(stack, queue_url=None):
+    os.environ["SAMPLE_STREAM_ARN"] = stack.resources.attrs["MainTable"]["StreamArn"]
+    if queue_url is None:
+        queue_url = aws(stack, "sqs").create_queue(QueueName="sample-events")["QueueUrl"]
+    os.environ["SAMPLE_QUEUE"] = "sample-events"
+    from tests.support import sample_app  # noqa: PLC0415
+
+    module = importlib.reload(sample_app)
+    module.received["stream"].clear()
+    module.received["queue"].clear()
+    return module, queue_url
+
+
+def run(stack, definition, payload):
+    sfn = aws(stack, "stepfunctions")
+    machine = sfn.create_state_machine(name=f"m{time.monotonic_ns()}", definition=json.dumps(definition),
+                                       roleArn="arn:aws:iam::123456789012:role/local")["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload))["executionArn"]
+    for _ in range(200):
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    raise AssertionError("execution did not finish")
+
+
+def test_step_functions_task_runs_the_chalice_lambda_function_in_process(stack):
+    module, _ = load_sample(stack)
+    arns = lambda_shim.register_functions(module.app, "local", stack.endpoint_url, "us-east-1")
+    assert arns["double"].endswith(":function:sample-local-double")
+    definition = {"StartAt": "Double", "States": {"Double": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": arns["double"], "Payload.$": "$"}, "OutputPath": "$.Payload", "End": True}}}
+
+    done = run(stack, definition, {"value": 21})
+
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"]) == {"value": 42, "function": "sample-local-double"}
+
+
+def test_a_failing_lambda_fails_the_execution_like_on_aws(stack):
+    module, _ = load_sample(stack)
+    arns = lambda_shim.register_functions(module.app, "local", stack.endpoint_url, "us-east-1")
+    definition = {"StartAt": "Double", "States": {"Double": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": arns["double"], "Payload.$": "$"}, "End": True}}}
+    assert run(stack, definition, {"value": 1, "fail": True})["status"] == "FAILED"
+
+
+def test_stream_poller_delivers_table_changes_to_the_record_handler(stack):
+    module, _ = load_sample(stack)
+    pollers = Pollers(module.app, stack.endpoint_url, "us-east-1")
+    table = os.environ["TABLE_NAME"]
+    aws(stack, "dynamodb").put_item(TableName=table, Item={"pk": {"S": "T#1"}, "sk": {"S": "A"}})
+    aws(stack, "dynamodb").delete_item(TableName=table, Key={"pk": {"S": "T#1"}, "sk": {"S": "A"}})
+    assert pollers.drain() == 2
+    assert module.received["stream"] == [("INSERT", {"pk": {"S": "T#1"}, "sk": {"S": "A"}}),
+                                         ("REMOVE", {"pk": {"S": "T#1"}, "sk": {"S": "A"}})]
+    assert pollers.drain() == 0  # delivered once
+
+
+def test_queue_poller_delivers_and_deletes_messages(stack):
+    module, queue_url = load_sample(stack)
+    pollers = Pollers(module.app, stack.endpoint_url, "us-east-1")
+    for body in ("one", "two"):
+        aws(stack, "sqs").send_message(QueueUrl=queue_url, MessageBody=body)
+    pollers.drain()
+    assert sorted(module.received["queue"]) == ["one", "two"]
+    attrs = aws(stack, "sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attrs["Attributes"]["ApproximateNumberOfMessages"] == "0"
+
+
+def test_outbox_lists_sent_mail_newest_first_only_on_the_local_stack(stack, chalice_app, http_server, world):
+    from infra.local.outbox import outbox  # noqa: PLC0415
+
+    assert not any(path.startswith("/local/") for path in chalice_app.routes)  # never part of the deployed API
+    chalice_app.register_blueprint(outbox)
+    try:
+        client = world.client("Acme SRL")
+        world.buyer(client)
+        world.buyer(client)
+        mails = requests.get(f"{http_server}/local/outbox", timeout=10).json()["items"]
+        assert len(mails) == 2 and mails[0]["to"] != mails[1]["to"]
+        assert all("Acme SRL" in m["body"] for m in mails)
+        page = requests.get(f"{http_server}/local/outbox", headers={"Accept": "text/html"}, timeout=10)
+        assert page.headers["Content-Type"].startswith("text/html") and "Local outbox" in page.text
+    finally:
+        chalice_app.routes.pop("/local/outbox", None)
