@@ -52,16 +52,22 @@ def world(stack):
     return World()
 
 
-@pytest.fixture
-def http_server(stack, chalice_app):
-    """The app behind Chalice's local HTTP server, as `make run` serves it; yields its base URL."""
+@pytest.fixture(scope="session")
+def _http_server(local_stack, chalice_app):
     from chalice.config import Config  # noqa: PLC0415
     from chalice.local import create_local_server  # noqa: PLC0415
 
     port = free_port()
+    # create_local_server re-bases the app's class, so it is done once per session.
     server = create_local_server(chalice_app, Config.create(chalice_stage="local", app_name=chalice_app.app_name), "127.0.0.1", port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     server.server.server_close()
+
+
+@pytest.fixture
+def http_server(stack, _http_server):
+    """The app behind Chalice's local HTTP server, as `make run` serves it, on a fresh stack; its base URL."""
+    return _http_server
