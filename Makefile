@@ -25,8 +25,11 @@ test: $(STAMP) chromium
 test-fast: $(STAMP)
 	PYTHONPATH=. $(BIN)/python -m pytest -m "not browser and not packaging"
 
+# One CloudFormation stack (deploy path 2, docs/deploy.md): STAGE=dev|prod.
+STAGE ?= dev
 package: $(STAMP)
-	$(BIN)/chalice package --stage dev --merge-template infra/template.json build/package
+	PYTHONPATH=. $(BIN)/python infra/stage_env.py merge-template --stage $(STAGE) -o build/merge-$(STAGE).json
+	$(BIN)/chalice package --stage $(STAGE) --merge-template build/merge-$(STAGE).json build/package-$(STAGE)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
