@@ -119,7 +119,7 @@ def page_of(name: str) -> dict[str, Any]:
 
 # Error answers, all in the Error shape; an operation may refine the description.
 ERRORS = {
-    400: ("BadRequest", "Malformed request: `invalid_json` (body not a JSON object), bad query parameter."),
+    400: ("BadRequest", "Malformed request: `invalid_json` (body not a JSON object)."),
     401: ("Unauthorized", "Missing, invalid or expired token (`unauthorized`)."),
     403: ("Forbidden", "Valid token, wrong role or missing permission."),
     404: ("NotFound", "No such resource (or a document of another client)."),
@@ -131,14 +131,14 @@ ERRORS = {
 
 QUERY = {
     "limit": {"schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
-              "description": f"page size, 1..{MAX_PAGE} (400 `invalid_limit` otherwise)"},
-    "cursor": {"schema": {"type": "string"}, "description": "`next_cursor` of the previous page (400 `invalid_cursor` when not one)"},
+              "description": f"page size, 1..{MAX_PAGE} (422 `invalid_limit` otherwise)"},
+    "cursor": {"schema": {"type": "string"}, "description": "`next_cursor` of the previous page (422 `invalid_cursor` when not one)"},
     "category": {"schema": {"type": "string", "maxLength": 100}, "description": "only this category"},
     "q": {"schema": {"type": "string", "maxLength": 100}, "description": "search in SKU and product name"},
     "client_id": {"schema": {"type": "string"}, "description": "the list assigned to this client"},
     "group_id": {"schema": {"type": "string"}, "description": "the list assigned to this client group"},
     "is_default": {"schema": {"type": "boolean"},
-                   "description": "true: the default list; false: promotions (`true`/`false`, else 400 `invalid_value`)"},
+                   "description": "true: the default list; false: promotions (`true`/`false`, else 422 `invalid_value`)"},
 }
 
 LOGIN_FORM = {"type": "object", "required": ["csrf", "email"], "properties": {
@@ -223,7 +223,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/admin/price-lists"): api(
         "Price lists, optionally by owner (client_id, else group_id, else is_default)", "All matching lists in one page",
         page_of("PriceList"), query=("client_id", "group_id", "is_default"), capability=Capability.VIEW_PRICING,
-        errors={400: "`invalid_value` (is_default)."}),
+        errors={422: "`invalid_value` (is_default)."}),
     ("GET", "/admin/price-lists/{price_list_id}"): api(
         "One price list with its prices", "The list", ref("PriceListWithItems"), capability=Capability.VIEW_PRICING,
         errors={404: "`price_list_not_found`."}),
@@ -234,14 +234,15 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "Copy a list's prices into a new list", "Created", ref("PriceList"), status=201, body="CLONE",
         capability=Capability.MANAGE_PRICING,
         errors={404: "`price_list_not_found`.", 409: "`price_list_exists`.",
-                422: "`conflicting_assignment`, `unknown_client`, `unknown_group`, `currency_mismatch` or a schema error."}),
+                422: "`missing_field` (a clone needs client_id or group_id), `conflicting_assignment`, `unknown_client`, "
+                     "`unknown_group`, `currency_mismatch` or a schema error."}),
     # portal.py (buyer tokens, scoped to the token's client)
     ("GET", "/portal/me"): api("The signed-in contact, its client and permissions", "Who is calling", ref("Me"),
                                errors={403: PORTAL_403}),
     ("GET", "/portal/catalogue"): api(
         "The client's catalogue with its prices", "One page of products", page_of("CatalogueItem"),
         query=("category", "q", "limit", "cursor"),
-        errors={400: "`invalid_limit`, `invalid_cursor`, `invalid_value` (category or q over 100 characters).",
+        errors={422: "`invalid_limit`, `invalid_cursor`, `invalid_value` (category or q over 100 characters).",
                 403: PORTAL_403}),
     ("GET", "/portal/catalogue/{sku}"): api(
         "One product as the client sees it", "The product", ref("CatalogueItem"),

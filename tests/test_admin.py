@@ -216,4 +216,7 @@ def test_bad_price_list_input(api, world):
     assert api.get("/admin/price-lists", token).body["items"] == []
     assert api.get("/admin/price-lists/pl_missing", token).status == 404
     assert api.put("/admin/price-lists/pl_missing/items/A-1", {"price": "1"}, token).status == 404
-    assert api.get("/admin/price-lists?is_default=maybe", token).status == 400
+    assert api.get("/admin/price-lists?is_default=maybe", token).status == 422
+    source = world.price_list({"A-1": "1.5"})
+    assert api.post(f"/admin/price-lists/{source}/clone", {"name": "Nobody's"}, token).error["field"] == "client_id"
+    assert api.get(f"/admin/price-lists/{source}", token).body["items"] == [{"sku": "A-1", "price": "1.50"}]

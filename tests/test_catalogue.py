@@ -114,9 +114,10 @@ def test_pages_walk_the_whole_catalogue_once(api, world):
 
 def test_bad_paging_parameters_are_refused(api, world):
     _, token = world.buyer(world.client())
-    for query, field in (("limit=0", "limit"), ("limit=201", "limit"), ("limit=abc", "limit"), ("cursor=%%%", "cursor")):
+    for query, field in (("limit=0", "limit"), ("limit=201", "limit"), ("limit=abc", "limit"), ("cursor=%%%", "cursor"),
+                         ("q=" + "x" * 101, "q"), ("category=" + "c" * 101, "category")):
         reply = api.get(f"/portal/catalogue?{query}", token)
-        assert reply.status == 400 and reply.error["field"] == field, (query, reply.text)
+        assert reply.status == 422 and reply.error["field"] == field, (query, reply.text)
 
 
 def test_contact_without_any_permission_cannot_use_the_portal(api, world):

@@ -9,7 +9,8 @@ from chalicelib.api.http import ApiBlueprint, json_body, json_response, page, va
 from chalicelib.api.security import require_staff, token_authorizer
 from chalicelib.api.views import client_json, contact_json, price_list_json, product_json
 from chalicelib.domain.access import Capability
-from chalicelib.domain.errors import BadRequest, ValidationFailed
+from chalicelib.domain.money import display_amount
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services import price_lists, setup
 from chalicelib.store import clients as client_store
 from chalicelib.store import price_lists as price_list_store
@@ -127,7 +128,7 @@ def list_price_lists():
     elif params.get("is_default") is not None:
         flag = params["is_default"].lower()
         if flag not in ("true", "false"):
-            raise BadRequest("is_default is true or false.", code="invalid_value", field="is_default")
+            raise ValidationFailed("is_default is true or false.", code="invalid_value", field="is_default")
         found = [pl for pl in price_list_store.global_lists() if pl.is_default == (flag == "true")]
     else:
         found = price_list_store.all_lists()
@@ -138,7 +139,7 @@ def list_price_lists():
 def get_price_list(price_list_id):
     _staff(Capability.VIEW_PRICING)
     price_list = price_list_store.get_price_list(price_list_id)
-    items = [{"sku": i.sku, "price": i.price} for i in price_list_store.price_list_prices(price_list_id)]
+    items = [{"sku": i.sku, "price": display_amount(i.price)} for i in price_list_store.price_list_prices(price_list_id)]
     return json_response({**price_list_json(price_list), "items": items})
 
 
@@ -147,7 +148,7 @@ def set_price(price_list_id, sku):
     _staff(Capability.MANAGE_PRICING)
     body = _body(schemas.PRICE)
     item = price_lists.set_price(price_list_id, sku, Decimal(body["price"]))
-    return json_response({"price_list_id": price_list_id, "sku": item.sku, "price": item.price})
+    return json_response({"price_list_id": price_list_id, "sku": item.sku, "price": display_amount(item.price)})
 
 
 @admin_api.route("/admin/price-lists/{price_list_id}/clone", methods=["POST"], authorizer=token_authorizer)

@@ -149,7 +149,7 @@ def page_params(request: Request) -> tuple[int, str | None]:
     limit = DEFAULT_PAGE
     if raw_limit is not None:
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE:
-            raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE}.", code="invalid_limit", field="limit")
+            raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_PAGE}.", code="invalid_limit", field="limit")
         limit = int(raw_limit)
     return limit, params.get("cursor") or None
 
@@ -170,7 +170,7 @@ def decode_cursor(cursor: str | None) -> str | None:
     except (ValueError, UnicodeDecodeError):
         value = ""
     if not _CURSOR_VALUE.match(value):
-        raise BadRequest("The cursor is not one this API gave out.", code="invalid_cursor", field="cursor")
+        raise ValidationFailed("The cursor is not one this API gave out.", code="invalid_cursor", field="cursor")
     return value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from chalicelib.api.http import ApiBlueprint, decode_cursor, encode_cursor, json_response, page, page_params
 from chalicelib.api.security import require_portal, token_authorizer
 from chalicelib.api.views import catalogue_json
-from chalicelib.domain.errors import BadRequest
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services import catalogue
 from chalicelib.store.clients import get_client
 
@@ -29,8 +29,9 @@ def browse_catalogue():
     limit, cursor = page_params(request)
     params = request.query_params or {}
     category, query = params.get("category") or None, params.get("q") or None
-    if (category and len(category) > 100) or (query and len(query) > 100):
-        raise BadRequest("category and q are at most 100 characters.", code="invalid_value", field="q")
+    for name, value in (("category", category), ("q", query)):
+        if value and len(value) > 100:
+            raise ValidationFailed(f"{name} is at most 100 characters.", code="invalid_value", field=name)
     result = catalogue.browse(buyer.client_id, category=category, query=query, limit=limit, after_sku=decode_cursor(cursor))
     show_stock = buyer.permissions.get("view_stock", False)
     return json_response(page([catalogue_json(e, show_stock=show_stock) for e in result.entries], encode_cursor(result.after_sku)))

@@ -24,6 +24,9 @@ def create(fields: dict[str, Any]) -> PriceListItem:
 def clone(source_id: str, fields: dict[str, Any]) -> PriceListItem:
     """A copy of a list's prices under a new name and owner (typically a client's negotiated list)."""
     source = store.get_price_list(source_id)
+    if not (fields.get("client_id") or fields.get("group_id")):
+        raise ValidationFailed("A clone is for a client or a client group: give client_id or group_id.",
+                               code="missing_field", field="client_id")
     prices = {item.sku: item.price for item in store.price_list_prices(source_id)}
     price_list = _new_list({"name": fields["name"], "currency": source.currency,
                             "client_id": fields.get("client_id"), "group_id": fields.get("group_id"),
