@@ -48,23 +48,31 @@ def shop(world):
     return client
 
 
+def first_login(page, base_url, email, temporary="Temp-Pass-1234", chosen="Chosen-Pass-987"):
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", temporary)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#new_password")
+    page.fill("#new_password", chosen)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#catalogue")
+
+
+def invite(client, email, **permissions):
+    setup.create_contact(client, {"email": email, "first_name": email.split("@")[0].title(), "last_name": "Buyer",
+                                  "permissions": permissions, "temporary_password": "Temp-Pass-1234"}, inviter="Tests")
+
+
 def test_invited_buyer_sets_a_password_and_browses_negotiated_prices(page, http_server, world):
     client = shop(world)
-    setup.create_contact(client, {"email": "maria@acme.example", "first_name": "Maria", "last_name": "Pop",
-                                  "permissions": {"place_orders": True, "view_stock": True},
-                                  "temporary_password": "Temp-Pass-1234"}, inviter="Tests")
+    invite(client, "maria@acme.example", place_orders=True, view_stock=True)
 
     page.goto(f"{http_server}/catalogue")
     assert page.url.endswith("/login")
-    page.fill("#email", "maria@acme.example")
-    page.fill("#password", "Temp-Pass-1234")
-    page.click("button[type=submit]")
-    page.wait_for_selector("#new_password")
-    page.fill("#new_password", "Chosen-Pass-987")
-    page.click("button[type=submit]")
+    first_login(page, http_server, "maria@acme.example")
 
-    page.wait_for_selector("#catalogue")
-    assert "Maria Pop" in page.inner_text("nav.sidebar") and "Acme SRL" in page.inner_text("nav.sidebar")
+    assert "Maria Buyer" in page.inner_text("nav.sidebar") and "Acme SRL" in page.inner_text("nav.sidebar")
     rows = {r.get_attribute("data-sku"): r for r in page.query_selector_all("#catalogue tbody tr")}
     assert set(rows) == {"CAB-001", "CAB-002", "NET-001"}
     assert rows["CAB-001"].inner_text().count("8.00 EUR") == 1
@@ -90,33 +98,21 @@ def test_invited_buyer_sets_a_password_and_browses_negotiated_prices(page, http_
 
 def test_buyer_without_view_stock_sees_no_stock_and_wrong_password_is_explained(page, http_server, world):
     client = shop(world)
-    setup.create_contact(client, {"email": "nils@acme.example", "first_name": "Nils", "last_name": "B",
-                                  "permissions": {"orders": True}, "temporary_password": "Temp-Pass-1234"}, inviter="Tests")
+    invite(client, "nils@acme.example", orders=True)
     page.goto(f"{http_server}/login")
     page.fill("#email", "nils@acme.example")
     page.fill("#password", "Wrong-Pass-000")
     page.click("button[type=submit]")
     assert "wrong" in page.inner_text(".error").lower()
-    page.fill("#password", "Temp-Pass-1234")
-    page.click("button[type=submit]")
-    page.fill("#new_password", "Chosen-Pass-987")
-    page.click("button[type=submit]")
-    page.wait_for_selector("#catalogue")
+    first_login(page, http_server, "nils@acme.example")
     assert page.query_selector_all("#catalogue .stock") == []
     assert "Available" not in page.inner_text("#catalogue thead")
 
 
 def test_session_cookie_is_httponly_secure_and_samesite(page, http_server, world):
     client = shop(world)
-    setup.create_contact(client, {"email": "ana@acme.example", "first_name": "Ana", "last_name": "B",
-                                  "permissions": {"orders": True}, "temporary_password": "Temp-Pass-1234"}, inviter="Tests")
-    page.goto(f"{http_server}/login")
-    page.fill("#email", "ana@acme.example")
-    page.fill("#password", "Temp-Pass-1234")
-    page.click("button[type=submit]")
-    page.fill("#new_password", "Chosen-Pass-987")
-    page.click("button[type=submit]")
-    page.wait_for_selector("#catalogue")
+    invite(client, "ana@acme.example", orders=True)
+    first_login(page, http_server, "ana@acme.example")
     session = next(c for c in page.context.cookies() if c["name"] == "b2b_session")
     assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Lax"
     assert page.evaluate("document.cookie") == ""

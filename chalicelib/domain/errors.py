@@ -1,6 +1,11 @@
 """Domain errors: each carries the API error code; HTTP status is mapped once, in api/http.py."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     """A refusal the caller can act on. `code` is the snake_case code of API.md."""
@@ -44,3 +49,11 @@ class Conflict(DomainError):
 class ValidationFailed(DomainError):
     status = 422
     code = "invalid_value"
+
+
+def referenced(lookup: Callable[[], T], *, field: str, code: str) -> T:
+    """Look up something a request refers to; a missing one is the request's fault (422 on `field`)."""
+    try:
+        return lookup()
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, code=code, field=field) from exc

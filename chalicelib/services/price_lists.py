@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import NotFound, ValidationFailed, referenced
 from chalicelib.services.setup import new_id
 from chalicelib.store import clients as client_store
 from chalicelib.store import price_lists as store
@@ -60,12 +60,12 @@ def _new_list(fields: dict[str, Any]) -> PriceListItem:
                                field="valid_from" if not valid_from else "valid_to")
     currency = fields["currency"]
     if fields.get("client_id"):
-        client = _existing(lambda: client_store.get_client(fields["client_id"]), "client_id", "unknown_client")
+        client = referenced(lambda: client_store.get_client(fields["client_id"]), field="client_id", code="unknown_client")
         if client.currency != currency:
             raise ValidationFailed(f"The client buys in {client.currency}; this list is in {currency}.",
                                    code="currency_mismatch", field="currency")
     if fields.get("group_id"):
-        _existing(lambda: client_store.get_group(fields["group_id"]), "group_id", "unknown_group")
+        referenced(lambda: client_store.get_group(fields["group_id"]), field="group_id", code="unknown_group")
     return PriceListItem(
         id=new_id("pl"),
         name=fields["name"].strip(),
@@ -77,13 +77,6 @@ def _new_list(fields: dict[str, Any]) -> PriceListItem:
         valid_from=valid_from,
         valid_to=valid_to,
     )
-
-
-def _existing(lookup: Any, field: str, code: str) -> Any:
-    try:
-        return lookup()
-    except NotFound as exc:
-        raise ValidationFailed(exc.message, code=code, field=field) from exc
 
 
 def _date(raw: Any, field: str) -> date | None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.access import BUYER, PORTAL_PERMISSIONS
-from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import ValidationFailed, referenced
 from chalicelib.services import accounts
 from chalicelib.store import clients as client_store
 from chalicelib.store import products as product_store
@@ -64,7 +64,7 @@ def create_group(name: str) -> ClientGroupItem:
 
 def create_client(fields: dict[str, Any]) -> ClientItem:
     if fields.get("group_id"):
-        _must_exist(lambda: client_store.get_group(fields["group_id"]), "group_id", "unknown_group", "No such client group.")
+        referenced(lambda: client_store.get_group(fields["group_id"]), field="group_id", code="unknown_group")
     agent_id = fields.get("sale_agent_id")
     if agent_id:
         agent = user_store.find_user(agent_id)
@@ -86,13 +86,6 @@ def create_client(fields: dict[str, Any]) -> ClientItem:
     )
     client_store.create_client(client)
     return client
-
-
-def _must_exist(lookup: Any, field: str, code: str, message: str) -> Any:
-    try:
-        return lookup()
-    except NotFound as exc:
-        raise ValidationFailed(message, code=code, field=field) from exc
 
 
 def permissions_map(raw: dict[str, bool]) -> PermissionsMap:
