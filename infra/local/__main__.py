@@ -43,6 +43,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started from a script that ignores SIGINT
     try:
         server.serve_forever()
     except KeyboardInterrupt:
