@@ -2,16 +2,22 @@
 from chalice import Chalice
 
 from chalicelib.api.admin import admin_api
+from chalicelib.api.admin_orders import admin_orders_api
 from chalicelib.api.auth import auth_api
 from chalicelib.api.http import reshape_framework_errors
 from chalicelib.api.portal import portal_api
 from chalicelib.api.security import security
 from chalicelib.api.web import web
+from chalicelib.steps.review import review_steps
+from chalicelib.steps.stream import table_stream
 
 app = Chalice(app_name="b2b-portal")
 app.register_middleware(reshape_framework_errors, "http")
 app.register_blueprint(security)
 app.register_blueprint(auth_api)
 app.register_blueprint(admin_api)
+app.register_blueprint(admin_orders_api)
 app.register_blueprint(portal_api)
 app.register_blueprint(web)
+app.register_blueprint(review_steps)
+app.register_blueprint(table_stream)

@@ -23,6 +23,7 @@ class Settings:
     portal_url: str
     supplier_timezone: str
     aws_endpoint_url: str | None
+    review_link_secret: str
 
     @property
     def token_issuer(self) -> str:
@@ -58,4 +59,5 @@ def settings() -> Settings:
         portal_url=env.get("PORTAL_URL", "http://127.0.0.1:8000"),
         supplier_timezone=env.get("SUPPLIER_TIMEZONE", "UTC"),
         aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        review_link_secret=env.get("REVIEW_LINK_SECRET", ""),
     )

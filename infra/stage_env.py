@@ -51,6 +51,7 @@ OUTPUT_TO_ENV = {
     "DocumentsBucketName": "DOCUMENTS_BUCKET",
     "EventBusName": "EVENT_BUS_NAME",
     "MainTableStreamArn": "MAIN_TABLE_STREAM_ARN",
+    "OrderReviewStateMachineArn": "ORDER_REVIEW_STATE_MACHINE_ARN",
 }
 
 # The same variables in the one-stack template: Ref/GetAtt on the merged resources.
@@ -62,6 +63,7 @@ ENV_REFS = {
     "DOCUMENTS_BUCKET": {"Ref": "DocumentsBucket"},
     "EVENT_BUS_NAME": {"Ref": "EventBus"},
     "MAIN_TABLE_STREAM_ARN": {"Fn::GetAtt": ["MainTable", "StreamArn"]},
+    "ORDER_REVIEW_STATE_MACHINE_ARN": {"Ref": "OrderReviewStateMachine"},
 }
 
 # API Gateway's own answers (authorizer said no, unknown path, throttling...) in the

@@ -71,3 +71,10 @@ def _http_server(local_stack, chalice_app):
 def http_server(stack, _http_server):
     """The app behind Chalice's local HTTP server, as `make run` serves it, on a fresh stack; its base URL."""
     return _http_server
+
+
+@pytest.fixture
+def workflows(stack, chalice_app):
+    from tests.support.workflow import Workflows  # noqa: PLC0415
+
+    return Workflows(stack, chalice_app)

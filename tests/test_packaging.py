@@ -321,6 +321,7 @@ def test_from_stack_writes_stage_env_and_refuses_one_stack(monkeypatch, tmp_path
         "DocumentsBucketName": "b2b-dev-documents-111122223333", "EventBusName": "b2b-dev",
         "MainTableStreamArn": "arn:aws:dynamodb:eu-central-1:111122223333:table/b2b-dev/stream/2026",
         "UserPoolArn": "arn:aws:cognito-idp:eu-central-1:111122223333:userpool/eu-central-1_AbC",
+        "OrderReviewStateMachineArn": "arn:aws:states:eu-central-1:111122223333:stateMachine:b2b-dev-order-review",
     }
     stack_id = "arn:aws:cloudformation:eu-central-1:111122223333:stack/b2b-dev-infra/x"
     monkeypatch.setattr(stage_env, "stack_outputs", lambda name, region: (outputs, stack_id))
@@ -329,6 +330,7 @@ def test_from_stack_writes_stage_env_and_refuses_one_stack(monkeypatch, tmp_path
     assert env["USER_POOL_ID"] == "eu-central-1_AbC"
     assert env["DOCUMENTS_BUCKET"] == "b2b-dev-documents-111122223333"
     assert env["MAIN_TABLE_STREAM_ARN"].endswith("/stream/2026")
+    assert env["ORDER_REVIEW_STATE_MACHINE_ARN"].endswith(":stateMachine:b2b-dev-order-review")
     pinned = json.dumps(json.loads((chalice_dir / "policy-dev.json").read_text()))
     assert ":*:*:" not in pinned
     assert outputs["UserPoolArn"] in pinned

@@ -74,3 +74,31 @@ PRICE_LIST = obj(["name", "currency"], {
 })
 PRICE = obj(["price"], {"price": MONEY})
 CLONE = obj(["name"], {"name": NAME, "client_id": {"anyOf": [ID, {"type": "null"}]}, "group_id": {"anyOf": [ID, {"type": "null"}]}})
+
+ORDER_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": {"description": "whole number >= 1 (checked as invalid_quantity)"}})
+DELIVERY_ADDRESS = obj(["line1", "city", "postcode", "country"], {
+    "label": NAME, "line1": NAME, "city": NAME, "postcode": {**NAME, "maxLength": 20}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+})
+ORDER = obj(["lines"], {
+    "lines": {"type": "array", "items": ORDER_LINE},
+    "delivery_address_id": {"anyOf": [ID, {"type": "null"}]},
+    "delivery_address": {"anyOf": [DELIVERY_ADDRESS, {"type": "null"}]},
+    "client_reference": {"type": ["string", "null"], "maxLength": 100},
+    "notes": {"type": ["string", "null"], "maxLength": 2000},
+})
+SETTINGS = obj([], {
+    "portal_order_initial_status": {"enum": ["draft", "sent"]},
+    "review_required": {"type": "boolean"},
+    "review_timeout_hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 720},
+    "auto_create_delivery_note": {"type": "boolean"},
+    "invoice_on": {"enum": ["accept", "shipping", "manual"]},
+    "order_confirmation_email": {"type": "boolean"},
+})
+DISCOUNT = {"type": "string", "pattern": r"^\d{1,2}(\.\d{1,2})?$", "description": "percent, 0 to 99.99"}
+APPROVE = obj([], {"discount_percent": {"anyOf": [DISCOUNT, {"type": "null"}]}})
+MODIFY = obj(["lines", "message"], {
+    "lines": {"type": "array", "minItems": 1, "items": obj(["sku", "qty"], {"sku": SKU, "qty": ORDER_LINE["properties"]["qty"], "unit_price": {"anyOf": [MONEY, {"type": "null"}]}})},
+    "message": {**NAME, "maxLength": 2000},
+    "discount_percent": {"anyOf": [DISCOUNT, {"type": "null"}]},
+})
+REJECT = obj(["reason"], {"reason": {**NAME, "maxLength": 2000}})

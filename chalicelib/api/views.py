@@ -6,7 +6,10 @@ from typing import Any
 
 from chalicelib.domain.money import display_amount
 from chalicelib.services.catalogue import CatalogueEntry
-from chalicelib.store.models import ClientItem, PriceListItem, ProductItem, UserItem
+from chalicelib.domain.orders import OrderStatus
+from chalicelib.store.models import (
+    ClientItem, OrderHistoryItem, OrderItem, PriceListItem, ProductItem, SettingsItem, UserItem,
+)
 
 
 def product_json(p: ProductItem) -> dict[str, Any]:
@@ -55,3 +58,53 @@ def price_list_json(pl: PriceListItem) -> dict[str, Any]:
         "is_default": pl.is_default, "is_promotion": pl.is_promotion,
         "valid_from": pl.valid_from, "valid_to": pl.valid_to,
     }
+
+
+def _line_json(m: Any) -> dict[str, Any]:
+    return {"sku": m.sku, "name": m.name, "unit": m.unit, "qty": m.qty, "unit_price": display_amount(m.unit_price),
+            "vat_rate": m.vat_rate, "line_total": display_amount(m.line_total), "price_source": m.price_source}
+
+
+def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryItem] | None = None) -> dict[str, Any]:
+    """A Sales Order as the portal shows it; staff also see checks, the client and who decided."""
+    body: dict[str, Any] = {
+        "id": o.id, "number": o.number, "status": o.status, "status_code": OrderStatus(o.status).code,
+        "review": o.review, "lines": [_line_json(m) for m in o.lines],
+        "discount_percent": o.discount_percent, "subtotal": display_amount(o.subtotal),
+        "vat_total": display_amount(o.vat_total), "total": display_amount(o.total), "currency": o.currency,
+        "client_reference": o.client_reference, "notes": o.notes,
+        "delivery_address": o.delivery_address.as_dict(), "decision_reason": o.decision_reason,
+        "proposal": None, "fulfilment_status": "not_started" if o.status == OrderStatus.ACCEPTED.value else None,
+        "delivery_notes": [], "invoices": [], "reorder_of": o.reorder_of,
+        "created_at": o.created_at, "updated_at": o.updated_at, "version": o.version,
+    }
+    if o.proposal and o.review == "modified":
+        p = o.proposal
+        body["proposal"] = {"lines": [_line_json(m) for m in p.lines], "discount_percent": p.discount_percent,
+                            "subtotal": display_amount(p.subtotal), "vat_total": display_amount(p.vat_total),
+                            "total": display_amount(p.total), "message": p.message}
+    if staff:
+        body.update({"client_id": o.client_id, "client_name": o.client_name, "contact_email": o.contact_email,
+                     "sale_agent_id": o.sale_agent_id, "auto_approved": o.auto_approved, "decided_by": o.decided_by,
+                     "checks": _checks_json(o)})
+    if history is not None:
+        body["history"] = [{"at": h.at, "actor": h.actor, "event": h.event, "status": h.status, "note": h.note}
+                           for h in history]
+    return body
+
+
+def _checks_json(o: OrderItem) -> dict[str, Any] | None:
+    if not o.checks:
+        return None
+    c = o.checks
+    return {"credit": {"ok": c.credit_ok, "available": display_amount(c.credit_available), "order_total": display_amount(o.total)},
+            "stock": {"ok": c.stock_ok, "short_skus": list(c.short_skus or [])},
+            "prices": {"ok": c.prices_ok, "changed_skus": list(c.changed_price_skus or [])},
+            "checked_at": c.checked_at}
+
+
+def settings_json(s: SettingsItem) -> dict[str, Any]:
+    return {"portal_order_initial_status": s.portal_order_initial_status, "review_required": s.review_required,
+            "review_timeout_hours": float(s.review_timeout_hours) if s.review_timeout_hours % 1 else int(s.review_timeout_hours),
+            "auto_create_delivery_note": s.auto_create_delivery_note, "invoice_on": s.invoice_on,
+            "order_confirmation_email": s.order_confirmation_email}

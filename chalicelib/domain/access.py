@@ -18,6 +18,9 @@ class Capability(str, Enum):
     VIEW_CLIENTS = "view_clients"
     MANAGE_PRICING = "manage_pricing"
     VIEW_PRICING = "view_pricing"
+    VIEW_ORDERS = "view_orders"
+    REVIEW_ORDERS = "review_orders"
+    MANAGE_SETTINGS = "manage_settings"
 
 
 ALL_STAFF = frozenset(STAFF_ROLES)
@@ -31,6 +34,9 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.VIEW_CLIENTS: frozenset({"admin", "manager", "agent", "finance"}),
     Capability.MANAGE_PRICING: frozenset({"admin", "manager"}),
     Capability.VIEW_PRICING: frozenset({"admin", "manager", "agent"}),
+    Capability.VIEW_ORDERS: ALL_STAFF,
+    Capability.REVIEW_ORDERS: frozenset({"admin", "manager", "agent"}),
+    Capability.MANAGE_SETTINGS: frozenset({"admin"}),
 }
 
 

@@ -14,14 +14,25 @@ holds the access-pattern table (pattern -> key condition -> index).
     price list      PRICELIST#<id>        PRICELIST        PRICELISTS#<owner> / <id>            PRICELISTS / <name>#<id>
     list price      PRICELIST#<id>        ITEM#<SKU>       -                                    -
     default marker  PRICELIST_DEFAULT     PRICELIST_DEFAULT -                                   -
+    settings        SETTINGS              SETTINGS         -                                    -
+    counter         COUNTER#<series>      COUNTER          -                                    -
+    sales order     ORDER#<id>            ORDER            CLIENT#<id>#ORDERS / <created>#<id>  ORDERS#<status> / <created>#<id>
+    order history   ORDER#<id>            HISTORY#<at>#<n> -                                    -
+    staff task      ORDER#<id>            TASK#<kind>#<n>  TASKS#<assignee> / <created>         -
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pynamodb.attributes import (
     BooleanAttribute,
+    NumberAttribute,
     ListAttribute,
     MapAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -235,3 +246,132 @@ class MarkerItem(TableItem):
     """A uniqueness marker (e.g. the one default price list)."""
 
     ref = UnicodeAttribute()
+
+
+class SettingsItem(TableItem):
+    """The supplier's portal settings (one item)."""
+
+    portal_order_initial_status = UnicodeAttribute(default="draft")
+    review_required = BooleanAttribute(default=True)
+    review_timeout_hours = DecimalAttribute(default=lambda: Decimal(24))
+    auto_create_delivery_note = BooleanAttribute(default=False)
+    invoice_on = UnicodeAttribute(default="accept")
+    order_confirmation_email = BooleanAttribute(default=True)
+
+
+class CounterItem(TableItem):
+    value = NumberAttribute(default=0)
+
+
+class LineMap(MapAttribute):
+    sku = UnicodeAttribute()
+    name = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    qty = IntegerAttribute()
+    unit_price = DecimalAttribute()
+    vat_rate = DecimalAttribute()
+    line_total = DecimalAttribute()
+    price_source = UnicodeAttribute()
+    price_list_id = UnicodeAttribute(null=True)
+
+
+class DeliveryAddressMap(MapAttribute):
+    id = UnicodeAttribute(null=True)
+    label = UnicodeAttribute()
+    line1 = UnicodeAttribute()
+    city = UnicodeAttribute()
+    postcode = UnicodeAttribute()
+    country = UnicodeAttribute()
+
+
+class ChecksMap(MapAttribute):
+    credit_ok = BooleanAttribute()
+    stock_ok = BooleanAttribute()
+    prices_ok = BooleanAttribute()
+    credit_available = DecimalAttribute()
+    short_skus = ListAttribute(of=UnicodeAttribute, default=list)
+    changed_price_skus = ListAttribute(of=UnicodeAttribute, default=list)
+    checked_at = UTCDateTimeAttribute()
+
+
+class ProposalMap(MapAttribute):
+    """An agent's modification awaiting the client's answer."""
+
+    lines = ListAttribute(of=LineMap)
+    discount_percent = DecimalAttribute()
+    subtotal = DecimalAttribute()
+    vat_total = DecimalAttribute()
+    total = DecimalAttribute()
+    message = UnicodeAttribute()
+
+
+class OrderItem(TableItem):
+    id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    client_name = UnicodeAttribute()
+    contact_id = UnicodeAttribute()
+    contact_email = UnicodeAttribute()
+    sale_agent_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    review = UnicodeAttribute()
+    auto_approved = BooleanAttribute(default=False)
+    lines = ListAttribute(of=LineMap)
+    discount_percent = DecimalAttribute(default=lambda: Decimal(0))
+    subtotal = DecimalAttribute()
+    vat_total = DecimalAttribute()
+    total = DecimalAttribute()
+    currency = UnicodeAttribute()
+    delivery_address = DeliveryAddressMap()
+    client_reference = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    checks = ChecksMap(null=True)
+    proposal = ProposalMap(null=True)
+    decision_reason = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    reorder_of = UnicodeAttribute(null=True)
+    review_task_token = UnicodeAttribute(null=True)
+    client_task_token = UnicodeAttribute(null=True)
+    escalations = NumberAttribute(default=0)
+    accepted_event_sent = BooleanAttribute(default=False)
+    notified = UnicodeSetAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_client = Gsi1()
+    by_status = Gsi2()
+
+
+class OrderHistoryItem(TableItem):
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    event = UnicodeAttribute()
+    status = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+
+
+class TaskItem(TableItem):
+    """A to-do for a staff member (review this order, escalated review, AWB failed...)."""
+
+    kind = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    assignee_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    done = BooleanAttribute(default=False)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_assignee = Gsi1()
+
+
+class OrderFlags(TableItem):
+    """Workflow bookkeeping on a Sales Order item, written without touching its version."""
+
+    checks = ChecksMap(null=True)
+    escalations = NumberAttribute(default=0)
+    accepted_event_sent = BooleanAttribute(default=False)
+    notified = UnicodeSetAttribute(null=True)

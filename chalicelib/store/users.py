@@ -36,3 +36,8 @@ def set_permissions(contact: UserItem, permissions: PermissionsMap) -> None:
 
 def contacts_of(client_id: str) -> list[UserItem]:
     return list(UserItem.people.query(client_pk(client_id), UserItem.gsi1sk.startswith("CONTACT#")))
+
+
+def staff_with_roles(roles: tuple[str, ...]) -> list[UserItem]:
+    """Staff members having one of `roles` (a query of the staff partition, not a scan)."""
+    return [u for u in UserItem.people.query("STAFF") if u.role in roles]

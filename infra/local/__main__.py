@@ -26,7 +26,7 @@ def main() -> int:
     gateway.install()
     app.register_blueprint(outbox)
     lambda_shim.register_functions(app, stack.stage, stack.endpoint_url, "us-east-1")
-    pollers = Pollers(app, stack.endpoint_url, "us-east-1")
+    pollers = Pollers(app, stack.endpoint_url, "us-east-1", stream_arn=os.environ["MAIN_TABLE_STREAM_ARN"])
     demo = seed.seed()
     pollers.start()
 

@@ -21,18 +21,19 @@ def resolve_handler(handler_string: str) -> Callable[[Any, Any], Any]:
 class StreamPoller:
     """Delivers DynamoDB stream records to an `@on_dynamodb_record` handler."""
 
-    def __init__(self, config: DynamoDBEventConfig, endpoint_url: str, region: str):
+    def __init__(self, config: DynamoDBEventConfig, endpoint_url: str, region: str, stream_arn: str | None = None):
         self.config = config
+        self.stream_arn = stream_arn or config.stream_arn
         self.handler = resolve_handler(config.handler_string)
         self.streams = boto3.client("dynamodbstreams", endpoint_url=endpoint_url, region_name=region)
         self._iterators: dict[str, str] = {}
 
     def _shard_iterators(self) -> dict[str, str]:
-        shards = self.streams.describe_stream(StreamArn=self.config.stream_arn)["StreamDescription"]["Shards"]
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
             if shard["ShardId"] not in self._iterators:
                 self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
-                    StreamArn=self.config.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                    StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
         return self._iterators
 
@@ -46,7 +47,7 @@ class StreamPoller:
                     created = record["dynamodb"].get("ApproximateCreationDateTime")
                     if hasattr(created, "timestamp"):  # boto3 parsed it; Lambda events carry epoch seconds
                         record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
-                    record["eventSourceARN"] = self.config.stream_arn
+                    record["eventSourceARN"] = self.stream_arn
                     record.setdefault("awsRegion", self.streams.meta.region_name)
                 self.handler({"Records": records}, _Context(self.config.name))
                 delivered += len(records)
@@ -84,11 +85,13 @@ class QueuePoller:
 class Pollers:
     """All event-source pollers of an app, run on a background thread (or drained on demand in tests)."""
 
-    def __init__(self, app: Chalice, endpoint_url: str, region: str, interval: float = 0.2):
+    def __init__(self, app: Chalice, endpoint_url: str, region: str, interval: float = 0.2,
+                 stream_arn: str | None = None):
+        """`stream_arn` replaces the ARN the app was imported with (the local table is re-created per test)."""
         self.pollers: list[Any] = []
         for source in app.event_sources:
             if isinstance(source, DynamoDBEventConfig):
-                self.pollers.append(StreamPoller(source, endpoint_url, region))
+                self.pollers.append(StreamPoller(source, endpoint_url, region, stream_arn))
             elif isinstance(source, SQSEventConfig):
                 self.pollers.append(QueuePoller(source, endpoint_url, region))
         self.interval = interval

@@ -242,8 +242,8 @@ def _role(aws: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, 
 
 def _state_machine(aws: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, str]]:
     location = props.get("DefinitionS3Location")
-    if isinstance(location, str):  # a local path, uploaded by `aws cloudformation package` on deploy
-        definition = (TEMPLATE.parent / location).read_text()
+    if location:  # on AWS an uploaded copy of the repo's file; locally the file itself
+        definition = (ROOT / location["Key"]).read_text()
     else:
         definition = props.get("DefinitionString") or json.dumps(props.get("Definition"))
     for key, value in (props.get("DefinitionSubstitutions") or {}).items():

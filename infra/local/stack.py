@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import threading
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +47,7 @@ class LocalStack:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
+        serialize_dynamodb_writes()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         self._configure()
@@ -70,7 +73,11 @@ class LocalStack:
             "USER_POOL_ID": refs["UserPool"],
             "USER_POOL_CLIENT_ID": refs["UserPoolClient"],
             "DOCUMENTS_BUCKET": refs["DocumentsBucket"],
+            "EVENT_BUS_NAME": refs["EventBus"],
+            "MAIN_TABLE_STREAM_ARN": self.resources.attrs["MainTable"]["StreamArn"],
+            "ORDER_REVIEW_STATE_MACHINE_ARN": refs["OrderReviewStateMachine"],
         })
+        os.environ.setdefault("REVIEW_LINK_SECRET", secrets.token_urlsafe(32))
         os.environ.setdefault("MAIL_SENDER", "portal@example.com")
         self._verify_sender(os.environ["MAIL_SENDER"])
         from chalicelib.config import settings  # noqa: PLC0415
@@ -87,3 +94,30 @@ class LocalStack:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+_WRITE_LOCK = threading.RLock()
+
+
+def serialize_dynamodb_writes() -> None:
+    """DynamoDB applies each write (and each transaction) atomically; moto's server threads do not.
+
+    Without this, two concurrent conditional writes can both pass their condition, and a failed
+    transaction's rollback can undo a concurrent commit. One lock around moto's write operations
+    gives the local stack the guarantee the application relies on in AWS.
+    """
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    if getattr(DynamoDBBackend, "_b2b_serialized", False):
+        return
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
+        original = getattr(DynamoDBBackend, name, None)
+        if original is None:
+            continue
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with _WRITE_LOCK:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+    DynamoDBBackend._b2b_serialized = True

@@ -1,0 +1,80 @@
+"""/admin/orders and /admin/settings: the review queue, decisions, and the supplier's portal settings."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from chalicelib.api import schemas
+from chalicelib.api.http import (
+    ApiBlueprint, decode_cursor, encode_cursor, json_body, json_response, page, page_params, validate,
+)
+from chalicelib.api.security import require_staff, token_authorizer
+from chalicelib.api.views import order_json, settings_json
+from chalicelib.domain.access import Capability
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.orders import OrderStatus
+from chalicelib.services import review
+from chalicelib.store import orders as order_store
+from chalicelib.store import settings as settings_store
+
+admin_orders_api = ApiBlueprint(__name__)
+
+
+def _request():
+    return admin_orders_api.current_request
+
+
+@admin_orders_api.route("/admin/orders", methods=["GET"], authorizer=token_authorizer)
+def review_queue():
+    require_staff(_request(), Capability.VIEW_ORDERS)
+    limit, cursor = page_params(_request())
+    status = (_request().query_params or {}).get("status", OrderStatus.DRAFT.value)
+    if status not in {s.value for s in OrderStatus}:
+        raise ValidationFailed("status is one of draft, sent, declined, accepted, expired.", code="invalid_value", field="status")
+    orders, after = order_store.by_status(status, limit=limit, after=decode_cursor(cursor))
+    return json_response(page([order_json(o, staff=True) for o in orders], encode_cursor(after)))
+
+
+@admin_orders_api.route("/admin/orders/{order_id}", methods=["GET"], authorizer=token_authorizer)
+def order_detail(order_id):
+    require_staff(_request(), Capability.VIEW_ORDERS)
+    return json_response(order_json(order_store.get(order_id), staff=True, history=order_store.history(order_id)))
+
+
+@admin_orders_api.route("/admin/orders/{order_id}/approve", methods=["POST"], authorizer=token_authorizer)
+def approve(order_id):
+    staff = require_staff(_request(), Capability.REVIEW_ORDERS)
+    body = validate(json_body(_request()), schemas.APPROVE)
+    discount = Decimal(body["discount_percent"]) if body.get("discount_percent") else None
+    return json_response(order_json(review.approve(order_id, staff.email, discount), staff=True))
+
+
+@admin_orders_api.route("/admin/orders/{order_id}/modify", methods=["POST"], authorizer=token_authorizer)
+def modify(order_id):
+    staff = require_staff(_request(), Capability.REVIEW_ORDERS)
+    body = validate(json_body(_request()), schemas.MODIFY)
+    lines = [{**line, "unit_price": Decimal(line["unit_price"]) if line.get("unit_price") else None} for line in body["lines"]]
+    discount = Decimal(body["discount_percent"]) if body.get("discount_percent") else Decimal(0)
+    return json_response(order_json(review.modify(order_id, staff.email, lines, body["message"].strip(), discount), staff=True))
+
+
+@admin_orders_api.route("/admin/orders/{order_id}/reject", methods=["POST"], authorizer=token_authorizer)
+def reject(order_id):
+    staff = require_staff(_request(), Capability.REVIEW_ORDERS)
+    body = validate(json_body(_request()), schemas.REJECT)
+    return json_response(order_json(review.reject(order_id, staff.email, body["reason"].strip()), staff=True))
+
+
+@admin_orders_api.route("/admin/settings", methods=["GET"], authorizer=token_authorizer)
+def get_settings():
+    require_staff(_request(), Capability.VIEW_ORDERS)
+    return json_response(settings_json(settings_store.load()))
+
+
+@admin_orders_api.route("/admin/settings", methods=["PUT"], authorizer=token_authorizer)
+def put_settings():
+    require_staff(_request(), Capability.MANAGE_SETTINGS)
+    body = validate(json_body(_request()), schemas.SETTINGS)
+    current = settings_store.load()
+    for name, value in body.items():
+        setattr(current, name, Decimal(str(value)) if name == "review_timeout_hours" else value)
+    return json_response(settings_json(settings_store.save(current)))

@@ -1,0 +1,245 @@
+"""What happens to a Sales Order between placement and acceptance: checks, the agent's decision,
+escalation, the client's answer to a modification, and the notifications that go with them.
+
+The workflow steps (chalicelib/steps/review.py) and the decision endpoints both land here.
+Every function is safe to run twice: state changes are conditional and notifications are sent once.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import jwt
+
+from chalicelib.config import settings as app_settings
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.money import format_money
+from chalicelib.domain.orders import Action, OrderStatus, Review, order_totals, review_checks, transition
+from chalicelib.services import events, mail, workflows
+from chalicelib.services.ordering import as_line, line_map, price_lines
+from chalicelib.services.pricing import chain_for, prices_for
+from chalicelib.store import orders as order_store
+from chalicelib.store import settings as settings_store
+from chalicelib.store import users as user_store
+from chalicelib.store.clients import get_client
+from chalicelib.store.models import ChecksMap, OrderFlags, OrderItem, ProposalMap, sku_key
+from chalicelib.store.products import find_products
+
+CLIENT_ANSWER_SECONDS = 7 * 24 * 3600
+LINK_AUDIENCE = "order-review-link"
+LINK_LIFETIME = timedelta(hours=72)
+
+
+# --- workflow steps -------------------------------------------------------------------
+
+def check_order(order_id: str) -> dict[str, Any]:
+    """Credit, stock and price checks; trusted clients whose checks pass are approved here, without a person."""
+    order = order_store.get(order_id)
+    client = get_client(order.client_id)
+    products = find_products(line.sku for line in order.lines)
+    current = prices_for(chain_for(client), products.values())
+    result = review_checks(
+        total=order.total, open_balance=client.balance or Decimal(0), credit_limit=client.credit_limit,
+        available={k: p.qty_available for k, p in products.items()},
+        ordered={sku_key(line.sku): line.qty for line in order.lines},
+        order_prices={sku_key(line.sku): line.unit_price for line in order.lines},
+        current_prices={k: p.price for k, p in current.items()},
+    )
+    order_store.set_flags(order_id, [OrderFlags.checks.set(ChecksMap(
+        credit_ok=result.credit_ok, stock_ok=result.stock_ok, prices_ok=result.prices_ok,
+        credit_available=result.credit_available, short_skus=list(result.short_skus),
+        changed_price_skus=list(result.changed_price_skus), checked_at=order_store.now()))])
+    settings = settings_store.load()
+    _notify_once(order, "placed", lambda: settings.order_confirmation_email and mail.send(
+        "order_placed", order.contact_email, order=order_view(order)))
+    trusted = client.auto_approve or not settings.review_required
+    if order.review == Review.PENDING.value and trusted and result.passed:
+        _apply(order, Action.AUTO_APPROVE, actor="system", note="Trusted client; credit, stock and price checks passed.")
+    return {"order_id": order_id, "outcome": "needs_review" if _still_pending(order_id) else "decided",
+            "timeout_seconds": max(1, math.ceil(settings.review_timeout_hours * 3600))}
+
+
+def notify_reviewer(order_id: str) -> None:
+    """A review task for the client's agent (managers when it has none) and an email with approve/reject links."""
+    order = order_store.get(order_id)
+    for reviewer in _reviewers(order):
+        order_store.add_task(order_id, "review", reviewer.id, f"Review order {order.number} from {order.client_name}")
+        _notify_once(order, f"review:{reviewer.id}", lambda r=reviewer: mail.send(
+            "review_requested", r.email, order=order_view(order), reviewer=r.name,
+            approve_url=review_link(order, "approve", r.id), reject_url=review_link(order, "reject", r.id)))
+
+
+def escalate(order_id: str) -> int:
+    """Nobody decided in time: a task and an email for every manager; the order stays reviewable."""
+    order = order_store.get(order_id)
+    if order.review != Review.PENDING.value:
+        return order.escalations
+    n = order.escalations + 1
+    order_store.set_flags(order_id, [OrderFlags.escalations.set(n)], condition=OrderFlags.escalations == order.escalations)
+    for manager in user_store.staff_with_roles(("manager",)) or user_store.staff_with_roles(("admin",)):
+        order_store.add_task(order_id, "escalation", manager.id, f"Overdue review: order {order.number}", n)
+        _notify_once(order, f"escalation:{n}:{manager.id}", lambda m=manager: mail.send(
+            "review_escalated", m.email, order=order_view(order), manager=m.name, escalation=n,
+            approve_url=review_link(order, "approve", m.id), reject_url=review_link(order, "reject", m.id)))
+    return n
+
+
+def conclude(order_id: str, client_timed_out: bool = False) -> dict[str, Any]:
+    """After a decision (or a timeout): tell the client, announce accepted orders, or wait for the client."""
+    order = order_store.get(order_id)
+    if client_timed_out and order.review == Review.MODIFIED.value:
+        order = _apply(order, Action.EXPIRE, actor="system", note="The client did not answer the proposed changes in time.")
+    if order.review == Review.PENDING.value:
+        return {"outcome": "needs_review", "timeout_seconds": _review_timeout()}
+    if order.review == Review.MODIFIED.value:
+        _notify_once(order, "modified", lambda: mail.send("order_modified", order.contact_email, order=order_view(order)))
+        return {"outcome": "awaiting_client", "timeout_seconds": CLIENT_ANSWER_SECONDS}
+    if order.status == OrderStatus.ACCEPTED.value and not order.accepted_event_sent:
+        events.publish("order.accepted", {"order_id": order.id, "number": order.number, "client_id": order.client_id,
+                                          "total": str(order.total), "currency": order.currency})
+        order_store.set_flags(order_id, [OrderFlags.accepted_event_sent.set(True)])
+    _notify_once(order, order.status, lambda: mail.send(f"order_{order.status}", order.contact_email, order=order_view(order)))
+    order_store.close_tasks(order_id)
+    return {"outcome": "done", "timeout_seconds": 1}
+
+
+# --- decisions (agents, managers, the client) --------------------------------------------------
+
+def approve(order_id: str, actor: str, discount_percent: Decimal | None = None) -> OrderItem:
+    order = order_store.get(order_id)
+    actions = []
+    if discount_percent:
+        totals = order_totals([as_line(m) for m in order.lines], discount_percent)
+        actions = [OrderItem.discount_percent.set(discount_percent), OrderItem.subtotal.set(totals.subtotal),
+                   OrderItem.vat_total.set(totals.vat_total), OrderItem.total.set(totals.total)]
+    note = f"Approved with {discount_percent}% discount." if discount_percent else "Approved."
+    order = _apply(order, Action.APPROVE, actor=actor, note=note, extra=actions)
+    workflows.resume(order.review_task_token, {"decision": "approved"})
+    return order
+
+
+def reject(order_id: str, actor: str, reason: str) -> OrderItem:
+    order = _apply(order_store.get(order_id), Action.REJECT, actor=actor, note=reason,
+                   extra=[OrderItem.decision_reason.set(reason)])
+    workflows.resume(order.review_task_token, {"decision": "rejected"})
+    return order
+
+
+def modify(order_id: str, actor: str, lines: list[dict[str, Any]], message: str,
+           discount_percent: Decimal = Decimal(0)) -> OrderItem:
+    """Propose changed lines, prices or a discount; the order waits for the client's answer."""
+    order = order_store.get(order_id)
+    transition(Action.MODIFY, OrderStatus(order.status), Review(order.review))
+    client = get_client(order.client_id)
+    priced = price_lines(client, [{"sku": line["sku"], "qty": line["qty"]} for line in lines])
+    changed = [
+        line if lines[i].get("unit_price") is None
+        else replace(line, unit_price=lines[i]["unit_price"], price_source="agent", price_list_id=None)
+        for i, line in enumerate(priced)
+    ]
+    totals = order_totals(changed, discount_percent)
+    proposal = ProposalMap(lines=[line_map(line) for line in changed], discount_percent=discount_percent,
+                           subtotal=totals.subtotal, vat_total=totals.vat_total, total=totals.total, message=message)
+    order = _apply(order, Action.MODIFY, actor=actor, note=message, extra=[OrderItem.proposal.set(proposal)])
+    workflows.resume(order.review_task_token, {"decision": "modified"})
+    return order
+
+
+def accept_changes(order: OrderItem, actor: str) -> OrderItem:
+    proposal = order.proposal
+    if proposal is None:
+        raise Conflict("There are no proposed changes to accept.", code="order_state_conflict")
+    order = _apply(order, Action.ACCEPT_CHANGES, actor=actor, note="The client accepted the proposed changes.", extra=[
+        OrderItem.lines.set(proposal.lines), OrderItem.discount_percent.set(proposal.discount_percent),
+        OrderItem.subtotal.set(proposal.subtotal), OrderItem.vat_total.set(proposal.vat_total),
+        OrderItem.total.set(proposal.total)])
+    workflows.resume(order.client_task_token, {"decision": "accepted_changes"})
+    return order
+
+
+def decline_changes(order: OrderItem, actor: str) -> OrderItem:
+    order = _apply(order, Action.DECLINE_CHANGES, actor=actor, note="The client declined the proposed changes.")
+    workflows.resume(order.client_task_token, {"decision": "declined_changes"})
+    return order
+
+
+# --- signed links in the reviewer's email --------------------------------------------------
+
+def review_link(order: OrderItem, decision: str, reviewer_id: str) -> str:
+    """A link that names the order and the decision, signed and expiring; it carries no task token."""
+    claims = {"order_id": order.id, "decision": decision, "sub": reviewer_id, "aud": LINK_AUDIENCE,
+              "exp": datetime.now(timezone.utc) + LINK_LIFETIME}
+    token = jwt.encode(claims, _link_secret(), algorithm="HS256")
+    return f"{app_settings().portal_url}/review-links/{token}"
+
+
+def read_review_link(token: str) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(token, _link_secret(), algorithms=["HS256"], audience=LINK_AUDIENCE,
+                            options={"require": ["exp", "sub", "order_id", "decision"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise NotFound("This link has expired; open the order in the admin pages.", code="link_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise NotFound("This link is not valid.", code="invalid_link") from exc
+    if claims["decision"] not in ("approve", "reject"):
+        raise NotFound("This link is not valid.", code="invalid_link")
+    return claims
+
+
+def _link_secret() -> str:
+    secret = app_settings().review_link_secret
+    if not secret:
+        raise RuntimeError("REVIEW_LINK_SECRET is not set")
+    return secret
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _apply(order: OrderItem, action: Action, *, actor: str, note: str | None = None, extra: list[Any] | None = None) -> OrderItem:
+    review, status = transition(action, OrderStatus(order.status), Review(order.review))
+    actions = [OrderItem.review.set(review.value), *(extra or [])]
+    if action in (Action.APPROVE, Action.REJECT, Action.MODIFY, Action.AUTO_APPROVE):
+        actions.append(OrderItem.decided_by.set(actor))
+    if action is Action.AUTO_APPROVE:
+        actions.append(OrderItem.auto_approved.set(True))
+    return order_store.save_change(order, actor=actor, event=action.value,
+                                   status=status.value if status.value != order.status else None,
+                                   note=note, actions=tuple(actions),
+                                   condition=OrderItem.review == order.review)
+
+
+def _still_pending(order_id: str) -> bool:
+    return order_store.get(order_id).review == Review.PENDING.value
+
+
+def _review_timeout() -> int:
+    return max(1, math.ceil(settings_store.load().review_timeout_hours * 3600))
+
+
+def _reviewers(order: OrderItem) -> list[Any]:
+    agent = user_store.find_user(order.sale_agent_id) if order.sale_agent_id else None
+    if agent is not None:
+        return [agent]
+    return user_store.staff_with_roles(("manager",)) or user_store.staff_with_roles(("admin",))
+
+
+def _notify_once(order: OrderItem, key: str, send: Any) -> None:
+    """Send a notification unless this order already had it (a retried step sends nothing twice)."""
+    current = order_store.get(order.id)
+    if key in (current.notified or set()):
+        return
+    send()
+    order_store.set_flags(order.id, [OrderFlags.notified.add({key})])
+
+
+def order_view(order: OrderItem) -> dict[str, Any]:
+    """What emails show of an order."""
+    return {"id": order.id, "number": order.number, "client_name": order.client_name, "status": order.status,
+            "total": format_money(order.total), "currency": order.currency, "reason": order.decision_reason,
+            "proposal_message": order.proposal.message if order.proposal else None,
+            "proposal_total": format_money(order.proposal.total) if order.proposal else None,
+            "lines": [{"sku": m.sku, "name": m.name, "qty": m.qty, "unit_price": format_money(m.unit_price),
+                       "line_total": format_money(m.line_total)} for m in order.lines]}

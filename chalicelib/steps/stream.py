@@ -1,0 +1,23 @@
+"""The table's stream turned into workflow starts: a new Sales Order starts its review."""
+from __future__ import annotations
+
+import os
+
+from chalice import Blueprint
+from chalice.app import DynamoDBEvent
+
+from chalicelib.services import workflows
+
+table_stream = Blueprint(__name__)
+
+# Chalice reads the stream ARN at deploy time from the stage's environment (.chalice/config.json).
+STREAM_ARN = os.environ.get("MAIN_TABLE_STREAM_ARN", "arn:aws:dynamodb:us-east-1:123456789012:table/b2b-local/stream/local")
+
+
+@table_stream.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
+def on_table_change(event: DynamoDBEvent) -> None:
+    for record in event:
+        keys = record.keys or {}
+        pk, sk = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
+        if record.event_name == "INSERT" and pk.startswith("ORDER#") and sk == "ORDER":
+            workflows.start_review(pk.removeprefix("ORDER#"))
