@@ -158,7 +158,7 @@ def encode_cursor(value: str | None) -> str | None:
     return base64.urlsafe_b64encode(value.encode()).decode() if value else None
 
 
-_CURSOR_VALUE = re.compile(r"^[A-Za-z0-9._#-]{1,200}$")
+_CURSOR_VALUE = re.compile(r"^[A-Za-z0-9._#:+-]{1,200}$")
 
 
 def decode_cursor(cursor: str | None) -> str | None:

@@ -64,7 +64,7 @@ def place_order():
     key = (request.headers.get("idempotency-key") or "").strip() or None
     if key and len(key) > 200:
         raise ValidationFailed("Idempotency-Key is at most 200 characters.", code="invalid_value", field="Idempotency-Key")
-    order = ordering.place_idempotent(buyer, body, key)
+    order = ordering.place_idempotent(buyer, body, key, portal_api.lambda_context)
     return json_response(order_json(order), status=201)
 
 

@@ -15,6 +15,11 @@ PASSWORD = {"type": "string", "minLength": 1, "maxLength": 256}
 QTY = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
 
 
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """The same schema, also accepting null (kept flat so errors name the inner field)."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
 def obj(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
@@ -53,10 +58,10 @@ ADDRESS = obj(["label", "line1", "city", "postcode", "country"], {
 })
 CLIENT = obj(["name", "payment_term_days", "credit_limit", "currency"], {
     "name": NAME, "vat_number": {"type": ["string", "null"], "maxLength": 32},
-    "group_id": {"anyOf": [ID, {"type": "null"}]},
+    "group_id": nullable(ID),
     "payment_term_days": {"type": "integer", "minimum": 0, "maximum": 365},
     "credit_limit": MONEY, "currency": CURRENCY,
-    "sale_agent_id": {"anyOf": [ID, {"type": "null"}]},
+    "sale_agent_id": nullable(ID),
     "auto_approve": {"type": "boolean"},
     "addresses": {"type": "array", "items": ADDRESS, "maxItems": 50},
 })
@@ -67,13 +72,13 @@ CONTACT = obj(["email", "first_name", "last_name", "permissions"], {
 PRICE_ITEM = obj(["sku", "price"], {"sku": SKU, "price": MONEY})
 PRICE_LIST = obj(["name", "currency"], {
     "name": NAME, "currency": CURRENCY,
-    "client_id": {"anyOf": [ID, {"type": "null"}]}, "group_id": {"anyOf": [ID, {"type": "null"}]},
+    "client_id": nullable(ID), "group_id": nullable(ID),
     "is_default": {"type": "boolean"}, "is_promotion": {"type": "boolean"},
-    "valid_from": {"anyOf": [DATE, {"type": "null"}]}, "valid_to": {"anyOf": [DATE, {"type": "null"}]},
+    "valid_from": nullable(DATE), "valid_to": nullable(DATE),
     "items": {"type": "array", "items": PRICE_ITEM, "maxItems": 10_000},
 })
 PRICE = obj(["price"], {"price": MONEY})
-CLONE = obj(["name"], {"name": NAME, "client_id": {"anyOf": [ID, {"type": "null"}]}, "group_id": {"anyOf": [ID, {"type": "null"}]}})
+CLONE = obj(["name"], {"name": NAME, "client_id": nullable(ID), "group_id": nullable(ID)})
 
 ORDER_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": {"description": "whole number >= 1 (checked as invalid_quantity)"}})
 DELIVERY_ADDRESS = obj(["line1", "city", "postcode", "country"], {
@@ -81,8 +86,8 @@ DELIVERY_ADDRESS = obj(["line1", "city", "postcode", "country"], {
 })
 ORDER = obj(["lines"], {
     "lines": {"type": "array", "items": ORDER_LINE},
-    "delivery_address_id": {"anyOf": [ID, {"type": "null"}]},
-    "delivery_address": {"anyOf": [DELIVERY_ADDRESS, {"type": "null"}]},
+    "delivery_address_id": nullable(ID),
+    "delivery_address": nullable(DELIVERY_ADDRESS),
     "client_reference": {"type": ["string", "null"], "maxLength": 100},
     "notes": {"type": ["string", "null"], "maxLength": 2000},
 })
@@ -95,10 +100,10 @@ SETTINGS = obj([], {
     "order_confirmation_email": {"type": "boolean"},
 })
 DISCOUNT = {"type": "string", "pattern": r"^\d{1,2}(\.\d{1,2})?$", "description": "percent, 0 to 99.99"}
-APPROVE = obj([], {"discount_percent": {"anyOf": [DISCOUNT, {"type": "null"}]}})
+APPROVE = obj([], {"discount_percent": nullable(DISCOUNT)})
 MODIFY = obj(["lines", "message"], {
-    "lines": {"type": "array", "minItems": 1, "items": obj(["sku", "qty"], {"sku": SKU, "qty": ORDER_LINE["properties"]["qty"], "unit_price": {"anyOf": [MONEY, {"type": "null"}]}})},
+    "lines": {"type": "array", "minItems": 1, "items": obj(["sku", "qty"], {"sku": SKU, "qty": ORDER_LINE["properties"]["qty"], "unit_price": nullable(MONEY)})},
     "message": {**NAME, "maxLength": 2000},
-    "discount_percent": {"anyOf": [DISCOUNT, {"type": "null"}]},
+    "discount_percent": nullable(DISCOUNT),
 })
 REJECT = obj(["reason"], {"reason": {**NAME, "maxLength": 2000}})

@@ -1,34 +1,56 @@
-"""Server-rendered portal pages. The session is the Cognito ID token in an HttpOnly cookie,
-checked by the same verifier as the API's authorizer; forms carry a double-submit CSRF token."""
+"""Server-rendered pages: the session and page plumbing they share, sign-in and the catalogue.
+
+The session is the Cognito ID token in an HttpOnly cookie, checked by the same verifier as the API's
+authorizer; forms carry a double-submit CSRF token. Buyers' ordering pages live in web_orders.py,
+the staff's review pages in web_agent.py; all of them answer errors as pages (WebBlueprint).
+"""
 from __future__ import annotations
 
+import base64
+import functools
+import json
+import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlencode
+from zoneinfo import ZoneInfo
 
+from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import decode_cursor, encode_cursor
 from chalicelib.api.security import Principal, principal_for, require_buyer
 from chalicelib.api.views import catalogue_json
-from chalicelib.domain.errors import DomainError, Unauthenticated
+from chalicelib.config import settings
+from chalicelib.domain.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
 from chalicelib.services import accounts, catalogue
 from chalicelib.store import products as product_store
 from chalicelib.store.clients import get_client
 from chalicelib.templating import render
 from chalicelib.tokens import verify_id_token
 
-web = Blueprint(__name__)
+logger = Logger(service="b2b-portal", child=True)
 
 SESSION, REFRESH, CSRF = "b2b_session", "b2b_refresh", "b2b_csrf"
+CART, FLASH = "b2b_cart", "b2b_flash"
 FORM = ["application/x-www-form-urlencoded"]
 PAGE_SIZE = 24
+STAFF_HOME = "/agent/orders"
+
+
+# --- requests and answers ---------------------------------------------------------------
+
+def _request() -> Any:
+    return web.current_request  # the app's current request, whichever blueprint's route runs
 
 
 def _cookies() -> dict[str, str]:
     jar = SimpleCookie()
-    jar.load(web.current_request.headers.get("cookie", ""))
+    jar.load(_request().headers.get("cookie", ""))
     return {k: v.value for k, v in jar.items()}
 
 
@@ -39,22 +61,36 @@ def _cookie(name: str, value: str, *, max_age: int, http_only: bool = True) -> s
 
 def _html(body: str, status: int = 200, cookies: list[str] | None = None) -> Response:
     headers: dict[str, Any] = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-                               "X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'"}
+                               "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+                               "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'"}
     if cookies:
         headers["Set-Cookie"] = cookies
     return Response(body=body, status_code=status, headers=headers)
 
 
-def _redirect(location: str, cookies: list[str] | None = None) -> Response:
+def _redirect(location: str, cookies: list[str] | None = None, *, flash: dict[str, Any] | None = None) -> Response:
+    """A 303 to `location`; `flash` is shown once by the next page (a notice, an error, skipped lines)."""
     headers: dict[str, Any] = {"Location": location, "Cache-Control": "no-store"}
+    cookies = list(cookies or [])
+    if flash:
+        cookies.append(_cookie(FLASH, base64.urlsafe_b64encode(json.dumps(flash).encode()).decode(), max_age=300))
     if cookies:
         headers["Set-Cookie"] = cookies
     return Response(body="", status_code=303, headers=headers)
 
 
 def _form() -> dict[str, str]:
-    raw = web.current_request.raw_body or b""
-    return {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+    return {k: v[0] for k, v in _form_lists().items()}
+
+
+def _form_lists() -> dict[str, list[str]]:
+    """Every value of every field (a form may repeat a name, e.g. one `sku` per line)."""
+    raw = _request().raw_body or b""
+    return parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def _query() -> dict[str, str]:
+    return dict(_request().query_params or {})
 
 
 def _csrf_token() -> tuple[str, list[str]]:
@@ -71,6 +107,32 @@ def _csrf_ok(form: dict[str, str]) -> bool:
     return bool(expected) and secrets.compare_digest(expected, form.get("csrf", ""))
 
 
+def _require_csrf(form: dict[str, str]) -> None:
+    if not _csrf_ok(form):
+        raise Forbidden("This form has expired. Go back, reload the page and try again.", code="csrf_failed")
+
+
+def _take_flash() -> tuple[dict[str, Any] | None, list[str]]:
+    raw = _cookies().get(FLASH)
+    if not raw:
+        return None, []
+    try:
+        flash = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except ValueError:
+        flash = None
+    return (flash if isinstance(flash, dict) else None), [_cookie(FLASH, "", max_age=0)]
+
+
+# --- who is signed in -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Session:
+    """The signed-in person, and the cookies to set when their token was just renewed."""
+
+    principal: Principal
+    cookies: list[str]
+
+
 def _session_cookies(signed_in: accounts.SignedIn) -> list[str]:
     cookies = [_cookie(SESSION, signed_in.token, max_age=signed_in.expires_in)]
     if signed_in.refresh_token:
@@ -78,22 +140,203 @@ def _session_cookies(signed_in: accounts.SignedIn) -> list[str]:
     return cookies
 
 
-def _signed_in_buyer() -> tuple[Principal | None, list[str]]:
-    """The buyer behind the session cookie, refreshing an expired token once; (None, []) when signed out."""
+def _signed_in() -> Session | None:
+    """Whoever is behind the session cookie (buyer or staff), refreshing an expired token once; None when signed out."""
     cookies = _cookies()
     try:
         claims = verify_id_token(cookies.get(SESSION, ""))
-        return require_buyer(principal_for(claims["sub"])), []
+        return Session(principal_for(claims["sub"]), [])
     except Unauthenticated:
         if not cookies.get(REFRESH):
-            return None, []
+            return None
     try:
         renewed = accounts.refresh(cookies[REFRESH])
         claims = verify_id_token(renewed.token)
-        return require_buyer(principal_for(claims["sub"])), _session_cookies(renewed)
+        return Session(principal_for(claims["sub"]), _session_cookies(renewed))
     except DomainError:
-        return None, []
+        return None
 
+
+class SignInNeeded(Exception):
+    """Raised by a page that needs a session; the visitor is sent to the sign-in page (or staff home)."""
+
+    def __init__(self, location: str = "/login"):
+        super().__init__(location)
+        self.location = location
+
+
+def _buyer_session(permission: str | None = None) -> Session:
+    """A signed-in portal contact (with `permission` when named). Staff are sent to their own pages."""
+    session = _signed_in()
+    if session is None:
+        raise SignInNeeded()
+    if not session.principal.is_buyer:
+        raise SignInNeeded(STAFF_HOME)
+    require_buyer(session.principal, permission)
+    return session
+
+
+# --- pages ------------------------------------------------------------------------------
+
+def _nav(principal: Principal | None) -> list[dict[str, Any]]:
+    """The sidebar's entries for this person: live pages get a link, the rest are marked as coming."""
+    if principal is None:
+        return []
+    if not principal.is_buyer:
+        return [{"key": "agent_orders", "label": "Orders", "href": STAFF_HOME},
+                *({"key": k, "label": k.title(), "href": None} for k in ("clients", "deliveries", "invoices"))]
+    can = principal.permissions
+    entries = [{"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
+    if can.get("place_orders"):
+        entries.append({"key": "cart", "label": f"Cart ({len(_cart())})", "href": "/cart", "id": "nav-cart"})
+    if can.get("orders"):
+        entries.append({"key": "orders", "label": "Orders", "href": "/orders"})
+    entries += [{"key": k, "label": k.title(), "href": None} for k in ("deliveries", "invoices", "proposals", "statement", "profile")]
+    return entries
+
+
+def _who(principal: Principal | None) -> dict[str, str] | None:
+    if principal is None:
+        return None
+    if principal.is_buyer and principal.client_id:
+        return {"name": principal.name, "organisation": get_client(principal.client_id).name}
+    return {"name": principal.name, "organisation": f"Staff · {principal.role}"}
+
+
+def _page(template: str, session: Session | None, *, status: int = 200, cookies: list[str] | None = None,
+          **context: Any) -> Response:
+    """A page in the layout: sidebar for the signed-in person, CSRF token for its forms, last redirect's flash."""
+    principal = session.principal if session else None
+    csrf, csrf_cookies = _csrf_token()
+    flash, flash_cookies = _take_flash()
+    body = render(template, csrf=csrf, nav=_nav(principal), who=_who(principal), flash=flash, **context)
+    return _html(body, status, [*(session.cookies if session else []), *csrf_cookies, *flash_cookies, *(cookies or [])])
+
+
+def _message(title: str, message: str, status: int, links: list[tuple[str, str]] | None = None,
+             cookies: list[str] | None = None) -> Response:
+    """A message on its own card (sign-in problems, review links), outside the sidebar layout."""
+    csrf, csrf_cookies = _csrf_token()
+    body = render("portal/message.html", title=title, message=message, csrf=csrf,
+                  links=links if links is not None else [("/login", "Sign in as someone else")])
+    return _html(body, status, csrf_cookies + (cookies or []))
+
+
+PROBLEM_TITLES = {403: "Not allowed", 404: "Not found", 409: "This changed meanwhile", 422: "That did not work"}
+
+
+def _problem_page(status: int, message: str) -> Response:
+    """An error as a page in the layout, for whoever is signed in."""
+    try:
+        session = _signed_in()
+    except Exception:  # noqa: BLE001 - an error page must not fail because the session lookup does
+        session = None
+    home = ("/catalogue" if session.principal.is_buyer else STAFF_HOME) if session else "/login"
+    return _page("portal/problem.html", session, status=status, title=PROBLEM_TITLES.get(status, "Something went wrong"),
+                 message=message, home=home)
+
+
+def answers_with_pages(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Domain errors become pages with their status (403, 404, 409...), a missing session a trip to sign-in,
+    anything unexpected a logged 500 page: a page never answers with a stack trace."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except SignInNeeded as exc:
+            return _redirect(exc.location)
+        except Unauthenticated:
+            return _redirect("/login")
+        except DomainError as exc:
+            return _problem_page(exc.status, exc.message)
+        except Exception:
+            logger.exception("unhandled error on a page")
+            return _problem_page(500, "Something went wrong on our side; it has been logged. Please try again.")
+
+    return wrapper
+
+
+class WebBlueprint(Blueprint):
+    """A Blueprint whose routes answer errors as pages (see answers_with_pages)."""
+
+    def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            register(answers_with_pages(view))
+            return view
+
+        return decorator
+
+
+web = WebBlueprint(__name__)
+
+
+# --- small display and form helpers shared by the pages ---------------------------------
+
+def _local_time(at: datetime) -> str:
+    """A timestamp on the supplier's clock, to the minute."""
+    return at.astimezone(ZoneInfo(settings().supplier_timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+_ORDER_CURSOR = re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+[+-]\d{2}:\d{2}#[A-Za-z0-9_-]{1,64}$")
+
+
+def _order_cursor(raw: str | None) -> str | None:
+    """The position an orders page's `cursor` stands for (an order index key: `<created_at>#<id>`)."""
+    if not raw:
+        return None
+    try:
+        value = base64.urlsafe_b64decode(raw.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        value = ""
+    if not _ORDER_CURSOR.match(value):
+        raise ValidationFailed("That page link is not valid any more.", code="invalid_cursor", field="cursor")
+    return value
+
+
+def _order_cursor_for(position: str) -> str:
+    return base64.urlsafe_b64encode(position.encode()).decode()
+
+
+_LINE_FIELD = re.compile(r"^lines\[(\d+)\]")
+
+
+def _line_index(field: str | None) -> int | None:
+    """The line a validation error is about: `lines[2].qty` -> 2."""
+    match = _LINE_FIELD.match(field or "")
+    return int(match.group(1)) if match else None
+
+
+def _whole_number(raw: str | None) -> int | str | None:
+    """A form's quantity as an int when it is one, else as typed (the service explains what is wrong with it)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else raw
+
+
+# --- the cart cookie: SKU -> quantity only; prices are always resolved on the server -------
+
+MAX_CART_LINES = 100
+_CART_ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):(\d{1,7})$")
+
+
+def _cart() -> dict[str, int]:
+    cart: dict[str, int] = {}
+    for entry in _cookies().get(CART, "").split("|"):
+        match = _CART_ENTRY.match(entry)
+        if match and int(match.group(2)) > 0 and len(cart) < MAX_CART_LINES:
+            cart[match.group(1)] = int(match.group(2))
+    return cart
+
+
+def _cart_cookie(cart: dict[str, int]) -> str:
+    if not cart:
+        return _cookie(CART, "", max_age=0)
+    return _cookie(CART, "|".join(f"{sku}:{qty}" for sku, qty in cart.items()), max_age=30 * 24 * 3600)
+
+
+# --- sign-in ----------------------------------------------------------------------------
 
 def _login_page(*, error: str | None = None, email: str = "", session: str | None = None, status: int = 200) -> Response:
     csrf, cookies = _csrf_token()
@@ -126,28 +369,33 @@ def login_submit():
                            status=401 if exc.status == 401 else 422)
     if isinstance(result, accounts.NewPasswordRequired):
         return _login_page(email=email, session=result.session)
-    if result.role != "buyer":
-        return _login_page(error="This portal is for client contacts; staff use the admin API.", email=email, status=403)
-    return _redirect("/catalogue", _session_cookies(result))
+    # A cart belongs to whoever filled it: a new sign-in starts with an empty one.
+    cookies = [*_session_cookies(result), _cart_cookie({})]
+    return _redirect("/catalogue" if result.role == "buyer" else STAFF_HOME, cookies)
 
 
 @web.route("/logout", methods=["POST"], content_types=FORM)
 def logout():
     if not _csrf_ok(_form()):
         return _redirect("/catalogue")
-    expired = [_cookie(SESSION, "", max_age=0), _cookie(REFRESH, "", max_age=0)]
+    expired = [_cookie(SESSION, "", max_age=0), _cookie(REFRESH, "", max_age=0), _cart_cookie({})]
     return _redirect("/login", expired)
 
 
+# --- catalogue --------------------------------------------------------------------------
+
 @web.route("/catalogue", methods=["GET"])
 def catalogue_page():
-    try:
-        buyer, cookies = _signed_in_buyer()
-    except DomainError as exc:
-        return _html(render("portal/message.html", title="No portal access", message=exc.message, csrf=_csrf_token()[0], buyer=None), 403)
-    if buyer is None:
+    session = _signed_in()
+    if session is None:
         return _redirect("/login")
-    params = web.current_request.query_params or {}
+    if not session.principal.is_buyer:
+        return _redirect(STAFF_HOME, session.cookies)
+    try:
+        buyer = require_buyer(session.principal)
+    except DomainError as exc:
+        return _message("No portal access", exc.message, 403)
+    params = _query()
     category, query = (params.get("category") or "").strip()[:100], (params.get("q") or "").strip()[:100]
     try:
         result = catalogue.browse(buyer.client_id, category=category or None, query=query or None,
@@ -155,13 +403,14 @@ def catalogue_page():
     except DomainError:
         return _redirect("/catalogue")
     show_stock = buyer.permissions.get("view_stock", False)
+    filters = {"category": category, "q": query}
     next_cursor = encode_cursor(result.after_sku)
-    next_url = "/catalogue?" + urlencode({k: v for k, v in {"category": category, "q": query, "cursor": next_cursor}.items() if v}) if next_cursor else None
-    csrf, csrf_cookies = _csrf_token()
-    return _html(render(
-        "portal/catalogue.html",
-        buyer=buyer, client=get_client(buyer.client_id), csrf=csrf,
+    next_url = "/catalogue?" + urlencode({k: v for k, v in {**filters, "cursor": next_cursor}.items() if v}) if next_cursor else None
+    here = {**filters, "cursor": params.get("cursor") or ""}
+    return _page(
+        "portal/catalogue.html", session,
         items=[catalogue_json(e, show_stock=show_stock) for e in result.entries],
-        show_stock=show_stock, category=category, query=query, next_url=next_url,
-        categories=product_store.categories(),
-    ), cookies=cookies + csrf_cookies)
+        show_stock=show_stock, can_order=buyer.permissions.get("place_orders", False),
+        category=category, query=query, next_url=next_url, categories=product_store.categories(),
+        here="/catalogue" + ("?" + urlencode({k: v for k, v in here.items() if v}) if any(here.values()) else ""),
+    )

@@ -81,7 +81,8 @@ def _delivery_address(client: ClientItem, body: dict[str, Any]) -> DeliveryAddre
             raise ValidationFailed("That address is not one of yours.", code="unknown_address", field="delivery_address_id")
         return DeliveryAddressMap(**found.as_dict())
     if body.get("delivery_address"):
-        return DeliveryAddressMap(**{k: v.strip() for k, v in body["delivery_address"].items()})
+        given = {k: v.strip() for k, v in body["delivery_address"].items()}
+        return DeliveryAddressMap(**{"label": "Delivery address", **given})
     if client.addresses:
         return DeliveryAddressMap(**client.addresses[0].as_dict())
     raise ValidationFailed("Where should we deliver? Give delivery_address.", code="missing_field", field="delivery_address")
@@ -133,7 +134,7 @@ def reorder(buyer: Buyer, order_id: str) -> Reorder:
 # --- Idempotency-Key: Powertools idempotency on DynamoDB --------------------------------------
 
 @lru_cache(maxsize=1)
-def _idempotent_placement() -> Callable[..., dict[str, Any]]:
+def _idempotent_placement() -> tuple[Callable[..., dict[str, Any]], Any]:
     from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - loaded on first order only
         DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function,
     )
@@ -147,11 +148,14 @@ def _idempotent_placement() -> Callable[..., dict[str, Any]]:
         buyer = Buyer(**request["buyer"])
         return {"order_id": place(buyer, request["body"]).id}
 
-    return placed_once
+    return placed_once, config
 
 
-def place_idempotent(buyer: Buyer, body: dict[str, Any], key: str | None) -> OrderItem:
-    """Place an order once per Idempotency-Key: the same key with the same body gives the same order."""
+def place_idempotent(buyer: Buyer, body: dict[str, Any], key: str | None, lambda_context: Any = None) -> OrderItem:
+    """Place an order once per Idempotency-Key: the same key with the same body gives the same order.
+
+    With the Lambda context, an attempt cut short by the Lambda timeout frees its key when the time runs out.
+    """
     if not key:
         return place(buyer, body)
     from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
@@ -159,8 +163,11 @@ def place_idempotent(buyer: Buyer, body: dict[str, Any], key: str | None) -> Ord
     )
 
     request = {"key": f"{buyer.contact_id}:{key}", "buyer": buyer.__dict__, "body": body}
+    placed_once, config = _idempotent_placement()
+    if lambda_context is not None:
+        config.register_lambda_context(lambda_context)
     try:
-        result = _idempotent_placement()(request=request)
+        result = placed_once(request=request)
     except IdempotencyValidationError as exc:
         raise Conflict("This Idempotency-Key was used for a different order.", code="idempotency_key_reused") from exc
     except IdempotencyAlreadyInProgressError as exc:

@@ -16,7 +16,11 @@ def connection() -> Connection:
 
 
 def failed_conditions(exc: TransactWriteError) -> list[bool]:
-    """Per transaction item: did its condition fail? Empty when the transaction failed for another reason."""
+    """Per transaction item: did its condition fail? Empty when the transaction failed for another reason.
+
+    PynamoDB sends a transaction's items grouped by kind, not in call order:
+    condition checks, then deletes, then puts, then updates.
+    """
     if exc.cause_response_code != "TransactionCanceledException":
         return []
     return [bool(reason and reason.code == "ConditionalCheckFailed") for reason in exc.cancellation_reasons]

@@ -69,10 +69,10 @@ def create_numbered(order: OrderItem, series: str, actor: str) -> OrderItem:
                 tx.save(order, condition=OrderItem.pk.does_not_exist())
                 tx.save(_history(order, actor, "placed", None, order.created_at))
         except TransactWriteError as exc:
-            failed = failed_conditions(exc)
-            if failed and failed[1]:
+            failed = failed_conditions(exc)  # puts (order, history line), then the counter update
+            if failed and failed[0]:
                 raise Conflict("This order was already stored.", code="order_exists") from exc
-            if failed and failed[0] or exc.cause_response_code == "TransactionConflictException":
+            if failed and failed[2] or exc.cause_response_code == "TransactionConflictException":
                 time.sleep(random.uniform(0.002, 0.02) * min(attempt + 1, 10))
                 continue
             raise

@@ -33,3 +33,5 @@ def _authorize(self, raw_path, lambda_event, lambda_context):  # type: ignore[no
 
 def install() -> None:
     local.LocalGatewayAuthorizer.authorize = _authorize  # type: ignore[method-assign]
+    # API Gateway takes bursts of parallel requests; the dev server's listen backlog of 5 resets them.
+    local.ThreadedHTTPServer.request_queue_size = 128
