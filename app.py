@@ -2,12 +2,17 @@
 from chalice import Chalice
 
 from chalicelib.api.admin import admin_api
+from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_orders import admin_orders_api
 from chalicelib.api.auth import auth_api
 from chalicelib.api.http import reshape_framework_errors
+from chalicelib.api.payments import payments_api
 from chalicelib.api.portal import portal_api
 from chalicelib.api.security import security
 from chalicelib.api.web import web
+from chalicelib.api.web_agent import web_agent
+from chalicelib.api.web_orders import web_orders
+from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
 from chalicelib.steps.stream import table_stream
 
@@ -17,7 +22,12 @@ app.register_blueprint(security)
 app.register_blueprint(auth_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(admin_orders_api)
+app.register_blueprint(admin_fulfilment_api)
+app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)
 app.register_blueprint(web)
+app.register_blueprint(web_orders)
+app.register_blueprint(web_agent)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
+app.register_blueprint(fulfilment_steps)

@@ -52,6 +52,9 @@ OUTPUT_TO_ENV = {
     "EventBusName": "EVENT_BUS_NAME",
     "MainTableStreamArn": "MAIN_TABLE_STREAM_ARN",
     "OrderReviewStateMachineArn": "ORDER_REVIEW_STATE_MACHINE_ARN",
+    "FulfilmentStateMachineArn": "FULFILMENT_STATE_MACHINE_ARN",
+    "InvoicingStateMachineArn": "INVOICING_STATE_MACHINE_ARN",
+    "OverdueRemindersStateMachineArn": "OVERDUE_REMINDERS_STATE_MACHINE_ARN",
 }
 
 # The same variables in the one-stack template: Ref/GetAtt on the merged resources.
@@ -64,6 +67,9 @@ ENV_REFS = {
     "EVENT_BUS_NAME": {"Ref": "EventBus"},
     "MAIN_TABLE_STREAM_ARN": {"Fn::GetAtt": ["MainTable", "StreamArn"]},
     "ORDER_REVIEW_STATE_MACHINE_ARN": {"Ref": "OrderReviewStateMachine"},
+    "FULFILMENT_STATE_MACHINE_ARN": {"Ref": "FulfilmentStateMachine"},
+    "INVOICING_STATE_MACHINE_ARN": {"Ref": "InvoicingStateMachine"},
+    "OVERDUE_REMINDERS_STATE_MACHINE_ARN": {"Ref": "OverdueRemindersStateMachine"},
 }
 
 # API Gateway's own answers (authorizer said no, unknown path, throttling...) in the

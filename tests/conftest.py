@@ -36,12 +36,14 @@ def stack(local_stack, chalice_app):
 
 
 @pytest.fixture
-def api(stack, chalice_app):
+def api(stack, chalice_app, tmp_path):
     from chalice.test import Client  # noqa: PLC0415
 
     from tests.support.http import JsonClient  # noqa: PLC0415
 
-    with Client(chalice_app) as client:
+    # An empty project dir: Chalice's test client would otherwise put a stage's environment from
+    # .chalice/config.json over the local stack's for every request.
+    with Client(chalice_app, project_dir=str(tmp_path)) as client:
         yield JsonClient(client)
 
 

@@ -6,10 +6,17 @@ from chalicelib.api.http import (
     ApiBlueprint, decode_cursor, encode_cursor, json_body, json_response, page, page_params, validate,
 )
 from chalicelib.api.security import require_portal, token_authorizer
-from chalicelib.api.views import catalogue_json, order_json
-from chalicelib.domain.errors import ValidationFailed
-from chalicelib.services import catalogue, ordering, review
+from datetime import date
+
+from chalice import Response
+
+from chalicelib.api.views import catalogue_json, delivery_note_json, invoice_json, order_json, statement_json
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.services import catalogue, documents, invoicing, ordering, payments, review
 from chalicelib.services.ordering import Buyer
+from chalicelib.services.pricing import supplier_today
+from chalicelib.store import delivery_notes as dn_store
+from chalicelib.store import invoices as invoice_store
 from chalicelib.store import orders as order_store
 from chalicelib.store.clients import get_client
 
@@ -77,10 +84,13 @@ def list_orders():
 
 
 @portal_api.route("/portal/orders/{order_id}", methods=["GET"], authorizer=token_authorizer)
-def order_detail(order_id):
+def my_order(order_id):
     buyer = _buyer("orders")
     order = order_store.get_for_client(order_id, buyer.client_id)
-    return json_response(order_json(order, history=order_store.history(order_id)))
+    principal = require_portal(portal_api.current_request, "orders")
+    notes = dn_store.for_order(order_id) if principal.permissions.get("deliveries") else []
+    invoices = invoice_store.for_order(order_id) if principal.permissions.get("invoices") else []
+    return json_response(order_json(order, history=order_store.history(order_id), delivery_notes=notes, invoices=invoices))
 
 
 @portal_api.route("/portal/orders/{order_id}/accept-changes", methods=["POST"], authorizer=token_authorizer)
@@ -101,3 +111,106 @@ def decline_changes(order_id):
 def reorder(order_id):
     result = ordering.reorder(_buyer("place_orders"), order_id)
     return json_response({**order_json(result.order), "skipped": result.skipped}, status=201)
+
+
+# --- deliveries, invoices, statement ------------------------------------------------------------
+
+@portal_api.route("/portal/deliveries", methods=["GET"], authorizer=token_authorizer)
+def list_deliveries():
+    buyer = _buyer("deliveries")
+    limit, cursor = page_params(portal_api.current_request)
+    notes, after = dn_store.for_client(buyer.client_id, limit=limit, after=decode_cursor(cursor))
+    return json_response(page([delivery_note_json(dn) for dn in notes], encode_cursor(after)))
+
+
+@portal_api.route("/portal/deliveries/{dn_id}/pdf", methods=["GET"], authorizer=token_authorizer)
+def delivery_pdf(dn_id):
+    buyer = _buyer("download_documents")
+    dn = dn_store.find(dn_id)
+    if dn is None or dn.client_id != buyer.client_id:
+        raise NotFound(f"No delivery {dn_id}.", code="delivery_note_not_found")
+    return _redirect(documents.delivery_note_pdf_url(dn))
+
+
+@portal_api.route("/portal/invoices", methods=["GET"], authorizer=token_authorizer)
+def my_invoices():
+    buyer = _buyer("invoices")
+    limit, cursor = page_params(portal_api.current_request)
+    found, after = invoice_store.for_client(buyer.client_id, limit=limit, after=decode_cursor(cursor), include_drafts=False)
+    return json_response(page([invoice_json(i) for i in found], encode_cursor(after)))
+
+
+def _client_invoice(invoice_id: str, client_id: str):
+    invoice = invoice_store.find(invoice_id)
+    if invoice is None or invoice.client_id != client_id or invoice.status == "draft":
+        raise NotFound(f"No invoice {invoice_id}.", code="invoice_not_found")
+    return invoice
+
+
+@portal_api.route("/portal/invoices/{invoice_id}", methods=["GET"], authorizer=token_authorizer)
+def invoice_detail(invoice_id):
+    buyer = _buyer("invoices")
+    return json_response(invoice_json(_client_invoice(invoice_id, buyer.client_id)))
+
+
+@portal_api.route("/portal/invoices/{invoice_id}/pdf", methods=["GET"], authorizer=token_authorizer)
+def invoice_pdf(invoice_id):
+    buyer = _buyer("download_documents")
+    invoice = _client_invoice(invoice_id, buyer.client_id)
+    if not invoice.pdf_key:
+        invoice = invoicing.render_documents(invoice.id)
+    return _redirect(invoicing.download_url(invoice.pdf_key, f"{invoice.number}.pdf"))
+
+
+@portal_api.route("/portal/invoices/{invoice_id}/e-invoice", methods=["GET"], authorizer=token_authorizer)
+def invoice_xml(invoice_id):
+    buyer = _buyer("download_documents")
+    invoice = _client_invoice(invoice_id, buyer.client_id)
+    if not invoice.xml_key:
+        raise NotFound("This invoice has no e-invoice (the client has no VAT number).", code="e_invoice_not_found")
+    return _redirect(invoicing.download_url(invoice.xml_key, f"{invoice.number}.xml"))
+
+
+@portal_api.route("/portal/invoices/{invoice_id}/pay", methods=["POST"], authorizer=token_authorizer)
+def pay_online(invoice_id):
+    buyer = _buyer("invoices")
+    invoice = _client_invoice(invoice_id, buyer.client_id)
+    session = payments.start_checkout(invoice, buyer.email)
+    return json_response({"checkout_url": session.url, "session_id": session.id}, status=201)
+
+
+@portal_api.route("/portal/statement", methods=["GET"], authorizer=token_authorizer)
+def account_statement():
+    buyer = _buyer("invoices")
+    period_from, period_to = _period(portal_api.current_request.query_params or {})
+    doc = invoicing.statement(buyer.client_id, period_from, period_to)
+    return json_response(statement_json(doc))
+
+
+@portal_api.route("/portal/statement/pdf", methods=["GET"], authorizer=token_authorizer)
+def account_statement_pdf():
+    buyer = _buyer("download_documents")
+    period_from, period_to = _period(portal_api.current_request.query_params or {})
+    from chalicelib.documents import pdf  # noqa: PLC0415 - heavy; only this route needs it
+
+    body = pdf.render_statement(invoicing.statement(buyer.client_id, period_from, period_to))
+    return Response(body=body, status_code=200, headers={
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f'attachment; filename="statement-{period_from}-{period_to}.pdf"'})
+
+
+def _period(params: dict) -> tuple[date, date]:
+    today = supplier_today()
+    try:
+        period_from = date.fromisoformat(params["from"]) if params.get("from") else today.replace(day=1)
+    except ValueError as exc:
+        raise ValidationFailed("from must be a date like 2026-11-01.", code="invalid_date", field="from") from exc
+    try:
+        period_to = date.fromisoformat(params["to"]) if params.get("to") else today
+    except ValueError as exc:
+        raise ValidationFailed("to must be a date like 2026-11-30.", code="invalid_date", field="to") from exc
+    return period_from, period_to
+
+
+def _redirect(url: str) -> Response:
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})

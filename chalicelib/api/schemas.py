@@ -107,3 +107,16 @@ MODIFY = obj(["lines", "message"], {
     "discount_percent": nullable(DISCOUNT),
 })
 REJECT = obj(["reason"], {"reason": {**NAME, "maxLength": 2000}})
+
+DELIVERY_NOTE = obj([], {"lines": {"type": "array", "minItems": 1, "items": ORDER_LINE}})
+PARCEL = obj(["weight_kg", "length_cm", "width_cm", "height_cm"], {
+    "weight_kg": {"type": ["number", "string"], "pattern": r"^\d{1,4}(\.\d{1,3})?$", "exclusiveMinimum": 0, "maximum": 10000},
+    "length_cm": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "width_cm": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "height_cm": {"type": "integer", "minimum": 1, "maximum": 1000},
+})
+PACKING_LIST = obj(["parcels"], {"parcels": {"type": "array", "minItems": 1, "maxItems": 100, "items": PARCEL}})
+PAYMENT = obj(["amount", "date", "method"], {
+    "amount": MONEY, "date": DATE, "method": {"enum": ["bank_transfer", "card", "cash", "online", "other"]},
+    "reference": nullable({"type": "string", "maxLength": 200}),
+})

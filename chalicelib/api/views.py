@@ -4,11 +4,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.documents.models import StatementDocument
 from chalicelib.domain.money import display_amount
 from chalicelib.services.catalogue import CatalogueEntry
+from chalicelib.domain.fulfilment import CLIENT_VIEW, DeliveryStatus, fulfilment_status
 from chalicelib.domain.orders import OrderStatus
 from chalicelib.store.models import (
-    ClientItem, OrderHistoryItem, OrderItem, PriceListItem, ProductItem, SettingsItem, UserItem,
+    ClientItem, DeliveryNoteItem, InvoiceItem, OrderHistoryItem, OrderItem, PaymentItem, PriceListItem, ProductItem,
+    SettingsItem, UserItem,
 )
 
 
@@ -65,8 +68,12 @@ def _line_json(m: Any) -> dict[str, Any]:
             "vat_rate": m.vat_rate, "line_total": display_amount(m.line_total), "price_source": m.price_source}
 
 
-def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryItem] | None = None) -> dict[str, Any]:
-    """A Sales Order as the portal shows it; staff also see checks, the client and who decided."""
+def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryItem] | None = None,
+               delivery_notes: list[DeliveryNoteItem] | None = None, invoices: list[InvoiceItem] | None = None) -> dict[str, Any]:
+    """A Sales Order as the portal shows it; staff also see checks, the client and who decided.
+
+    With its delivery notes and invoices (the detail view) it also says how far fulfilment got.
+    """
     body: dict[str, Any] = {
         "id": o.id, "number": o.number, "status": o.status, "status_code": OrderStatus(o.status).code,
         "review": o.review, "lines": [_line_json(m) for m in o.lines],
@@ -74,8 +81,7 @@ def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryI
         "vat_total": display_amount(o.vat_total), "total": display_amount(o.total), "currency": o.currency,
         "client_reference": o.client_reference, "notes": o.notes,
         "delivery_address": o.delivery_address.as_dict(), "decision_reason": o.decision_reason,
-        "proposal": None, "fulfilment_status": "not_started" if o.status == OrderStatus.ACCEPTED.value else None,
-        "delivery_notes": [], "invoices": [], "reorder_of": o.reorder_of,
+        "proposal": None, "fulfilment_status": None, "reorder_of": o.reorder_of,
         "created_at": o.created_at, "updated_at": o.updated_at, "version": o.version,
     }
     if o.proposal and o.review == "modified":
@@ -87,6 +93,11 @@ def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryI
         body.update({"client_id": o.client_id, "client_name": o.client_name, "contact_email": o.contact_email,
                      "sale_agent_id": o.sale_agent_id, "auto_approved": o.auto_approved, "decided_by": o.decided_by,
                      "checks": _checks_json(o)})
+    if delivery_notes is not None:
+        body["delivery_notes"] = [delivery_note_json(dn, staff=staff) for dn in delivery_notes]
+        body["fulfilment_status"] = order_fulfilment(o, delivery_notes)
+    if invoices is not None:
+        body["invoices"] = [invoice_json(i, staff=staff) for i in invoices if staff or i.status != "draft"]
     if history is not None:
         body["history"] = [{"at": h.at, "actor": h.actor, "event": h.event, "status": h.status, "note": h.note}
                            for h in history]
@@ -108,3 +119,60 @@ def settings_json(s: SettingsItem) -> dict[str, Any]:
             "review_timeout_hours": float(s.review_timeout_hours) if s.review_timeout_hours % 1 else int(s.review_timeout_hours),
             "auto_create_delivery_note": s.auto_create_delivery_note, "invoice_on": s.invoice_on,
             "order_confirmation_email": s.order_confirmation_email}
+
+
+def delivery_note_json(dn: DeliveryNoteItem, *, staff: bool = False) -> dict[str, Any]:
+    status = DeliveryStatus(dn.status)
+    body: dict[str, Any] = {
+        "id": dn.id, "number": dn.number, "order_id": dn.order_id, "order_number": dn.order_number,
+        "status": dn.status if staff else CLIENT_VIEW[status],
+        "lines": [{"sku": m.sku, "name": m.name, "unit": m.unit, "qty": m.qty} for m in dn.lines],
+        "parcels": [p.as_dict() for p in dn.parcels], "awb": dn.awb, "courier": dn.courier, "tracking_url": dn.tracking_url,
+        "backorder_of": dn.backorder_of, "backorder_id": dn.backorder_id,
+        "created_at": dn.created_at, "shipped_at": dn.shipped_at, "delivered_at": dn.delivered_at,
+    }
+    if staff:
+        body.update({"client_id": dn.client_id, "awb_error": dn.awb_error, "stock_applied": dn.stock_applied,
+                     "client_status": CLIENT_VIEW[status], "version": dn.version})
+    return body
+
+
+def invoice_json(inv: InvoiceItem, *, staff: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": inv.id, "number": inv.number, "status": inv.status, "issue_date": inv.issue_date, "due_date": inv.due_date,
+        "order_id": inv.order_id, "order_number": inv.order_number, "currency": inv.currency,
+        "lines": [_line_json(m) for m in inv.lines],
+        "vat_breakdown": [{"rate": v.rate, "taxable": display_amount(v.taxable), "vat": display_amount(v.vat)} for v in inv.vat_breakdown],
+        "discount_percent": inv.discount_percent, "subtotal": display_amount(inv.subtotal),
+        "vat_total": display_amount(inv.vat_total), "total": display_amount(inv.total),
+        "amount_paid": display_amount(inv.amount_paid), "amount_due": display_amount(inv.amount_due),
+        "has_pdf": bool(inv.pdf_key), "has_e_invoice": bool(inv.xml_key),
+    }
+    if staff:
+        body.update({"client_id": inv.client_id, "client_name": inv.client_name, "reminders_sent": [int(x) for x in inv.reminders_sent],
+                     "version": inv.version})
+    return body
+
+
+def payment_json(p: PaymentItem) -> dict[str, Any]:
+    return {"id": p.id, "invoice_id": p.invoice_id, "amount": display_amount(p.amount), "date": p.paid_on,
+            "method": p.method, "reference": p.reference}
+
+
+def order_fulfilment(o: OrderItem, notes: list[DeliveryNoteItem]) -> str | None:
+    if o.status != OrderStatus.ACCEPTED.value:
+        return None
+    on_notes: dict[str, int] = {}
+    for dn in notes:
+        for line in dn.lines:
+            on_notes[line.sku.upper()] = on_notes.get(line.sku.upper(), 0) + line.qty
+    covered = all(on_notes.get(m.sku.upper(), 0) >= m.qty for m in o.lines)
+    return fulfilment_status([DeliveryStatus(dn.status) for dn in notes], covered)
+
+
+def statement_json(doc: StatementDocument) -> dict[str, Any]:
+    return {"client": {"name": doc.client.name}, "currency": doc.currency, "from": doc.period_from, "to": doc.period_to,
+            "opening_balance": display_amount(doc.opening_balance), "closing_balance": display_amount(doc.closing_balance),
+            "entries": [{"date": e.date, "kind": e.kind, "reference": e.reference, "description": e.description,
+                         "debit": display_amount(e.debit), "credit": display_amount(e.credit),
+                         "balance": display_amount(e.balance)} for e in doc.entries]}

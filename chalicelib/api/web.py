@@ -26,7 +26,7 @@ from chalicelib.api.http import decode_cursor, encode_cursor
 from chalicelib.api.security import Principal, principal_for, require_buyer
 from chalicelib.api.views import catalogue_json
 from chalicelib.config import settings
-from chalicelib.domain.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
+from chalicelib.domain.errors import DomainError, Forbidden, Unauthenticated
 from chalicelib.services import accounts, catalogue
 from chalicelib.store import products as product_store
 from chalicelib.store.clients import get_client
@@ -40,6 +40,7 @@ CART, FLASH = "b2b_cart", "b2b_flash"
 FORM = ["application/x-www-form-urlencoded"]
 PAGE_SIZE = 24
 STAFF_HOME = "/agent/orders"
+PERMISSION_WORDS = {"place_orders": "place orders", "orders": "see your company's orders"}
 
 
 # --- requests and answers ---------------------------------------------------------------
@@ -68,7 +69,7 @@ def _html(body: str, status: int = 200, cookies: list[str] | None = None) -> Res
     return Response(body=body, status_code=status, headers=headers)
 
 
-def _redirect(location: str, cookies: list[str] | None = None, *, flash: dict[str, Any] | None = None) -> Response:
+def redirect(location: str, cookies: list[str] | None = None, *, flash: dict[str, Any] | None = None) -> Response:
     """A 303 to `location`; `flash` is shown once by the next page (a notice, an error, skipped lines)."""
     headers: dict[str, Any] = {"Location": location, "Cache-Control": "no-store"}
     cookies = list(cookies or [])
@@ -79,17 +80,17 @@ def _redirect(location: str, cookies: list[str] | None = None, *, flash: dict[st
     return Response(body="", status_code=303, headers=headers)
 
 
-def _form() -> dict[str, str]:
-    return {k: v[0] for k, v in _form_lists().items()}
+def form_fields() -> dict[str, str]:
+    return {k: v[0] for k, v in form_lists().items()}
 
 
-def _form_lists() -> dict[str, list[str]]:
+def form_lists() -> dict[str, list[str]]:
     """Every value of every field (a form may repeat a name, e.g. one `sku` per line)."""
     raw = _request().raw_body or b""
     return parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
 
 
-def _query() -> dict[str, str]:
+def query_params() -> dict[str, str]:
     return dict(_request().query_params or {})
 
 
@@ -107,7 +108,7 @@ def _csrf_ok(form: dict[str, str]) -> bool:
     return bool(expected) and secrets.compare_digest(expected, form.get("csrf", ""))
 
 
-def _require_csrf(form: dict[str, str]) -> None:
+def require_csrf(form: dict[str, str]) -> None:
     if not _csrf_ok(form):
         raise Forbidden("This form has expired. Go back, reload the page and try again.", code="csrf_failed")
 
@@ -140,7 +141,7 @@ def _session_cookies(signed_in: accounts.SignedIn) -> list[str]:
     return cookies
 
 
-def _signed_in() -> Session | None:
+def current_session() -> Session | None:
     """Whoever is behind the session cookie (buyer or staff), refreshing an expired token once; None when signed out."""
     cookies = _cookies()
     try:
@@ -165,14 +166,21 @@ class SignInNeeded(Exception):
         self.location = location
 
 
-def _buyer_session(permission: str | None = None) -> Session:
+def buyer_session(permission: str | None = None) -> Session:
     """A signed-in portal contact (with `permission` when named). Staff are sent to their own pages."""
-    session = _signed_in()
+    session = current_session()
     if session is None:
         raise SignInNeeded()
     if not session.principal.is_buyer:
         raise SignInNeeded(STAFF_HOME)
-    require_buyer(session.principal, permission)
+    try:
+        require_buyer(session.principal, permission)
+    except Forbidden as exc:
+        if exc.code != "missing_permission":
+            raise
+        doing = PERMISSION_WORDS.get(permission or "", "use this page")
+        raise Forbidden(f"Your account may not {doing}. Ask whoever manages your company's portal access.",
+                        code=exc.code) from exc
     return session
 
 
@@ -188,7 +196,7 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
     can = principal.permissions
     entries = [{"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
     if can.get("place_orders"):
-        entries.append({"key": "cart", "label": f"Cart ({len(_cart())})", "href": "/cart", "id": "nav-cart"})
+        entries.append({"key": "cart", "label": f"Cart ({len(cart_contents())})", "href": "/cart", "id": "nav-cart"})
     if can.get("orders"):
         entries.append({"key": "orders", "label": "Orders", "href": "/orders"})
     entries += [{"key": k, "label": k.title(), "href": None} for k in ("deliveries", "invoices", "proposals", "statement", "profile")]
@@ -203,8 +211,8 @@ def _who(principal: Principal | None) -> dict[str, str] | None:
     return {"name": principal.name, "organisation": f"Staff · {principal.role}"}
 
 
-def _page(template: str, session: Session | None, *, status: int = 200, cookies: list[str] | None = None,
-          **context: Any) -> Response:
+def render_page(template: str, session: Session | None, *, status: int = 200, cookies: list[str] | None = None,
+                **context: Any) -> Response:
     """A page in the layout: sidebar for the signed-in person, CSRF token for its forms, last redirect's flash."""
     principal = session.principal if session else None
     csrf, csrf_cookies = _csrf_token()
@@ -213,8 +221,8 @@ def _page(template: str, session: Session | None, *, status: int = 200, cookies:
     return _html(body, status, [*(session.cookies if session else []), *csrf_cookies, *flash_cookies, *(cookies or [])])
 
 
-def _message(title: str, message: str, status: int, links: list[tuple[str, str]] | None = None,
-             cookies: list[str] | None = None) -> Response:
+def message_page(title: str, message: str, status: int, links: list[tuple[str, str]] | None = None,
+                 cookies: list[str] | None = None) -> Response:
     """A message on its own card (sign-in problems, review links), outside the sidebar layout."""
     csrf, csrf_cookies = _csrf_token()
     body = render("portal/message.html", title=title, message=message, csrf=csrf,
@@ -228,12 +236,12 @@ PROBLEM_TITLES = {403: "Not allowed", 404: "Not found", 409: "This changed meanw
 def _problem_page(status: int, message: str) -> Response:
     """An error as a page in the layout, for whoever is signed in."""
     try:
-        session = _signed_in()
+        session = current_session()
     except Exception:  # noqa: BLE001 - an error page must not fail because the session lookup does
         session = None
     home = ("/catalogue" if session.principal.is_buyer else STAFF_HOME) if session else "/login"
-    return _page("portal/problem.html", session, status=status, title=PROBLEM_TITLES.get(status, "Something went wrong"),
-                 message=message, home=home)
+    return render_page("portal/problem.html", session, status=status,
+                       title=PROBLEM_TITLES.get(status, "Something went wrong"), message=message, home=home)
 
 
 def answers_with_pages(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -245,9 +253,9 @@ def answers_with_pages(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except SignInNeeded as exc:
-            return _redirect(exc.location)
+            return redirect(exc.location)
         except Unauthenticated:
-            return _redirect("/login")
+            return redirect("/login")
         except DomainError as exc:
             return _problem_page(exc.status, exc.message)
         except Exception:
@@ -275,41 +283,21 @@ web = WebBlueprint(__name__)
 
 # --- small display and form helpers shared by the pages ---------------------------------
 
-def _local_time(at: datetime) -> str:
+def local_time(at: datetime) -> str:
     """A timestamp on the supplier's clock, to the minute."""
     return at.astimezone(ZoneInfo(settings().supplier_timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-_ORDER_CURSOR = re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+[+-]\d{2}:\d{2}#[A-Za-z0-9_-]{1,64}$")
-
-
-def _order_cursor(raw: str | None) -> str | None:
-    """The position an orders page's `cursor` stands for (an order index key: `<created_at>#<id>`)."""
-    if not raw:
-        return None
-    try:
-        value = base64.urlsafe_b64decode(raw.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        value = ""
-    if not _ORDER_CURSOR.match(value):
-        raise ValidationFailed("That page link is not valid any more.", code="invalid_cursor", field="cursor")
-    return value
-
-
-def _order_cursor_for(position: str) -> str:
-    return base64.urlsafe_b64encode(position.encode()).decode()
 
 
 _LINE_FIELD = re.compile(r"^lines\[(\d+)\]")
 
 
-def _line_index(field: str | None) -> int | None:
+def line_index(field: str | None) -> int | None:
     """The line a validation error is about: `lines[2].qty` -> 2."""
     match = _LINE_FIELD.match(field or "")
     return int(match.group(1)) if match else None
 
 
-def _whole_number(raw: str | None) -> int | str | None:
+def whole_number(raw: str | None) -> int | str:
     """A form's quantity as an int when it is one, else as typed (the service explains what is wrong with it)."""
     raw = (raw or "").strip()
     return int(raw) if raw.isdigit() and len(raw) < 10 else raw
@@ -321,7 +309,7 @@ MAX_CART_LINES = 100
 _CART_ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):(\d{1,7})$")
 
 
-def _cart() -> dict[str, int]:
+def cart_contents() -> dict[str, int]:
     cart: dict[str, int] = {}
     for entry in _cookies().get(CART, "").split("|"):
         match = _CART_ENTRY.match(entry)
@@ -330,7 +318,7 @@ def _cart() -> dict[str, int]:
     return cart
 
 
-def _cart_cookie(cart: dict[str, int]) -> str:
+def cart_cookie(cart: dict[str, int]) -> str:
     if not cart:
         return _cookie(CART, "", max_age=0)
     return _cookie(CART, "|".join(f"{sku}:{qty}" for sku, qty in cart.items()), max_age=30 * 24 * 3600)
@@ -345,7 +333,7 @@ def _login_page(*, error: str | None = None, email: str = "", session: str | Non
 
 @web.route("/", methods=["GET"])
 def home():
-    return _redirect("/catalogue")
+    return redirect("/catalogue")
 
 
 @web.route("/login", methods=["GET"])
@@ -355,7 +343,7 @@ def login_page():
 
 @web.route("/login", methods=["POST"], content_types=FORM)
 def login_submit():
-    form = _form()
+    form = form_fields()
     if not _csrf_ok(form):
         return _login_page(error="Your session expired; please try again.", status=403)
     email = form.get("email", "").strip().lower()
@@ -370,44 +358,44 @@ def login_submit():
     if isinstance(result, accounts.NewPasswordRequired):
         return _login_page(email=email, session=result.session)
     # A cart belongs to whoever filled it: a new sign-in starts with an empty one.
-    cookies = [*_session_cookies(result), _cart_cookie({})]
-    return _redirect("/catalogue" if result.role == "buyer" else STAFF_HOME, cookies)
+    cookies = [*_session_cookies(result), cart_cookie({})]
+    return redirect("/catalogue" if result.role == "buyer" else STAFF_HOME, cookies)
 
 
 @web.route("/logout", methods=["POST"], content_types=FORM)
 def logout():
-    if not _csrf_ok(_form()):
-        return _redirect("/catalogue")
-    expired = [_cookie(SESSION, "", max_age=0), _cookie(REFRESH, "", max_age=0), _cart_cookie({})]
-    return _redirect("/login", expired)
+    if not _csrf_ok(form_fields()):
+        return redirect("/catalogue")
+    expired = [_cookie(SESSION, "", max_age=0), _cookie(REFRESH, "", max_age=0), cart_cookie({})]
+    return redirect("/login", expired)
 
 
 # --- catalogue --------------------------------------------------------------------------
 
 @web.route("/catalogue", methods=["GET"])
 def catalogue_page():
-    session = _signed_in()
+    session = current_session()
     if session is None:
-        return _redirect("/login")
+        return redirect("/login")
     if not session.principal.is_buyer:
-        return _redirect(STAFF_HOME, session.cookies)
+        return redirect(STAFF_HOME, session.cookies)
     try:
         buyer = require_buyer(session.principal)
     except DomainError as exc:
-        return _message("No portal access", exc.message, 403)
-    params = _query()
+        return message_page("No portal access", exc.message, 403)
+    params = query_params()
     category, query = (params.get("category") or "").strip()[:100], (params.get("q") or "").strip()[:100]
     try:
         result = catalogue.browse(buyer.client_id, category=category or None, query=query or None,
                                   limit=PAGE_SIZE, after_sku=decode_cursor(params.get("cursor")))
     except DomainError:
-        return _redirect("/catalogue")
+        return redirect("/catalogue")
     show_stock = buyer.permissions.get("view_stock", False)
     filters = {"category": category, "q": query}
     next_cursor = encode_cursor(result.after_sku)
     next_url = "/catalogue?" + urlencode({k: v for k, v in {**filters, "cursor": next_cursor}.items() if v}) if next_cursor else None
     here = {**filters, "cursor": params.get("cursor") or ""}
-    return _page(
+    return render_page(
         "portal/catalogue.html", session,
         items=[catalogue_json(e, show_stock=show_stock) for e in result.entries],
         show_stock=show_stock, can_order=buyer.permissions.get("place_orders", False),

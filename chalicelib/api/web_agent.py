@@ -7,12 +7,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib.api import schemas
-from chalicelib.api.http import validate
+from chalicelib.api.http import decode_cursor, encode_cursor, validate
 from chalicelib.api.security import Principal, principal_for
 from chalicelib.api.views import order_json
 from chalicelib.api.web import (
-    FORM, Session, SignInNeeded, WebBlueprint, _form, _form_lists, _line_index, _local_time, _message, _order_cursor,
-    _order_cursor_for, _page, _query, _redirect, _require_csrf, _signed_in, _whole_number,
+    FORM, Session, SignInNeeded, WebBlueprint, current_session, form_fields, form_lists, line_index, local_time,
+    message_page, query_params, redirect, render_page, require_csrf, whole_number,
 )
 from chalicelib.api.web_orders import EVENT_LABELS
 from chalicelib.domain.access import Capability, role_can
@@ -42,7 +42,7 @@ DECISION_HINTS = {
 
 
 def _staff_session() -> Session:
-    session = _signed_in()
+    session = current_session()
     if session is None:
         raise SignInNeeded()
     if session.principal.is_buyer:
@@ -60,7 +60,7 @@ def _reviewable(order: OrderItem) -> bool:
 
 def _hint(exc: DomainError) -> str:
     """The reviewer's words for a refusal: schema refusals of a known field get a hint, the rest the service's message."""
-    name = (exc.field or "").rsplit(".", 1)[-1] if _line_index(exc.field) is not None else exc.field or ""
+    name = (exc.field or "").rsplit(".", 1)[-1] if line_index(exc.field) is not None else exc.field or ""
     if exc.code in ("missing_field", "invalid_value", "unknown_field") and name in DECISION_HINTS:
         return DECISION_HINTS[name]
     return exc.message
@@ -69,16 +69,16 @@ def _hint(exc: DomainError) -> str:
 # --- review queue -----------------------------------------------------------------------
 
 @web_agent.route("/agent/orders", methods=["GET"])
-def queue_page():
+def agent_queue_page():
     session = _staff_session()
-    params = _query()
+    params = query_params()
     status = params.get("status") or OrderStatus.DRAFT.value
     if status not in STATUS_TABS:
         raise NotFound(f"There is no '{status}' tab.", code="unknown_status")
-    orders, after = order_store.by_status(status, limit=QUEUE_PAGE, after=_order_cursor(params.get("cursor")))
-    rows = [{**order_json(o, staff=True), "placed": _local_time(o.created_at)} for o in orders]
-    next_url = "/agent/orders?" + urlencode({"status": status, "cursor": _order_cursor_for(after)}) if after else None
-    return _page("agent/queue.html", session, tab=status, tabs=STATUS_TABS, orders=rows, next_url=next_url)
+    orders, after = order_store.by_status(status, limit=QUEUE_PAGE, after=decode_cursor(params.get("cursor")))
+    rows = [{**order_json(o, staff=True), "placed": local_time(o.created_at)} for o in orders]
+    next_url = "/agent/orders?" + urlencode({"status": status, "cursor": encode_cursor(after)}) if after else None
+    return render_page("agent/queue.html", session, tab=status, tabs=STATUS_TABS, orders=rows, next_url=next_url)
 
 
 # --- one order --------------------------------------------------------------------------
@@ -109,11 +109,14 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
     order = order_store.get(order_id)
     client = get_client(order.client_id)
     view = order_json(order, staff=True, history=order_store.history(order.id))
-    view["placed"] = _local_time(order.created_at)
+    view["placed"] = local_time(order.created_at)
+    if view["checks"]:
+        view["checks"]["checked_at"] = local_time(view["checks"]["checked_at"])
     for h in view["history"]:
-        h.update(label=EVENT_LABELS.get(h["event"], h["event"]), at=_local_time(h["at"]))
-    return _page(
+        h.update(label=EVENT_LABELS.get(h["event"], h["event"]), at=local_time(h["at"]))
+    return render_page(
         "agent/order.html", session, status=status, order=view,
+        modify_rows=_modify_form(view, values if form == "modify" else None),
         client={"name": client.name, "credit_limit": display_amount(client.credit_limit),
                 "balance": display_amount(client.balance or Decimal(0)), "payment_term_days": client.payment_term_days},
         figures=_check_figures(order), may_decide=_may_decide(session.principal), reviewable=_reviewable(order),
@@ -121,16 +124,26 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
     )
 
 
+def _modify_form(view: dict[str, Any], posted: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The modify form's rows: the order's lines (or what was just posted), then one to add a product."""
+    lines = view["lines"]
+    rows = posted["rows"] if posted else [{"sku": line["sku"], "qty": str(line["qty"]), "unit_price": ""} for line in lines] + [
+        {"sku": "", "qty": "", "unit_price": ""}]
+    by_sku = {line["sku"]: line for line in lines}
+    return [{**row, "existing": i < len(lines), "name": by_sku.get(row["sku"], {}).get("name", ""),
+             "ordered_price": by_sku.get(row["sku"], {}).get("unit_price", "")} for i, row in enumerate(rows)]
+
+
 @web_agent.route("/agent/orders/{order_id}", methods=["GET"])
-def order_page(order_id):
+def agent_order_page(order_id):
     return _order_page(_staff_session(), order_id)
 
 
 def _decider(order_id: str) -> tuple[Session, dict[str, str]]:
     """The signed-in reviewer and the posted form, after the CSRF and permission checks."""
     session = _staff_session()
-    form = _form()
-    _require_csrf(form)
+    form = form_fields()
+    require_csrf(form)
     if not _may_decide(session.principal):
         raise Forbidden("Your role may look at orders but not decide them.", code="forbidden")
     order_store.get(order_id)  # 404 page for an unknown order
@@ -157,7 +170,7 @@ def _proposed_lines(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], l
     """The proposal's lines (quantity 0 drops a line, a blank price keeps the client's), and the form row of each."""
     lines, source_rows = [], []
     for i, row in enumerate(rows):
-        sku, qty = row["sku"].strip(), _whole_number(row["qty"])
+        sku, qty = row["sku"].strip(), whole_number(row["qty"])
         if not sku or qty == 0:
             continue
         lines.append({"sku": sku, "qty": qty, "unit_price": row["unit_price"].strip() or None})
@@ -172,29 +185,29 @@ def _modify_body(lines: list[dict[str, Any]], form: dict[str, str]) -> dict[str,
 
 
 @web_agent.route("/agent/orders/{order_id}/approve", methods=["POST"], content_types=FORM)
-def approve(order_id):
+def agent_approve(order_id):
     session, form = _decider(order_id)
     try:
         review.approve(order_id, session.principal.email, _approve_body(form))
     except (ValidationFailed, Conflict) as exc:
         return _order_page(session, order_id, status=exc.status, form="approve", values=form, error=_hint(exc))
-    return _redirect(f"/agent/orders/{order_id}", session.cookies, flash={"notice": "Approved; the client is told."})
+    return redirect(f"/agent/orders/{order_id}", session.cookies, flash={"notice": "Approved; the client is told."})
 
 
 @web_agent.route("/agent/orders/{order_id}/reject", methods=["POST"], content_types=FORM)
-def reject(order_id):
+def agent_reject(order_id):
     session, form = _decider(order_id)
     try:
         review.reject(order_id, session.principal.email, _reject_body(form))
     except (ValidationFailed, Conflict) as exc:
         return _order_page(session, order_id, status=exc.status, form="reject", values=form, error=_hint(exc))
-    return _redirect(f"/agent/orders/{order_id}", session.cookies, flash={"notice": "Rejected; the client is told why."})
+    return redirect(f"/agent/orders/{order_id}", session.cookies, flash={"notice": "Rejected; the client is told why."})
 
 
 @web_agent.route("/agent/orders/{order_id}/modify", methods=["POST"], content_types=FORM)
-def modify(order_id):
+def agent_modify(order_id):
     session, form = _decider(order_id)
-    rows = _modify_rows(_form_lists())
+    rows = _modify_rows(form_lists())
     proposed, source_rows = _proposed_lines(rows)
     try:
         body = _modify_body(proposed, form)
@@ -202,12 +215,12 @@ def modify(order_id):
         discount = Decimal(body["discount_percent"]) if body.get("discount_percent") else Decimal(0)
         review.modify(order_id, session.principal.email, lines, body["message"], discount)
     except (ValidationFailed, Conflict) as exc:
-        i = _line_index(exc.field)
+        i = line_index(exc.field)
         line_errors = {source_rows[i]: exc.message} if i is not None and i < len(source_rows) else {}
         return _order_page(session, order_id, status=exc.status, form="modify", values={**form, "rows": rows},
                            error=_hint(exc), line_errors=line_errors)
-    return _redirect(f"/agent/orders/{order_id}", session.cookies,
-                     flash={"notice": "Changes proposed; the order waits for the client's answer."})
+    return redirect(f"/agent/orders/{order_id}", session.cookies,
+                    flash={"notice": "Changes proposed; the order waits for the client's answer."})
 
 
 # --- review links from the reviewer's email ---------------------------------------------
@@ -223,30 +236,25 @@ def _link(token: str) -> tuple[dict[str, Any], OrderItem, Principal]:
     return claims, order, reviewer
 
 
-def _link_problem(exc: DomainError, order_id: str | None = None) -> Any:
-    links = [(f"/agent/orders/{order_id}", "Open the order in the staff pages")] if order_id else []
+def _link_problem(exc: DomainError) -> Any:
     if exc.code == "link_expired":
-        return _message("This link has expired", f"{exc.message}", 410, links + [("/login", "Sign in")])
-    if isinstance(exc, NotFound):
-        return _message("This link does not work", exc.message, 404, [("/login", "Sign in")])
-    if isinstance(exc, Conflict):
-        return _message("Already decided", exc.message, 409, links)
-    return _message("That did not work", exc.message, exc.status, links)
+        return message_page("This link has expired", exc.message, 410, [("/login", "Sign in to the staff pages")])
+    return message_page("This link does not work", exc.message, exc.status, [("/login", "Sign in to the staff pages")])
 
 
 def _already_decided(order: OrderItem) -> Any:
     who = f" by {order.decided_by}" if order.decided_by else ""
-    return _message("Already decided", f"Order {order.number} from {order.client_name} is {order.status} "
-                    f"(review {order.review}{who}); this link has nothing left to do.", 409,
-                    [(f"/agent/orders/{order.id}", "Open the order in the staff pages")])
+    return message_page("Already decided", f"Order {order.number} from {order.client_name} is {order.status} "
+                        f"(review {order.review}{who}); this link has nothing left to do.", 409,
+                        [(f"/agent/orders/{order.id}", "Open the order in the staff pages")])
 
 
 def _link_page(token: str, claims: dict[str, Any], order: OrderItem, reviewer: Principal, *,
                status: int = 200, error: str | None = None, reason: str = "") -> Any:
     view = order_json(order, staff=True)
-    view["placed"] = _local_time(order.created_at)
-    return _page("agent/review_link.html", None, status=status, token=token, decision=claims["decision"], order=view,
-                 reviewer=reviewer.name, error=error, reason=reason)
+    view["placed"] = local_time(order.created_at)
+    return render_page("agent/review_link.html", None, status=status, token=token, decision=claims["decision"], order=view,
+                       reviewer=reviewer.name, error=error, reason=reason)
 
 
 @web_agent.route("/review-links/{token}", methods=["GET"])
@@ -264,14 +272,14 @@ def review_link_page(token):
 @web_agent.route("/review-links/{token}", methods=["POST"], content_types=FORM)
 def review_link_confirm(token):
     """Approve or reject as the link's reviewer (the link is the credential; its decision is fixed)."""
-    form = _form()
-    _require_csrf(form)
+    form = form_fields()
+    require_csrf(form)
     try:
         claims, order, reviewer = _link(token)
     except DomainError as exc:
         return _link_problem(exc)
     if not _may_decide(reviewer):
-        return _message("Not allowed", "The person this link was sent to may no longer decide orders.", 403, [])
+        return message_page("Not allowed", "The person this link was sent to may no longer decide orders.", 403, [])
     reason = form.get("reason", "").strip()
     try:
         if claims["decision"] == "approve":
@@ -283,7 +291,7 @@ def review_link_confirm(token):
     except Conflict:
         return _already_decided(order_store.get(order.id))
     verb = "approved" if claims["decision"] == "approve" else "rejected"
-    return _message(f"Order {decided.number} {verb}",
-                    f"Order {decided.number} from {decided.client_name} ({display_amount(decided.total)} {decided.currency}) "
-                    f"is {verb}; it is now {decided.status}. The client has been told.", 200,
-                    [(f"/agent/orders/{decided.id}", "Open the order in the staff pages")])
+    return message_page(f"Order {decided.number} {verb}",
+                        f"Order {decided.number} from {decided.client_name} ({display_amount(decided.total)} {decided.currency}) "
+                        f"is {verb}; it is now {decided.status}. The client has been told.", 200,
+                        [(f"/agent/orders/{decided.id}", "Open the order in the staff pages")])

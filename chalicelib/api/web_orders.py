@@ -10,11 +10,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chalicelib.api import schemas
-from chalicelib.api.http import validate
+from chalicelib.api.http import decode_cursor, encode_cursor, validate
 from chalicelib.api.views import order_json
 from chalicelib.api.web import (
-    FORM, MAX_CART_LINES, Session, WebBlueprint, _buyer_session, _cart, _cart_cookie, _form, _form_lists,
-    _line_index, _local_time, _order_cursor, _order_cursor_for, _page, _query, _redirect, _require_csrf, _whole_number,
+    FORM, MAX_CART_LINES, Session, WebBlueprint, buyer_session, cart_contents, cart_cookie, form_fields, form_lists,
+    line_index, local_time, query_params, redirect, render_page, require_csrf, whole_number,
 )
 from chalicelib.domain.errors import Conflict, DomainError, ValidationFailed
 from chalicelib.domain.money import display_amount
@@ -84,7 +84,7 @@ def _price_cart(client: ClientItem, cart: dict[str, Any]) -> PricedCart:
             lines = ordering.price_lines(client, wanted)
             break
         except ValidationFailed as exc:
-            i = _line_index(exc.field)
+            i = line_index(exc.field)
             if i is None or i >= len(wanted):
                 raise
             problems[wanted.pop(i)["sku"]] = exc
@@ -113,61 +113,61 @@ _BACK = re.compile(r"^/catalogue(\?[A-Za-z0-9%&=._~+-]*)?$")
 
 @web_orders.route("/cart/add", methods=["POST"], content_types=FORM)
 def add_to_cart():
-    session = _buyer_session("place_orders")
-    form = _form()
-    _require_csrf(form)
+    session = buyer_session("place_orders")
+    form = form_fields()
+    require_csrf(form)
     back = form.get("back", "")
     back = back if _BACK.match(back) else "/catalogue"
-    qty = _whole_number(form.get("qty"))
+    qty = whole_number(form.get("qty"))
     if not isinstance(qty, int) or not 1 <= qty <= 1_000_000:
-        return _redirect(back, session.cookies, flash={"error": "Enter a whole quantity of at least 1."})
+        return redirect(back, session.cookies, flash={"error": "Enter a whole quantity of at least 1."})
     entry = catalogue.one(session.principal.client_id or "", form.get("sku", ""))  # 404 page when not orderable
-    cart = _cart()
+    cart = cart_contents()
     if entry.product.sku not in cart and len(cart) >= MAX_CART_LINES:
-        return _redirect(back, session.cookies, flash={"error": f"A cart holds at most {MAX_CART_LINES} products; "
+        return redirect(back, session.cookies, flash={"error": f"A cart holds at most {MAX_CART_LINES} products; "
                                                                 "check out or remove some first."})
     cart[entry.product.sku] = min(cart.get(entry.product.sku, 0) + qty, 1_000_000)
     notice = f"Added {qty} × {entry.product.sku} ({entry.product.name}); {cart[entry.product.sku]} in your cart."
-    return _redirect(back, [*session.cookies, _cart_cookie(cart)], flash={"notice": notice})
+    return redirect(back, [*session.cookies, cart_cookie(cart)], flash={"notice": notice})
 
 
 @web_orders.route("/cart", methods=["GET"])
 def cart_page():
-    session = _buyer_session("place_orders")
+    session = buyer_session("place_orders")
     client = get_client(session.principal.client_id or "")
-    priced = _price_cart(client, _cart())
-    return _page("portal/cart.html", session, rows=priced.rows, totals=_totals(priced.lines), currency=client.currency,
-                 ready=priced.ready)
+    priced = _price_cart(client, cart_contents())
+    return render_page("portal/cart.html", session, rows=priced.rows, totals=_totals(priced.lines), currency=client.currency,
+                       ready=priced.ready)
 
 
 @web_orders.route("/cart/update", methods=["POST"], content_types=FORM)
 def update_cart():
     """New quantities for the cart's lines; 0 removes a line."""
-    session = _buyer_session("place_orders")
-    fields = _form_lists()
-    _require_csrf(_form())
-    cart = _cart()
+    session = buyer_session("place_orders")
+    fields = form_lists()
+    require_csrf(form_fields())
+    cart = cart_contents()
     for sku, raw in zip(fields.get("sku", []), fields.get("qty", [])):
-        qty = _whole_number(raw)
+        qty = whole_number(raw)
         if sku not in cart:
             continue
         if not isinstance(qty, int):
-            return _redirect("/cart", session.cookies, flash={"error": f"The quantity of {sku} must be a whole number."})
+            return redirect("/cart", session.cookies, flash={"error": f"The quantity of {sku} must be a whole number."})
         if qty == 0:
             del cart[sku]
         else:
             cart[sku] = min(qty, 1_000_000)
-    return _redirect("/cart", [*session.cookies, _cart_cookie(cart)], flash={"notice": "Cart updated."})
+    return redirect("/cart", [*session.cookies, cart_cookie(cart)], flash={"notice": "Cart updated."})
 
 
 @web_orders.route("/cart/remove", methods=["POST"], content_types=FORM)
 def remove_from_cart():
-    session = _buyer_session("place_orders")
-    form = _form()
-    _require_csrf(form)
-    cart = _cart()
+    session = buyer_session("place_orders")
+    form = form_fields()
+    require_csrf(form)
+    cart = cart_contents()
     cart.pop(form.get("sku", ""), None)
-    return _redirect("/cart", [*session.cookies, _cart_cookie(cart)], flash={"notice": f"Removed {form.get('sku', '')}."})
+    return redirect("/cart", [*session.cookies, cart_cookie(cart)], flash={"notice": f"Removed {form.get('sku', '')}."})
 
 
 # --- checkout ---------------------------------------------------------------------------
@@ -182,14 +182,14 @@ def _checkout_page(session: Session, lines: dict[str, Any], *, values: dict[str,
     errors: dict[str, str] = {}
     summary = None
     if failure is not None:
-        summary, errors = _checkout_errors(failure, priced)
-    return _page("portal/checkout.html", session, status=failure.status if failure else 200,
-                 rows=priced.rows, totals=_totals(priced.lines), currency=client.currency, ready=priced.ready,
-                 addresses=[a.as_dict() for a in client.addresses], values=values, errors=errors, error=summary,
-                 key=secrets.token_urlsafe(18))  # a fresh Idempotency-Key with each form
+        summary, errors = _checkout_errors(failure)
+    return render_page("portal/checkout.html", session, status=failure.status if failure else 200,
+                       rows=priced.rows, totals=_totals(priced.lines), currency=client.currency, ready=priced.ready,
+                       addresses=[a.as_dict() for a in client.addresses], values=values, errors=errors, error=summary,
+                       key=secrets.token_urlsafe(18))  # a fresh Idempotency-Key with each form
 
 
-def _checkout_errors(exc: DomainError, priced: PricedCart) -> tuple[str, dict[str, str]]:
+def _checkout_errors(exc: DomainError) -> tuple[str, dict[str, str]]:
     """(summary, {form field: message}) for a refused order; line problems are already on their rows."""
     name = _checkout_field(exc.field)
     if name and name.startswith("line-"):
@@ -209,7 +209,7 @@ def _checkout_field(service_field: str | None) -> str | None:
     """The checkout form's field for a field the service names: `delivery_address.city` -> `address_city`."""
     if not service_field:
         return None
-    i = _line_index(service_field)
+    i = line_index(service_field)
     if i is not None:
         return f"line-{i}"
     if service_field.startswith("delivery_address."):
@@ -217,16 +217,15 @@ def _checkout_field(service_field: str | None) -> str | None:
     return service_field if service_field in CHECKOUT_HINTS else None
 
 
-def _order_body(form: dict[str, str], lines: list[tuple[str, str]]) -> dict[str, Any]:
+def _order_body(form: dict[str, str], lines: list[tuple[str, int | str]]) -> dict[str, Any]:
     """The portal API's order body from the checkout form, checked with the same schema as POST /portal/orders."""
-    body: dict[str, Any] = {"lines": [{"sku": sku, "qty": _whole_number(qty)} for sku, qty in lines]}
+    body: dict[str, Any] = {"lines": [{"sku": sku, "qty": qty} for sku, qty in lines]}
     choice = form.get("delivery_address_id", "")
     if choice and choice != "new":
         body["delivery_address_id"] = choice
     else:
         typed = {k: form.get(f"address_{k}", "").strip() for k in ADDRESS_FIELDS}
         typed["country"] = typed["country"].upper()
-        typed["label"] = typed["label"] or "Delivery address"
         body["delivery_address"] = {k: v for k, v in typed.items() if v}
     for name in ("client_reference", "notes"):
         if form.get(name, "").strip():
@@ -236,32 +235,33 @@ def _order_body(form: dict[str, str], lines: list[tuple[str, str]]) -> dict[str,
 
 @web_orders.route("/checkout", methods=["GET"])
 def checkout_page():
-    session = _buyer_session("place_orders")
-    cart = _cart()
+    session = buyer_session("place_orders")
+    cart = cart_contents()
     if not cart:
-        return _redirect("/cart", session.cookies, flash={"notice": "Your cart is empty; add products from the catalogue."})
+        return redirect("/cart", session.cookies, flash={"notice": "Your cart is empty; add products from the catalogue."})
     return _checkout_page(session, cart)
 
 
 @web_orders.route("/checkout", methods=["POST"], content_types=FORM)
-def place_order():
+def checkout_submit():
     """Place the order exactly as reviewed on the checkout page (its lines travel in the form), once per form."""
-    session = _buyer_session("place_orders")
-    form, fields = _form(), _form_lists()
-    _require_csrf(form)
-    lines = list(zip(fields.get("sku", []), fields.get("qty", [])))
+    session = buyer_session("place_orders")
+    form, fields = form_fields(), form_lists()
+    require_csrf(form)
+    lines = [(sku, whole_number(qty)) for sku, qty in zip(fields.get("sku", []), fields.get("qty", []))]
     key = form.get("key", "").strip()
     try:
         if len(key) > 200:
             raise ValidationFailed("This checkout form is damaged; reload the page.", code="invalid_value")
-        order = ordering.place_idempotent(_as_buyer(session), _order_body(form, lines), key or None)
+        order = ordering.place_idempotent(_as_buyer(session), _order_body(form, lines), key or None,
+                                          web_orders.lambda_context)
     except (ValidationFailed, Conflict) as exc:
         return _checkout_page(session, dict(lines), values=form, failure=exc)
     notice = f"Thank you: order {order.number} is placed. We will confirm it shortly."
-    cookies = [*session.cookies, _cart_cookie({})]
+    cookies = [*session.cookies, cart_cookie({})]
     if not _can(session, "orders"):
-        return _redirect("/catalogue", cookies, flash={"notice": notice})
-    return _redirect(f"/orders/{order.id}", cookies, flash={"notice": notice})
+        return redirect("/catalogue", cookies, flash={"notice": notice})
+    return redirect(f"/orders/{order.id}", cookies, flash={"notice": notice})
 
 
 # --- orders -----------------------------------------------------------------------------
@@ -269,64 +269,64 @@ def place_order():
 def _order_view(order: OrderItem, history: list[OrderHistoryItem] | None = None) -> dict[str, Any]:
     """order_json plus what the pages print: local times and words for the history."""
     body = order_json(order, history=history)
-    body["placed"] = _local_time(order.created_at)
+    body["placed"] = local_time(order.created_at)
     for h in body.get("history") or []:
         h["label"] = EVENT_LABELS.get(h["event"], h["event"].replace("_", " ").capitalize())
-        h["at"] = _local_time(h["at"])
+        h["at"] = local_time(h["at"])
     return body
 
 
 @web_orders.route("/orders", methods=["GET"])
 def orders_page():
-    session = _buyer_session("orders")
-    cursor = _query().get("cursor")
-    orders, after = order_store.for_client(session.principal.client_id or "", limit=ORDERS_PAGE, after=_order_cursor(cursor))
-    next_url = "/orders?" + urlencode({"cursor": _order_cursor_for(after)}) if after else None
-    return _page("portal/orders.html", session, orders=[_order_view(o) for o in orders], next_url=next_url,
-                 first_page=not cursor)
+    session = buyer_session("orders")
+    cursor = query_params().get("cursor")
+    orders, after = order_store.for_client(session.principal.client_id or "", limit=ORDERS_PAGE, after=decode_cursor(cursor))
+    next_url = "/orders?" + urlencode({"cursor": encode_cursor(after)}) if after else None
+    return render_page("portal/orders.html", session, orders=[_order_view(o) for o in orders], next_url=next_url,
+                       first_page=not cursor)
 
 
 @web_orders.route("/orders/{order_id}", methods=["GET"])
-def order_page(order_id):
-    session = _buyer_session("orders")
+def buyer_order_page(order_id):
+    session = buyer_session("orders")
     order = order_store.get_for_client(order_id, session.principal.client_id or "")  # another client's: 404 page
     view = _order_view(order, order_store.history(order.id))
-    return _page("portal/order.html", session, order=view, can_order=_can(session, "place_orders"),
-                 awaiting_answer=view["proposal"] is not None and order.status in ("draft", "sent"))
+    return render_page("portal/order.html", session, order=view, can_order=_can(session, "place_orders"),
+                       awaiting_answer=view["proposal"] is not None and order.status in ("draft", "sent"))
 
 
 def _answer_changes(order_id: str, answer: Any, done: str) -> Any:
-    session = _buyer_session("place_orders")
-    _require_csrf(_form())
+    session = buyer_session("place_orders")
+    require_csrf(form_fields())
     order = order_store.get_for_client(order_id, session.principal.client_id or "")
     try:
         answer(order, session.principal.email)
     except Conflict as exc:
-        return _redirect(f"/orders/{order_id}", session.cookies, flash={"error": exc.message})
-    return _redirect(f"/orders/{order_id}", session.cookies, flash={"notice": done})
+        return redirect(f"/orders/{order_id}", session.cookies, flash={"error": exc.message})
+    return redirect(f"/orders/{order_id}", session.cookies, flash={"notice": done})
 
 
 @web_orders.route("/orders/{order_id}/accept-changes", methods=["POST"], content_types=FORM)
-def accept_changes(order_id):
+def accept_proposed_changes(order_id):
     return _answer_changes(order_id, review.accept_changes, "You accepted the proposed changes; the order is confirmed.")
 
 
 @web_orders.route("/orders/{order_id}/decline-changes", methods=["POST"], content_types=FORM)
-def decline_changes(order_id):
+def decline_proposed_changes(order_id):
     return _answer_changes(order_id, review.decline_changes, "You declined the proposed changes; the order is cancelled.")
 
 
 @web_orders.route("/orders/{order_id}/reorder", methods=["POST"], content_types=FORM)
-def reorder(order_id):
+def order_again(order_id):
     """A new order with the same lines at today's prices; the new order's page lists the lines left out."""
-    session = _buyer_session("place_orders")
-    _require_csrf(_form())
+    session = buyer_session("place_orders")
+    require_csrf(form_fields())
     try:
         result = ordering.reorder(_as_buyer(session), order_id)
     except ValidationFailed as exc:
-        return _redirect(f"/orders/{order_id}", session.cookies, flash={"error": exc.message})
+        return redirect(f"/orders/{order_id}", session.cookies, flash={"error": exc.message})
     flash: dict[str, Any] = {"notice": f"Order {result.order.number} is placed with the same lines at today's prices."}
     if result.skipped:
         flash["skipped"] = [{"sku": s["sku"], "message": s["message"]} for s in result.skipped[:MAX_SKIPPED_SHOWN]]
     target = f"/orders/{result.order.id}" if _can(session, "orders") else "/catalogue"
-    return _redirect(target, session.cookies, flash=flash)
+    return redirect(target, session.cookies, flash=flash)

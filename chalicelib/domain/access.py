@@ -21,6 +21,10 @@ class Capability(str, Enum):
     VIEW_ORDERS = "view_orders"
     REVIEW_ORDERS = "review_orders"
     MANAGE_SETTINGS = "manage_settings"
+    VIEW_DELIVERIES = "view_deliveries"
+    MANAGE_DELIVERIES = "manage_deliveries"
+    VIEW_INVOICES = "view_invoices"
+    MANAGE_INVOICES = "manage_invoices"
 
 
 ALL_STAFF = frozenset(STAFF_ROLES)
@@ -37,6 +41,10 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.VIEW_ORDERS: ALL_STAFF,
     Capability.REVIEW_ORDERS: frozenset({"admin", "manager", "agent"}),
     Capability.MANAGE_SETTINGS: frozenset({"admin"}),
+    Capability.VIEW_DELIVERIES: ALL_STAFF,
+    Capability.MANAGE_DELIVERIES: frozenset({"admin", "manager", "warehouse", "agent"}),
+    Capability.VIEW_INVOICES: frozenset({"admin", "manager", "agent", "finance"}),
+    Capability.MANAGE_INVOICES: frozenset({"admin", "finance"}),
 }
 
 

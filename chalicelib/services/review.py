@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 
 from chalicelib.config import settings as app_settings
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.money import format_money
 from chalicelib.domain.orders import Action, OrderStatus, Review, order_totals, review_checks, transition
 from chalicelib.services import events, mail, workflows

@@ -1,4 +1,5 @@
-"""The table's stream turned into workflow starts: a new Sales Order starts its review."""
+"""The table's stream turned into workflow starts: a new Sales Order starts its review,
+a new delivery note its way to the courier."""
 from __future__ import annotations
 
 import os
@@ -6,7 +7,7 @@ import os
 from chalice import Blueprint
 from chalice.app import DynamoDBEvent
 
-from chalicelib.services import workflows
+from chalicelib.services import fulfilment, workflows
 
 table_stream = Blueprint(__name__)
 
@@ -19,5 +20,9 @@ def on_table_change(event: DynamoDBEvent) -> None:
     for record in event:
         keys = record.keys or {}
         pk, sk = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
-        if record.event_name == "INSERT" and pk.startswith("ORDER#") and sk == "ORDER":
+        if record.event_name != "INSERT":
+            continue
+        if pk.startswith("ORDER#") and sk == "ORDER":
             workflows.start_review(pk.removeprefix("ORDER#"))
+        elif pk.startswith("DN#") and sk == "DN":
+            fulfilment.start_shipping(pk.removeprefix("DN#"))

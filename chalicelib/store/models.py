@@ -19,6 +19,10 @@ holds the access-pattern table (pattern -> key condition -> index).
     sales order     ORDER#<id>            ORDER            CLIENT#<id>#ORDERS / <created>#<id>  ORDERS#<status> / <created>#<id>
     order history   ORDER#<id>            HISTORY#<at>#<n> -                                    -
     staff task      ORDER#<id>            TASK#<kind>#<n>  TASKS#<assignee> / <created>         -
+    delivery note   DN#<id>               DN               CLIENT#<id>#DNS / <created>          ORDER#<id>#DNS / <created>   (gsi3: DNS#<status> / <created>)
+    invoice         INVOICE#<id>          INVOICE          CLIENT#<id>#INVOICES / <issued>#<n>  ORDER#<id>#INVOICES / <n>    (gsi3: INVOICES#<status> / <due>#<id>)
+    payment         INVOICE#<id>          PAYMENT#<id>     -                                    -
+    ledger entry    CLIENT#<id>           LEDGER#<date>#<at>#<ref>  -                           -
 """
 from __future__ import annotations
 
@@ -48,6 +52,15 @@ class Gsi1(GlobalSecondaryIndex):
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi3(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
 
 
 class Gsi2(GlobalSecondaryIndex):
@@ -375,3 +388,124 @@ class OrderFlags(TableItem):
     escalations = NumberAttribute(default=0)
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
+
+
+class ShipLineMap(MapAttribute):
+    sku = UnicodeAttribute()
+    name = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    qty = IntegerAttribute()
+
+
+class ParcelMap(MapAttribute):
+    weight_kg = DecimalAttribute()
+    length_cm = IntegerAttribute()
+    width_cm = IntegerAttribute()
+    height_cm = IntegerAttribute()
+
+
+class DeliveryNoteItem(TableItem):
+    id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    order_number = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    lines = ListAttribute(of=ShipLineMap)
+    backorder_of = UnicodeAttribute(null=True)
+    backorder_id = UnicodeAttribute(null=True)
+    stock_applied = BooleanAttribute(default=False)
+    parcels = ListAttribute(of=ParcelMap, default=list)
+    awb = UnicodeAttribute(null=True)
+    courier = UnicodeAttribute(null=True)
+    tracking_url = UnicodeAttribute(null=True)
+    awb_error = UnicodeAttribute(null=True)
+    packing_task_token = UnicodeAttribute(null=True)
+    pdf_key = UnicodeAttribute(null=True)
+    notified = UnicodeSetAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    shipped_at = UTCDateTimeAttribute(null=True)
+    delivered_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    by_client = Gsi1()
+    by_order = Gsi2()
+    by_status = Gsi3()
+
+
+class VatMap(MapAttribute):
+    rate = DecimalAttribute()
+    taxable = DecimalAttribute()
+    vat = DecimalAttribute()
+
+
+class InvoiceItem(TableItem):
+    id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    order_number = UnicodeAttribute()
+    source_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    client_name = UnicodeAttribute()
+    contact_email = UnicodeAttribute()
+    client_reference = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    issue_date = DateAttribute()
+    due_date = DateAttribute()
+    payment_term_days = IntegerAttribute()
+    currency = UnicodeAttribute()
+    lines = ListAttribute(of=LineMap)
+    vat_breakdown = ListAttribute(of=VatMap)
+    discount_percent = DecimalAttribute(default=lambda: Decimal(0))
+    subtotal = DecimalAttribute()
+    vat_total = DecimalAttribute()
+    total = DecimalAttribute()
+    amount_paid = DecimalAttribute(default=lambda: Decimal(0))
+    pdf_key = UnicodeAttribute(null=True)
+    xml_key = UnicodeAttribute(null=True)
+    reminders_sent = ListAttribute(of=NumberAttribute, default=list)
+    notified = UnicodeSetAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    by_client = Gsi1()
+    by_order = Gsi2()
+    by_status = Gsi3()
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.amount_paid
+
+
+class PaymentItem(TableItem):
+    id = UnicodeAttribute()
+    invoice_id = UnicodeAttribute()
+    amount = DecimalAttribute()
+    paid_on = DateAttribute()
+    method = UnicodeAttribute()
+    reference = UnicodeAttribute(null=True)
+    recorded_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class LedgerEntryItem(TableItem):
+    """One line of a client's account: an invoice (debit) or a payment (credit)."""
+
+    entry_date = DateAttribute()
+    kind = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    description = UnicodeAttribute()
+    debit = DecimalAttribute()
+    credit = DecimalAttribute()
+    document_id = UnicodeAttribute()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -12,11 +11,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.store.db import connection, failed_conditions
-from chalicelib.store.models import CounterItem, OrderFlags, OrderHistoryItem, OrderItem, TaskItem
+from chalicelib.store.models import OrderFlags, OrderHistoryItem, OrderItem, TaskItem
+from chalicelib.store.numbering import save_numbered
 
 ORDER_SK = "ORDER"
-COUNTER_SK = "COUNTER"
-MAX_NUMBER_ATTEMPTS = 60
 
 
 def order_pk(order_id: str) -> str:
@@ -48,36 +46,12 @@ def _history(order: OrderItem, actor: str, event: str, note: str | None, at: dat
 
 
 def create_numbered(order: OrderItem, series: str, actor: str) -> OrderItem:
-    """Store a new order with the next number of its series, in one transaction with the counter.
-
-    The counter moves only when the order is written, so numbers are unique and gapless
-    even with many writers: a writer that lost the race reads the counter again and retries.
-    """
+    """Store a new order with the next number of its series and its first history line, atomically."""
     order.pk, order.sk = order_pk(order.id), ORDER_SK
-    counter_key = (f"COUNTER#{series}", COUNTER_SK)
-    for attempt in range(MAX_NUMBER_ATTEMPTS):
-        try:
-            current = CounterItem.get(*counter_key, consistent_read=True).value
-        except CounterItem.DoesNotExist:
-            current = 0
-        order.number = f"{series}-{current + 1:06d}"
-        _index(order)
-        condition = CounterItem.value == current if current else CounterItem.pk.does_not_exist()
-        try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.update(CounterItem(*counter_key), actions=[CounterItem.value.set(current + 1)], condition=condition)
-                tx.save(order, condition=OrderItem.pk.does_not_exist())
-                tx.save(_history(order, actor, "placed", None, order.created_at))
-        except TransactWriteError as exc:
-            failed = failed_conditions(exc)  # puts (order, history line), then the counter update
-            if failed and failed[0]:
-                raise Conflict("This order was already stored.", code="order_exists") from exc
-            if failed and failed[2] or exc.cause_response_code == "TransactionConflictException":
-                time.sleep(random.uniform(0.002, 0.02) * min(attempt + 1, 10))
-                continue
-            raise
-        return get(order.id)
-    raise Conflict("Too many orders at once; please retry.", code="busy")
+    save_numbered(order, series=series, index=lambda: _index(order),
+                  also_save=[_history(order, actor, "placed", None, order.created_at)],
+                  exists_message="This order was already stored.")
+    return get(order.id)
 
 
 def get(order_id: str) -> OrderItem:

@@ -76,6 +76,9 @@ class LocalStack:
             "EVENT_BUS_NAME": refs["EventBus"],
             "MAIN_TABLE_STREAM_ARN": self.resources.attrs["MainTable"]["StreamArn"],
             "ORDER_REVIEW_STATE_MACHINE_ARN": refs["OrderReviewStateMachine"],
+            "FULFILMENT_STATE_MACHINE_ARN": refs["FulfilmentStateMachine"],
+            "INVOICING_STATE_MACHINE_ARN": refs["InvoicingStateMachine"],
+            "OVERDUE_REMINDERS_STATE_MACHINE_ARN": refs["OverdueRemindersStateMachine"],
         })
         os.environ.setdefault("REVIEW_LINK_SECRET", secrets.token_urlsafe(32))
         os.environ.setdefault("MAIL_SENDER", "portal@example.com")

@@ -1,0 +1,1 @@
+"""Printable documents (PDF) and e-invoice XML, rendered from plain values."""

@@ -1,0 +1,50 @@
+"""Invoices: due dates, payment status, overdue reminders."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import Enum
+
+from chalicelib.domain.errors import Conflict, ValidationFailed
+
+
+class InvoiceStatus(str, Enum):
+    DRAFT = "draft"
+    UNPAID = "unpaid"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
+DEFAULT_REMINDER_OFFSETS = (1, 7, 14)
+
+
+def due_date(issue_date: date, payment_term_days: int) -> date:
+    return issue_date + timedelta(days=payment_term_days)
+
+
+def status_after_payment(*, total: Decimal, paid_before: Decimal, amount: Decimal, due: date, today: date) -> InvoiceStatus:
+    """Paid in full, or partially paid (still overdue when past due). Overpayment is refused."""
+    if amount <= 0:
+        raise ValidationFailed("A payment is a positive amount.", code="invalid_amount", field="amount")
+    paid = paid_before + amount
+    if paid > total:
+        raise ValidationFailed(f"That pays {paid - total} more than is due.", code="overpayment", field="amount")
+    if paid == total:
+        return InvoiceStatus.PAID
+    return InvoiceStatus.OVERDUE if today > due else InvoiceStatus.PARTIALLY_PAID
+
+
+def check_can_pay(status: InvoiceStatus) -> None:
+    if status not in OPEN_STATUSES:
+        raise Conflict(f"This invoice is {status.value}; it takes no payments.", code="invoice_not_open")
+
+
+def reminders_due(*, due: date, today: date, offsets: tuple[int, ...], sent: set[int]) -> list[int]:
+    """Reminder offsets (days overdue) reached by today and not yet sent, oldest first.
+
+    When several were missed, one email goes out (for the latest) and all of them count as sent.
+    """
+    return [o for o in sorted(offsets) if today >= due + timedelta(days=o) and o not in sent]

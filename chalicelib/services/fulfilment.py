@@ -1,0 +1,205 @@
+"""From accepted order to delivered goods: delivery notes, stock, packing, courier AWB, delivery."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters.courier import Parcel, ShipmentRequest, courier_from_env
+from chalicelib.aws import client
+from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.fulfilment import DeliveryStatus, delivery_transition, split_for_stock
+from chalicelib.domain.orders import OrderStatus
+from chalicelib.services import mail, workflows
+from chalicelib.store import delivery_notes as dn_store
+from chalicelib.store import orders as order_store
+from chalicelib.store import settings as settings_store
+from chalicelib.store import users as user_store
+from chalicelib.store.models import DeliveryNoteItem, OrderItem, ParcelMap, ShipLineMap, sku_key
+from chalicelib.store.products import find_products
+
+def create_delivery_note(order_id: str, lines: list[dict[str, Any]] | None = None, *, note_id: str | None = None) -> DeliveryNoteItem:
+    """A delivery note for an accepted order: all its lines, or the given part of them.
+
+    With `note_id` (the automatic one is `dn_<order id>`) a repeated call returns the note already made.
+    """
+    order = order_store.get(order_id)
+    if order.status != OrderStatus.ACCEPTED.value:
+        raise Conflict(f"Order {order.number} is {order.status}; only accepted orders are delivered.", code="order_not_accepted")
+    if note_id and (existing := dn_store.find(note_id)):
+        return existing
+    ordered = {sku_key(m.sku): m for m in order.lines}
+    wanted = _wanted_lines(order, lines, ordered)
+    at = order_store.now()
+    dn = DeliveryNoteItem(id=note_id or f"dn_{os.urandom(8).hex()}", number="", order_id=order.id, order_number=order.number,
+                          client_id=order.client_id, status=DeliveryStatus.READY_FOR_PACKING.value,
+                          lines=[ShipLineMap(sku=ordered[k].sku, name=ordered[k].name, unit=ordered[k].unit, qty=q) for k, q in wanted.items()],
+                          created_at=at, updated_at=at)
+    try:
+        return dn_store.create(dn)
+    except Conflict:
+        return dn_store.get(dn.id)
+
+
+def _wanted_lines(order: OrderItem, lines: list[dict[str, Any]] | None, ordered: dict[str, Any]) -> dict[str, int]:
+    remaining = {k: m.qty for k, m in ordered.items()}
+    for note in dn_store.for_order(order.id):
+        for line in note.lines:
+            remaining[sku_key(line.sku)] -= line.qty
+    if lines is None:
+        wanted = {k: q for k, q in remaining.items() if q > 0}
+        if not wanted:
+            raise Conflict("Every line of this order is on a delivery note already.", code="nothing_to_deliver")
+        return wanted
+    wanted: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        key = sku_key(line["sku"])
+        if key not in ordered:
+            raise ValidationFailed(f"{line['sku']} is not on this order.", code="unknown_product", field=f"lines[{i}].sku")
+        if key in wanted:
+            raise ValidationFailed(f"{line['sku']} appears twice.", code="duplicate_sku", field=f"lines[{i}].sku")
+        qty = line["qty"]
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+            raise ValidationFailed("Quantity must be a whole number of at least 1.", code="invalid_quantity", field=f"lines[{i}].qty")
+        if qty > remaining[key]:
+            raise ValidationFailed(f"Only {remaining[key]} of {line['sku']} are left to deliver.", code="above_ordered_qty",
+                                   field=f"lines[{i}].qty")
+        wanted[key] = qty
+    return wanted
+
+
+def approve(dn_id: str, actor: str) -> DeliveryNoteItem:
+    """Approve the note: stock goes down once (never below zero); what is missing goes on a back-order note."""
+    dn = dn_store.get(dn_id)
+    if dn.stock_applied:
+        _ensure_backorder(dn)
+        return dn
+    delivery_transition("approve", DeliveryStatus(dn.status))
+    for _attempt in range(5):
+        products = find_products(line.sku for line in dn.lines)
+        on_hand = {k: p.qty_on_hand for k, p in products.items()}
+        split = split_for_stock({sku_key(line.sku): line.qty for line in dn.lines}, on_hand)
+        if not split.ship:
+            raise Conflict("None of these products is in stock; the delivery note stays ready for packing.", code="no_stock")
+        lines = [ShipLineMap(sku=m.sku, name=m.name, unit=m.unit, qty=split.ship[sku_key(m.sku)])
+                 for m in dn.lines if sku_key(m.sku) in split.ship]
+        backorder_id = f"{dn.id}-b" if split.backorder else None
+        try:
+            approved = dn_store.approve_with_stock(dn, split.ship, on_hand, lines, backorder_id)
+        except Exception as exc:  # noqa: BLE001 - a product's stock moved meanwhile (or the note did): read again
+            if getattr(exc, "cause_response_code", "") != "TransactionCanceledException":
+                raise
+            dn = dn_store.get(dn_id)
+            if dn.stock_applied:
+                return dn
+            continue
+        if split.backorder:
+            _ensure_backorder(approved, split.backorder)
+        return approved
+    raise Conflict("Stock is changing too fast; try again.", code="busy")
+
+
+def _ensure_backorder(dn: DeliveryNoteItem, missing: dict[str, int] | None = None) -> None:
+    if not dn.backorder_id or dn_store.find(dn.backorder_id):
+        return
+    order = order_store.get(dn.order_id)
+    if missing is None:  # a retry: what the order still lacks beyond every note
+        missing = {}
+        delivered = {}
+        for note in dn_store.for_order(order.id):
+            for line in note.lines:
+                delivered[sku_key(line.sku)] = delivered.get(sku_key(line.sku), 0) + line.qty
+        missing = {sku_key(m.sku): m.qty - delivered.get(sku_key(m.sku), 0) for m in order.lines
+                   if m.qty > delivered.get(sku_key(m.sku), 0)}
+    if not missing:
+        return
+    backorder = create_delivery_note(order.id, [{"sku": sku, "qty": qty} for sku, qty in missing.items()], note_id=dn.backorder_id)
+    dn_store.change(backorder, actions=(DeliveryNoteItem.backorder_of.set(dn.id),))
+    lines = ", ".join(f"{qty} x {sku}" for sku, qty in missing.items())
+    mail.send("backorder", order.contact_email, order_number=order.number, lines=lines, number=backorder.number)
+    for agent in _agents(order):
+        mail.send("backorder", agent.email, order_number=order.number, lines=lines, number=backorder.number)
+
+
+def _agents(order: OrderItem) -> list[Any]:
+    agent = user_store.find_user(order.sale_agent_id) if order.sale_agent_id else None
+    return [agent] if agent else user_store.staff_with_roles(("manager",))
+
+
+def record_packing(dn_id: str, parcels: list[dict[str, Any]]) -> DeliveryNoteItem:
+    """The warehouse's packing list; the waiting workflow then books the AWB."""
+    dn = dn_store.get(dn_id)
+    status = delivery_transition("pack", DeliveryStatus(dn.status))
+    packed = dn_store.change(dn, status=status.value, actions=(DeliveryNoteItem.parcels.set([ParcelMap(**p) for p in parcels]),))
+    workflows.resume(packed.packing_task_token, {"packed": True})
+    return packed
+
+
+def generate_awb(dn_id: str) -> dict[str, Any]:
+    """Book the courier for a packed note (at most one shipment per note), mark it shipped, tell the client."""
+    dn = dn_store.get(dn_id)
+    if dn.awb:
+        return _after_shipping(dn)
+    if dn.status != DeliveryStatus.PACKED.value:
+        raise Conflict(f"Delivery note {dn.number} is {dn.status}, not packed.", code="delivery_state_conflict")
+    order = order_store.get(dn.order_id)
+    address = order.delivery_address
+    shipment = courier_from_env().book(ShipmentRequest(
+        reference=dn.id, recipient_name=order.client_name, street=address.line1, city=address.city,
+        postcode=address.postcode, country=address.country, phone=None, email=order.contact_email,
+        parcels=[Parcel(p.weight_kg, p.length_cm, p.width_cm, p.height_cm) for p in dn.parcels],
+        cash_on_delivery=None, content=f"Order {order.number}",
+    ))
+    shipped = dn_store.change(dn, status=DeliveryStatus.SHIPPED.value, actions=(
+        DeliveryNoteItem.awb.set(shipment.awb), DeliveryNoteItem.courier.set(shipment.courier),
+        DeliveryNoteItem.tracking_url.set(shipment.tracking_url), DeliveryNoteItem.shipped_at.set(order_store.now())))
+    mail.send("shipped", order.contact_email, number=shipped.number, order_number=order.number, awb=shipment.awb,
+              courier=shipment.courier, tracking_url=shipment.tracking_url)
+    return _after_shipping(shipped)
+
+
+def _after_shipping(dn: DeliveryNoteItem) -> dict[str, Any]:
+    """When invoices follow shipping, this shipment's invoice workflow starts (once: it is named after the note)."""
+    invoice_on_shipping = settings_store.load().invoice_on == "shipping"
+    if invoice_on_shipping:
+        from chalicelib.services import invoicing  # noqa: PLC0415 - invoicing imports this module's neighbours
+
+        invoicing.start(dn.order_id, dn.id)
+    return {"delivery_note_id": dn.id, "awb": dn.awb, "invoice_on_shipping": invoice_on_shipping}
+
+
+def awb_failed(dn_id: str, error: dict[str, Any] | None) -> None:
+    """The courier kept failing: a clear state on the note and a task for the agent, never a silent stop."""
+    dn = dn_store.get(dn_id)
+    if dn.status == DeliveryStatus.PACKED.value:
+        cause = (error or {}).get("Cause") or (error or {}).get("Error") or "courier error"
+        dn = dn_store.change(dn, status=DeliveryStatus.AWB_FAILED.value, actions=(DeliveryNoteItem.awb_error.set(str(cause)[:500]),))
+    order = order_store.get(dn.order_id)
+    for agent in _agents(order):
+        order_store.add_task(order.id, f"awb_failed_{dn.id}", agent.id, f"AWB failed for {dn.number} (order {order.number})")
+
+
+def mark_delivered(dn_id: str, when: datetime | None = None) -> DeliveryNoteItem:
+    dn = dn_store.get(dn_id)
+    status = delivery_transition("deliver", DeliveryStatus(dn.status))
+    return dn_store.change(dn, status=status.value, actions=(DeliveryNoteItem.delivered_at.set(when or order_store.now()),))
+
+
+def retry_awb(dn_id: str) -> DeliveryNoteItem:
+    """After awb_failed: back to packed and a new shipping workflow."""
+    dn = dn_store.get(dn_id)
+    status = delivery_transition("retry_awb", DeliveryStatus(dn.status))
+    dn = dn_store.change(dn, status=status.value)
+    start_shipping(dn.id, attempt=dn.version)
+    return dn
+
+
+def start_shipping(dn_id: str, attempt: int | None = None) -> None:
+    name = f"dn-{dn_id}" if attempt is None else f"dn-{dn_id}-retry-{attempt}"
+    try:
+        client("stepfunctions").start_execution(stateMachineArn=os.environ["FULFILMENT_STATE_MACHINE_ARN"], name=name,
+                                                input=json.dumps({"delivery_note_id": dn_id}))
+    except client("stepfunctions").exceptions.ExecutionAlreadyExists:
+        pass
+

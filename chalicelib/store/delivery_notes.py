@@ -1,0 +1,108 @@
+"""Delivery notes and the stock they move."""
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.store.db import connection, failed_conditions
+from chalicelib.store.models import DeliveryNoteItem, ProductItem, product_pk
+from chalicelib.store.numbering import save_numbered
+from chalicelib.store.orders import now
+
+DN_SK = "DN"
+
+
+def dn_pk(dn_id: str) -> str:
+    return f"DN#{dn_id}"
+
+
+def _index(dn: DeliveryNoteItem) -> None:
+    created = dn.created_at.isoformat()
+    dn.gsi1pk, dn.gsi1sk = f"CLIENT#{dn.client_id}#DNS", f"{created}#{dn.id}"
+    dn.gsi2pk, dn.gsi2sk = f"ORDER#{dn.order_id}#DNS", f"{created}#{dn.id}"
+    dn.gsi3pk, dn.gsi3sk = f"DNS#{dn.status}", f"{created}#{dn.id}"
+
+
+def create(dn: DeliveryNoteItem) -> DeliveryNoteItem:
+    """Store a new delivery note with the next DN number; 409 `document_exists` when its id is taken."""
+    dn.pk, dn.sk = dn_pk(dn.id), DN_SK
+    save_numbered(dn, series=f"DN-{dn.created_at.year}", index=lambda: _index(dn),
+                  exists_message="This delivery note already exists.")
+    return get(dn.id)
+
+
+def get(dn_id: str) -> DeliveryNoteItem:
+    try:
+        return DeliveryNoteItem.get(dn_pk(dn_id), DN_SK, consistent_read=True)
+    except DeliveryNoteItem.DoesNotExist as exc:
+        raise NotFound(f"No delivery note {dn_id}.", code="delivery_note_not_found") from exc
+
+
+def find(dn_id: str) -> DeliveryNoteItem | None:
+    try:
+        return get(dn_id)
+    except NotFound:
+        return None
+
+
+def for_order(order_id: str) -> list[DeliveryNoteItem]:
+    return list(DeliveryNoteItem.by_order.query(f"ORDER#{order_id}#DNS"))
+
+
+def for_client(client_id: str, *, limit: int, after: str | None) -> tuple[list[DeliveryNoteItem], str | None]:
+    condition = DeliveryNoteItem.gsi1sk < after if after else None
+    items = list(DeliveryNoteItem.by_client.query(f"CLIENT#{client_id}#DNS", range_key_condition=condition,
+                                                  scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
+    more = len(items) > limit
+    items = items[:limit]
+    return items, (items[-1].gsi1sk if more and items else None)
+
+
+def by_status(status: str, *, limit: int, after: str | None) -> tuple[list[DeliveryNoteItem], str | None]:
+    condition = DeliveryNoteItem.gsi3sk > after if after else None
+    items = list(DeliveryNoteItem.by_status.query(f"DNS#{status}", range_key_condition=condition,
+                                                  limit=limit + 1, page_size=limit + 1))
+    more = len(items) > limit
+    items = items[:limit]
+    return items, (items[-1].gsi3sk if more and items else None)
+
+
+def change(dn: DeliveryNoteItem, *, status: str | None = None, actions: tuple[Any, ...] = (),
+           condition: Any = None) -> DeliveryNoteItem:
+    """Update the note as read (optimistic lock), moving its status index with its status."""
+    all_actions = [*actions, DeliveryNoteItem.updated_at.set(now())]
+    if status:
+        all_actions += [DeliveryNoteItem.status.set(status), DeliveryNoteItem.gsi3pk.set(f"DNS#{status}")]
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(dn, actions=all_actions, condition=condition)
+    except TransactWriteError as exc:
+        if any(failed_conditions(exc)):
+            raise Conflict("The delivery note changed meanwhile; reload it and try again.", code="stale_version") from exc
+        raise
+    return get(dn.id)
+
+
+def approve_with_stock(dn: DeliveryNoteItem, ship: dict[str, int], on_hand: dict[str, int],
+                       lines: list[Any], backorder_id: str | None) -> DeliveryNoteItem:
+    """Approve the note and take its stock out, once: one transaction with every product's decrement.
+
+    Each product update holds only if its stock is still what was read, so stock never goes below
+    zero and a concurrent change makes the caller read again. `stock_applied` on the note makes a
+    retry decrement nothing.
+    """
+    with TransactWrite(connection=connection()) as tx:
+        actions = [DeliveryNoteItem.status.set("approved"), DeliveryNoteItem.gsi3pk.set("DNS#approved"),
+                   DeliveryNoteItem.stock_applied.set(True), DeliveryNoteItem.lines.set(lines),
+                   DeliveryNoteItem.updated_at.set(now())]
+        if backorder_id is not None:
+            actions.append(DeliveryNoteItem.backorder_id.set(backorder_id))
+        tx.update(dn, actions=actions, condition=DeliveryNoteItem.stock_applied.does_not_exist()
+                  | (DeliveryNoteItem.stock_applied == False))  # noqa: E712 - a DynamoDB condition, not a bool test
+        for sku, qty in ship.items():
+            tx.update(ProductItem(product_pk(sku), "PRODUCT"), actions=[ProductItem.qty_on_hand.add(-qty)],
+                      condition=(ProductItem.qty_on_hand == on_hand[sku]) & (ProductItem.qty_on_hand >= qty))
+    return get(dn.id)

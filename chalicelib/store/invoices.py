@@ -1,0 +1,153 @@
+"""Invoices, payments and the client's ledger (what the account statement reads)."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.store.db import connection, failed_conditions
+from chalicelib.store.models import ClientItem, InvoiceItem, LedgerEntryItem, PaymentItem, client_pk
+from chalicelib.store.numbering import save_numbered
+from chalicelib.store.orders import now
+
+INVOICE_SK = "INVOICE"
+
+
+def invoice_pk(invoice_id: str) -> str:
+    return f"INVOICE#{invoice_id}"
+
+
+def status_key(status: str) -> str:
+    return f"INVOICES#{status}"
+
+
+def _index(invoice: InvoiceItem) -> None:
+    invoice.gsi1pk, invoice.gsi1sk = f"CLIENT#{invoice.client_id}#INVOICES", f"{invoice.issue_date.isoformat()}#{invoice.number}"
+    invoice.gsi2pk, invoice.gsi2sk = f"ORDER#{invoice.order_id}#INVOICES", invoice.number
+    invoice.gsi3pk, invoice.gsi3sk = status_key(invoice.status), f"{invoice.due_date.isoformat()}#{invoice.id}"
+
+
+def _ledger_sk(day: date, ref: str) -> str:
+    return f"LEDGER#{day.isoformat()}#{now().isoformat()}#{ref}"
+
+
+def issue(invoice: InvoiceItem) -> InvoiceItem:
+    """Store a new invoice with the next number of its series, its ledger debit and the client's new balance."""
+    invoice.pk, invoice.sk = invoice_pk(invoice.id), INVOICE_SK
+    entry = LedgerEntryItem(client_pk(invoice.client_id), "", entry_date=invoice.issue_date, kind="invoice",
+                            reference="", description=f"Invoice for order {invoice.order_number}",
+                            debit=invoice.total, credit=Decimal(0), document_id=invoice.id)
+
+    def index() -> None:
+        _index(invoice)
+        entry.sk, entry.reference = _ledger_sk(invoice.issue_date, invoice.number), invoice.number
+
+    save_numbered(invoice, series=f"INV-{invoice.issue_date.year}", index=index, also_save=[entry],
+                  also_update=[(ClientItem(client_pk(invoice.client_id), "CLIENT"), [ClientItem.balance.add(invoice.total)])],
+                  exists_message="This invoice was already issued.")
+    return get(invoice.id)
+
+
+def get(invoice_id: str) -> InvoiceItem:
+    try:
+        return InvoiceItem.get(invoice_pk(invoice_id), INVOICE_SK, consistent_read=True)
+    except InvoiceItem.DoesNotExist as exc:
+        raise NotFound(f"No invoice {invoice_id}.", code="invoice_not_found") from exc
+
+
+def find(invoice_id: str) -> InvoiceItem | None:
+    try:
+        return get(invoice_id)
+    except NotFound:
+        return None
+
+
+def for_order(order_id: str) -> list[InvoiceItem]:
+    return list(InvoiceItem.by_order.query(f"ORDER#{order_id}#INVOICES"))
+
+
+def for_client(client_id: str, *, limit: int, after: str | None, include_drafts: bool) -> tuple[list[InvoiceItem], str | None]:
+    """A client's invoices, newest first; drafts only for staff."""
+    condition = InvoiceItem.gsi1sk < after if after else None
+    filter_condition = None if include_drafts else InvoiceItem.status != "draft"
+    items: list[InvoiceItem] = []
+    for item in InvoiceItem.by_client.query(f"CLIENT#{client_id}#INVOICES", range_key_condition=condition,
+                                            filter_condition=filter_condition, scan_index_forward=False, page_size=limit + 1):
+        items.append(item)
+        if len(items) > limit:
+            break
+    more = len(items) > limit
+    items = items[:limit]
+    return items, (items[-1].gsi1sk if more and items else None)
+
+
+def by_status(status: str, *, limit: int, after: str | None, due_before: date | None = None) -> tuple[list[InvoiceItem], str | None]:
+    """Invoices in a status by due date (oldest first); `due_before` keeps those due before that day."""
+    if after and due_before:
+        condition = InvoiceItem.gsi3sk.between(after + "\x00", due_before.isoformat())
+    elif after:
+        condition = InvoiceItem.gsi3sk > after
+    elif due_before:
+        condition = InvoiceItem.gsi3sk < due_before.isoformat()
+    else:
+        condition = None
+    items = list(InvoiceItem.by_status.query(status_key(status), range_key_condition=condition,
+                                             limit=limit + 1, page_size=limit + 1))
+    more = len(items) > limit
+    items = items[:limit]
+    return items, (items[-1].gsi3sk if more and items else None)
+
+
+def change(invoice: InvoiceItem, *, status: str | None = None, actions: tuple[Any, ...] = (), condition: Any = None) -> InvoiceItem:
+    all_actions = list(actions)
+    if status:
+        all_actions += [InvoiceItem.status.set(status), InvoiceItem.gsi3pk.set(status_key(status))]
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(invoice, actions=all_actions, condition=condition)
+    except TransactWriteError as exc:
+        if any(failed_conditions(exc)):
+            raise Conflict("The invoice changed meanwhile; reload it and try again.", code="stale_version") from exc
+        raise
+    return get(invoice.id)
+
+
+def record_payment(invoice: InvoiceItem, payment: PaymentItem, status: str) -> InvoiceItem:
+    """The payment, the invoice's paid amount and status, the ledger credit and the client's balance, atomically.
+
+    The payment id makes it idempotent (a replayed gateway event records nothing twice: 409
+    `payment_exists`); the invoice's version makes concurrent payments serialize.
+    """
+    payment.pk, payment.sk = invoice_pk(invoice.id), f"PAYMENT#{payment.id}"
+    entry = LedgerEntryItem(client_pk(invoice.client_id), _ledger_sk(payment.paid_on, payment.id),
+                            entry_date=payment.paid_on, kind="payment", reference=payment.reference or payment.id,
+                            description=f"Payment for invoice {invoice.number} ({payment.method})",
+                            debit=Decimal(0), credit=payment.amount, document_id=invoice.id)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(payment, condition=PaymentItem.pk.does_not_exist())
+            tx.save(entry)
+            tx.update(invoice, actions=[InvoiceItem.amount_paid.add(payment.amount), InvoiceItem.status.set(status),
+                                        InvoiceItem.gsi3pk.set(status_key(status))])
+            tx.update(ClientItem(client_pk(invoice.client_id), "CLIENT"), actions=[ClientItem.balance.add(-payment.amount)])
+    except TransactWriteError as exc:
+        failed = failed_conditions(exc)  # puts (payment, ledger entry), then updates (invoice, client)
+        if failed and failed[0]:
+            raise Conflict("This payment was already recorded.", code="payment_exists") from exc
+        if any(failed):
+            raise Conflict("The invoice changed meanwhile; retry.", code="stale_version") from exc
+        raise
+    return get(invoice.id)
+
+
+def payments(invoice_id: str) -> list[PaymentItem]:
+    return list(PaymentItem.query(invoice_pk(invoice_id), PaymentItem.sk.startswith("PAYMENT#")))
+
+
+def ledger(client_id: str, *, since: date) -> list[LedgerEntryItem]:
+    """The client's ledger entries dated `since` or later, in date order."""
+    return list(LedgerEntryItem.query(client_pk(client_id), LedgerEntryItem.sk.between(f"LEDGER#{since.isoformat()}", "LEDGER#~")))

@@ -1,0 +1,171 @@
+"""Accepted order -> delivery note -> stock -> packing -> AWB -> invoice -> PDF -> payments -> reminders,
+through the real Step Functions executions of the local stack."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import requests
+from moto.ses.models import ses_backends
+
+from chalicelib.adapters.courier import courier_from_env
+from chalicelib.services import invoicing
+from chalicelib.services.pricing import supplier_today
+from chalicelib.store import delivery_notes as dn_store
+from chalicelib.store import invoices as invoice_store
+from chalicelib.store import orders as order_store
+from chalicelib.store import settings as settings_store
+from chalicelib.store.products import get_product
+from infra.local.provision import ACCOUNT_ID
+
+PARCELS = {"parcels": [{"weight_kg": "2.5", "length_cm": 40, "width_cm": 30, "height_cm": 20}]}
+
+
+def configure(**changes):
+    settings = settings_store.load()
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    settings_store.save(settings)
+
+
+def world_with_order(api, world, workflows, *, stock=50, lines=(("CAB-001", 4), ("NET-001", 2))):
+    world.product("CAB-001", name="Patch cable", base_price=Decimal("10.00"), qty_on_hand=stock)
+    world.product("NET-001", name="Switch", base_price=Decimal("100.00"), vat_rate=Decimal("9"), qty_on_hand=stock)
+    client = world.client("Acme SRL", vat_number="RO123", auto_approve=True, payment_term_days=30,
+                          addresses=[{"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}])
+    _, buyer = world.buyer(client)
+    order = api.post("/portal/orders", {"lines": [{"sku": s, "qty": q} for s, q in lines]}, buyer).body
+    stored = workflows.until(lambda: (o := order_store.get(order["id"])).status == "accepted" or o.review_task_token,
+                             what="acceptance or review")
+    if stored is not True and order_store.get(order["id"]).status != "accepted":  # short stock: an agent approves
+        assert api.post(f"/admin/orders/{order['id']}/approve", {}, world.admin_token()).status == 200
+    workflows.until(lambda: order_store.get(order["id"]).accepted_event_sent, what="acceptance")
+    return order, buyer
+
+
+def delivery_note_of(workflows, order_id):
+    return workflows.until(lambda: dn_store.for_order(order_id), what="the delivery note")[0]
+
+
+def test_accepted_order_is_delivered_and_invoiced_once(api, world, workflows):
+    configure(auto_create_delivery_note=True, invoice_on="shipping")
+    courier = courier_from_env()
+    admin = world.admin_token()
+    order, buyer = world_with_order(api, world, workflows)
+
+    dn = delivery_note_of(workflows, order["id"])
+    assert dn.status == "ready_for_packing" and dn.number.startswith("DN-")
+    workflows.until(lambda: dn_store.get(dn.id).packing_task_token, what="the packing wait")
+
+    approved = api.post(f"/admin/delivery-notes/{dn.id}/approve", None, admin)
+    assert approved.status == 200 and approved.body["status"] == "approved"
+    assert (get_product("CAB-001").qty_on_hand, get_product("NET-001").qty_on_hand) == (46, 48)
+    assert api.post(f"/admin/delivery-notes/{dn.id}/approve", None, admin).status == 200  # a retry
+    assert (get_product("CAB-001").qty_on_hand, get_product("NET-001").qty_on_hand) == (46, 48)
+
+    assert api.post(f"/admin/delivery-notes/{dn.id}/packing-list", PARCELS, admin).body["status"] == "packed"
+    shipped = workflows.until(lambda: (d := dn_store.get(dn.id)).status == "shipped" and d, what="the AWB")
+    assert shipped.awb and courier.bookings(dn.id) == 1
+
+    deliveries = api.get("/portal/deliveries", buyer).body["items"]
+    assert [(d["status"], d["awb"]) for d in deliveries] == [("shipped", shipped.awb)] and deliveries[0]["tracking_url"]
+
+    invoice = workflows.until(lambda: (i := invoice_store.find(f"inv_{dn.id}")) and i.pdf_key and i, what="the invoice")
+    assert (invoice.total, invoice.status) == (Decimal(order["total"]), "unpaid")
+    assert invoice.due_date == invoice.issue_date + timedelta(days=30)
+    assert invoice.xml_key  # the client has a VAT number: UBL e-invoice beside the PDF
+
+    detail = api.get(f"/portal/orders/{order['id']}", buyer).body
+    assert detail["fulfilment_status"] == "shipped" and detail["delivery_notes"][0]["awb"] == shipped.awb
+    assert [i["number"] for i in detail["invoices"]] == [invoice.number]
+
+    pdf = api.get(f"/portal/invoices/{invoice.id}/pdf", buyer)
+    assert pdf.status == 302
+    document = requests.get(pdf.headers["Location"], timeout=10)
+    assert document.content.startswith(b"%PDF")
+
+    half = api.post(f"/admin/invoices/{invoice.id}/payments",
+                    {"amount": str(invoice.total / 2), "date": supplier_today().isoformat(), "method": "bank_transfer"}, admin)
+    assert half.status == 201 and half.body["status"] == "partially_paid"
+    over = api.post(f"/admin/invoices/{invoice.id}/payments",
+                    {"amount": str(invoice.total), "date": supplier_today().isoformat(), "method": "bank_transfer"}, admin)
+    assert over.status == 422 and over.error["code"] == "overpayment"
+    rest = api.post(f"/admin/invoices/{invoice.id}/payments",
+                    {"amount": str(invoice.total - invoice.total / 2), "date": supplier_today().isoformat(), "method": "card"}, admin)
+    assert rest.body["status"] == "paid" and rest.body["amount_due"] == "0.00"
+    assert api.get(f"/admin/clients/{order_store.get(order['id']).client_id}", admin).body["balance"] == "0.00"
+
+    assert api.post(f"/admin/delivery-notes/{dn.id}/delivered", None, admin).body["status"] == "delivered"
+    assert api.get(f"/portal/orders/{order['id']}", buyer).body["fulfilment_status"] == "delivered"
+
+    statement = api.get(f"/portal/statement?from={supplier_today().replace(day=1)}", buyer).body
+    assert statement["opening_balance"] == "0.00" and statement["closing_balance"] == "0.00"
+    assert [e["kind"] for e in statement["entries"]] == ["invoice", "payment", "payment"]
+
+
+def test_short_stock_ships_what_is_there_and_back_orders_the_rest(api, world, workflows):
+    configure(auto_create_delivery_note=True, invoice_on="manual")
+    admin = world.admin_token()
+    order, buyer = world_with_order(api, world, workflows, stock=3)
+    dn = delivery_note_of(workflows, order["id"])
+    approved = api.post(f"/admin/delivery-notes/{dn.id}/approve", None, admin).body
+    assert [(line["sku"], line["qty"]) for line in approved["lines"]] == [("CAB-001", 3), ("NET-001", 2)]
+    assert (get_product("CAB-001").qty_on_hand, get_product("NET-001").qty_on_hand) == (0, 1)
+    backorder = dn_store.get(approved["backorder_id"])
+    assert [(line.sku, line.qty) for line in backorder.lines] == [("CAB-001", 1)] and backorder.status == "ready_for_packing"
+    refused = api.post(f"/admin/delivery-notes/{backorder.id}/approve", None, admin)
+    assert refused.status == 409 and refused.error["code"] == "no_stock"
+    subjects = [m.subject for m in ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages]
+    assert any("back-ordered" in s for s in subjects)
+
+
+def test_awb_failures_are_retried_then_parked_as_awb_failed(api, world, workflows):
+    configure(auto_create_delivery_note=True, invoice_on="manual")
+    courier = courier_from_env()
+    admin = world.admin_token()
+    order, _ = world_with_order(api, world, workflows)
+    dn = delivery_note_of(workflows, order["id"])
+    api.post(f"/admin/delivery-notes/{dn.id}/approve", None, admin)
+
+    courier.fail_next(2)  # two transient failures: the state machine's Retry absorbs them
+    api.post(f"/admin/delivery-notes/{dn.id}/packing-list", PARCELS, admin)
+    shipped = workflows.until(lambda: (d := dn_store.get(dn.id)).status == "shipped" and d, timeout=30, what="the AWB")
+    assert courier.bookings(dn.id) == 1 and shipped.awb
+
+
+def test_courier_down_for_good_leaves_a_clear_state_and_a_task(api, world, workflows):
+    configure(auto_create_delivery_note=True, invoice_on="manual")
+    courier = courier_from_env()
+    admin = world.admin_token()
+    order, _ = world_with_order(api, world, workflows)
+    dn = delivery_note_of(workflows, order["id"])
+    api.post(f"/admin/delivery-notes/{dn.id}/approve", None, admin)
+    courier.fail_next(10)
+    api.post(f"/admin/delivery-notes/{dn.id}/packing-list", PARCELS, admin)
+    failed = workflows.until(lambda: (d := dn_store.get(dn.id)).status == "awb_failed" and d, timeout=40, what="awb_failed")
+    assert failed.awb is None and courier.bookings(dn.id) == 0
+    courier.reset()
+    assert api.post(f"/admin/delivery-notes/{dn.id}/retry-awb", None, admin).status == 200
+    workflows.until(lambda: dn_store.get(dn.id).status == "shipped", timeout=30, what="the retried AWB")
+    assert courier.bookings(dn.id) == 1
+
+
+def test_invoice_on_acceptance_and_overdue_reminders_once(api, world, workflows):
+    configure(invoice_on="accept")
+    order, buyer = world_with_order(api, world, workflows)
+    invoice = workflows.until(lambda: (i := invoice_store.find(f"inv_{order['id']}")) and i.pdf_key and i, what="the invoice")
+    assert invoice.total == Decimal(order["total"])
+    assert invoicing.issue(order["id"]).number == invoice.number  # a retried step issues nothing new
+
+    def reminders():
+        return [m for m in ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages if "overdue" in m.subject]
+
+    later = invoice.due_date + timedelta(days=8)  # the clock moves: 1 and 7 days overdue are both reached
+    arn = invoicing.start_reminders(later, on_demand=True)
+    workflows.until(lambda: workflows.sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED", what="the reminder run")
+    assert len(reminders()) == 1 and "8 days overdue" in reminders()[0].subject
+    assert invoice_store.get(invoice.id).status == "overdue"
+    again = invoicing.start_reminders(later, on_demand=True)
+    workflows.until(lambda: workflows.sfn.describe_execution(executionArn=again)["status"] == "SUCCEEDED", what="the second run")
+    assert len(reminders()) == 1
+    assert api.get(f"/portal/invoices/{invoice.id}", buyer).body["status"] == "overdue"
