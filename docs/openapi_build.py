@@ -26,7 +26,11 @@ from chalicelib.api.http import DEFAULT_PAGE, MAX_PAGE  # noqa: E402
 from chalicelib.api.security import token_authorizer  # noqa: E402
 from chalicelib.api.web import CSRF, REFRESH, SESSION  # noqa: E402
 from chalicelib.domain.access import PORTAL_PERMISSIONS, ROLE_CAPABILITIES, STAFF_ROLES, Capability  # noqa: E402
+from chalicelib.domain.fulfilment import CLIENT_VIEW, DeliveryStatus  # noqa: E402
+from chalicelib.domain.invoicing import InvoiceStatus  # noqa: E402
+from chalicelib.domain.orders import STATUS_CODES, OrderStatus, Review  # noqa: E402
 from chalicelib.domain.pricing import PriceSource  # noqa: E402
+from chalicelib.services.invoicing import PRESIGNED_SECONDS  # noqa: E402
 
 LOCAL_ONLY = "/local/"  # infra/local registers these on the local stack; never deployed
 JSON, HTML = "application/json", "text/html"
@@ -53,6 +57,30 @@ STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 STR_OR_NULL, INT_OR_NULL = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
 DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
 MONEY, PERCENT = ref("Money"), ref("Percent")
+DATE, TIMESTAMP = {"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}
+TIMESTAMP_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+ORDER_STATUSES = [s.value for s in OrderStatus]
+FULFILMENT_STATUSES = ["not_started", "preparing", "partially_shipped", "shipped", "delivered"]  # domain.fulfilment_status
+
+DELIVERY_NOTE_FIELDS: dict[str, Any] = dict(
+    id=STR, number=STR, order_id=STR, order_number=STR,
+    lines={"type": "array", "items": shape(sku=STR, name=STR, unit=STR, qty=INT)},
+    parcels={"type": "array", "items": shape(weight_kg={"type": "string", "description": "decimal string, kg"},
+                                              length_cm=INT, width_cm=INT, height_cm=INT)},
+    awb={"type": ["string", "null"], "description": "the courier's waybill number, once booked"},
+    courier=STR_OR_NULL, tracking_url=STR_OR_NULL,
+    backorder_of={"type": ["string", "null"], "description": "the note whose missing stock this one delivers"},
+    backorder_id={"type": ["string", "null"], "description": "the note that delivers what this one lacked"},
+    created_at=TIMESTAMP, shipped_at=TIMESTAMP_OR_NULL, delivered_at=TIMESTAMP_OR_NULL,
+)
+INVOICE_FIELDS: dict[str, Any] = dict(
+    id=STR, number=STR, issue_date=DATE, due_date=DATE, order_id=STR, order_number=STR, currency=STR,
+    lines={"type": "array", "items": ref("OrderLine")},
+    vat_breakdown={"type": "array", "items": shape(rate=PERCENT, taxable=MONEY, vat=MONEY)},
+    discount_percent=PERCENT, subtotal=MONEY, vat_total=MONEY, total=MONEY, amount_paid=MONEY, amount_due=MONEY,
+    has_pdf={"type": "boolean", "description": "the PDF is rendered (GET .../pdf renders it when not)"},
+    has_e_invoice={"type": "boolean", "description": "a UBL e-invoice exists (clients with a VAT number)"},
+)
 
 RESPONSE_SCHEMAS: dict[str, Any] = {
     "Error": shape(error=shape(
@@ -110,6 +138,116 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     "Me": shape(
         contact=shape(id=STR, email=STR, name=STR), client=shape(id=STR, name=STR), permissions=ref("Permissions"),
     ),
+    "SignedMoney": {"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,4})?$",
+                    "description": "decimal string that may be negative, e.g. \"-120.00\""},
+    "OrderLine": shape(
+        sku=STR, name=STR, unit=STR, qty=INT, unit_price=MONEY, vat_rate=PERCENT, line_total=MONEY,
+        price_source={"enum": [*(s.value for s in PriceSource), "agent"],
+                      "description": "where the unit price came from; `agent`: set by the reviewer in a modification"},
+    ),
+    "DeliveryAddress": shape(
+        ("id",), id={"type": ["string", "null"], "description": "the saved address it was copied from, if any"},
+        label=STR, line1=STR, city=STR, postcode=STR, country=STR,
+    ),
+    "Proposal": {**shape(
+        lines={"type": "array", "items": ref("OrderLine")}, discount_percent=PERCENT,
+        subtotal=MONEY, vat_total=MONEY, total=MONEY, message=STR,
+    ), "description": "The changes a reviewer proposed; the client accepts or declines them."},
+    "OrderHistoryEntry": shape(
+        at=TIMESTAMP, actor={"type": "string", "description": "an email, or `system`"},
+        event={"type": "string", "description": "`placed`, `approve`, `auto_approve`, `modify`, `reject`, "
+                                                "`accept_changes`, `decline_changes`, `expire`"},
+        status={"enum": ORDER_STATUSES, "description": "the order's status after the event"}, note=STR_OR_NULL,
+    ),
+    "Order": shape(
+        id=STR, number={"type": "string", "description": "gapless per year, e.g. `SO-2026-000042`"},
+        status={"enum": ORDER_STATUSES},
+        status_code={"enum": sorted(STATUS_CODES.values()),
+                     "description": ", ".join(f"{code} {status.value}" for status, code in STATUS_CODES.items())},
+        review={"enum": [r.value for r in Review]},
+        lines={"type": "array", "items": ref("OrderLine")},
+        discount_percent=PERCENT, subtotal=MONEY, vat_total=MONEY, total=MONEY, currency=STR,
+        client_reference=STR_OR_NULL, notes=STR_OR_NULL, delivery_address=ref("DeliveryAddress"),
+        decision_reason={"type": ["string", "null"], "description": "the reviewer's reason for a rejection"},
+        proposal={"oneOf": [ref("Proposal"), {"type": "null"}], "description": "while a modification awaits the client"},
+        fulfilment_status={"enum": [*FULFILMENT_STATUSES, None],
+                           "description": "accepted orders, in the order's detail view only; null otherwise"},
+        reorder_of={"type": ["string", "null"], "description": "the order this one repeats"},
+        created_at=TIMESTAMP, updated_at=TIMESTAMP, version=INT,
+    ),
+    "OrderDetail": {"allOf": [ref("Order"), shape(
+        history={"type": "array", "items": ref("OrderHistoryEntry")},
+        delivery_notes={"type": "array", "items": ref("DeliveryNote"),
+                        "description": "empty without the `deliveries` permission"},
+        invoices={"type": "array", "items": ref("Invoice"),
+                  "description": "issued invoices (never drafts); empty without the `invoices` permission"},
+    )]},
+    "Reordered": {"allOf": [ref("Order"), shape(skipped={
+        "type": "array", "description": "the old order's lines that cannot be ordered now",
+        "items": shape(sku=STR, reason={"type": "string", "description": "the refusal's code, e.g. `product_not_orderable`"},
+                       message=STR)})]},
+    "OrderChecks": {**shape(
+        credit=shape(ok=BOOL, available={**ref("SignedMoney"), "description": "credit limit minus open receivables"},
+                     order_total=MONEY),
+        stock=shape(ok=BOOL, short_skus={"type": "array", "items": STR}),
+        prices=shape(ok=BOOL, changed_skus={"type": "array", "items": STR,
+                                            "description": "SKUs whose price for the client changed since the order"}),
+        checked_at=TIMESTAMP,
+    ), "description": "The review checks, as run when the order was placed."},
+    "StaffOrder": {"allOf": [ref("Order"), shape(
+        client_id=STR, client_name=STR, contact_email=STR, sale_agent_id=STR_OR_NULL,
+        auto_approved={"type": "boolean", "description": "approved without a person (trusted client, checks passed)"},
+        decided_by=STR_OR_NULL, checks={"oneOf": [ref("OrderChecks"), {"type": "null"}]},
+    )]},
+    "StaffOrderDetail": {"allOf": [ref("StaffOrder"), shape(history={"type": "array", "items": ref("OrderHistoryEntry")})]},
+    "Settings": shape(
+        portal_order_initial_status={"enum": ["draft", "sent"]}, review_required=BOOL,
+        review_timeout_hours={"type": "number", "description": "hours before an undecided review is escalated"},
+        auto_create_delivery_note=BOOL, invoice_on={"enum": ["accept", "shipping", "manual"]},
+        order_confirmation_email=BOOL,
+    ),
+    "DeliveryNote": shape(**DELIVERY_NOTE_FIELDS, status={
+        "enum": sorted(set(CLIENT_VIEW.values()), key=list(CLIENT_VIEW.values()).index),
+        "description": "what the client sees: ready for packing, approved, packed and AWB failed are all `preparing`"}),
+    "StaffDeliveryNote": shape(
+        **DELIVERY_NOTE_FIELDS,
+        status={"enum": [s.value for s in DeliveryStatus],
+                "description": "ready_for_packing -> approved -> packed -> shipped -> delivered; awb_failed when the "
+                               "courier booking failed (POST .../retry-awb)"},
+        client_id=STR, awb_error=STR_OR_NULL,
+        stock_applied={"type": "boolean", "description": "stock was decremented (once, on approval)"},
+        client_status={"enum": sorted(set(CLIENT_VIEW.values()), key=list(CLIENT_VIEW.values()).index),
+                       "description": "the status the client sees"},
+        version=INT,
+    ),
+    "Invoice": shape(**INVOICE_FIELDS, status={
+        "enum": [s.value for s in InvoiceStatus if s is not InvoiceStatus.DRAFT],
+        "description": "draft invoices are never shown to the client"}),
+    "StaffInvoice": shape(
+        **INVOICE_FIELDS, status={"enum": [s.value for s in InvoiceStatus]},
+        client_id=STR, client_name=STR,
+        reminders_sent={"type": "array", "items": INT, "description": "overdue reminders sent, as days past due"},
+        version=INT,
+    ),
+    "Payment": shape(
+        id=STR, invoice_id=STR, amount=MONEY, date=DATE,
+        method={"enum": schemas.PAYMENT["properties"]["method"]["enum"]}, reference=STR_OR_NULL,
+    ),
+    "StaffInvoiceWithPayments": {"allOf": [ref("StaffInvoice"), shape(payments={"type": "array", "items": ref("Payment")})]},
+    "Checkout": shape(
+        checkout_url={"type": "string", "format": "uri", "description": "the gateway's hosted payment page: send the buyer there"},
+        session_id=STR,
+    ),
+    "Statement": shape(
+        client=shape(name=STR), currency=STR, **{"from": DATE, "to": DATE},
+        opening_balance=ref("SignedMoney"), closing_balance=ref("SignedMoney"),
+        entries={"type": "array", "items": shape(
+            date=DATE, kind={"enum": ["invoice", "payment"]}, reference=STR, description=STR,
+            debit=MONEY, credit=MONEY, balance={**ref("SignedMoney"), "description": "running balance after this entry"},
+        )},
+    ),
+    "ReminderRun": shape(execution_arn={"type": "string", "description": "the Step Functions execution sending the reminders"}),
+    "WebhookReceipt": shape(received=BOOL, recorded={"type": "boolean", "description": "false for events that are no payment"}),
 }
 
 
@@ -127,9 +265,12 @@ ERRORS = {
     422: ("Unprocessable", "Validation failed: `missing_field`, `unknown_field`, `invalid_value` or a specific code; "
                            "`field` names the field."),
     500: ("ServerError", "Unexpected error (`internal_error`); it has been logged."),
+    503: ("Unavailable", "A service this depends on cannot be reached; try again later."),
 }
 
 QUERY = {
+    "status": {"schema": {"enum": ORDER_STATUSES, "default": OrderStatus.DRAFT.value},
+               "description": "orders in this status, oldest first (the review queue is `draft`)"},
     "limit": {"schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
               "description": f"page size, 1..{MAX_PAGE} (422 `invalid_limit` otherwise)"},
     "cursor": {"schema": {"type": "string"}, "description": "`next_cursor` of the previous page (422 `invalid_cursor` when not one)"},
@@ -139,6 +280,28 @@ QUERY = {
     "group_id": {"schema": {"type": "string"}, "description": "the list assigned to this client group"},
     "is_default": {"schema": {"type": "boolean"},
                    "description": "true: the default list; false: promotions (`true`/`false`, else 422 `invalid_value`)"},
+    "delivery_status": {"name": "status", "schema": {"enum": [s.value for s in DeliveryStatus],
+                                                     "default": DeliveryStatus.READY_FOR_PACKING.value},
+                        "description": "delivery notes in this status, oldest first (422 `invalid_value` otherwise)"},
+    "invoice_status": {"name": "status", "schema": {"enum": [s.value for s in InvoiceStatus]},
+                       "description": "invoices in this status (422 `invalid_value` otherwise); without it and without "
+                                      "client_id: `unpaid`, by due date"},
+    "invoice_client_id": {"name": "client_id", "schema": {"type": "string"},
+                          "description": "this client's invoices, newest first, drafts included; with status, only those "
+                                         "of the page in that status (a page may then hold fewer than `limit`)"},
+    "from": {"schema": {"type": "string", "format": "date"},
+             "description": "first day (default: the first of this month; 422 `invalid_date` when not a date)"},
+    "to": {"schema": {"type": "string", "format": "date"},
+           "description": "last day (default: today; 422 `invalid_date`, or `invalid_date_range` when before from)"},
+}
+
+HEADERS = {
+    "Idempotency-Key": {"schema": {"type": "string", "maxLength": 200},
+                        "description": "optional; the same key with the same request within 24 hours gives the same "
+                                       "order instead of a new one (per contact)"},
+    "Stripe-Signature": {"required": True, "schema": {"type": "string"},
+                         "description": "`t=<timestamp>,v1=<HMAC-SHA256>` over the raw body with the webhook secret: "
+                                        "this is the webhook's only authentication"},
 }
 
 LOGIN_FORM = {"type": "object", "required": ["csrf", "email"], "properties": {
@@ -149,14 +312,56 @@ LOGIN_FORM = {"type": "object", "required": ["csrf", "email"], "properties": {
 }}
 LOGOUT_FORM = {"type": "object", "required": ["csrf"], "properties": {"csrf": LOGIN_FORM["properties"]["csrf"]}}
 
+CSRF_FIELD = LOGIN_FORM["properties"]["csrf"]
+
+
+def form_of(required: list[str], **fields: Any) -> dict[str, Any]:
+    """An HTML form's fields; `csrf` is always one of them."""
+    return {"type": "object", "required": ["csrf", *required], "properties": {"csrf": CSRF_FIELD, **fields}}
+
+
+REPEATED = "repeated once per line, in order"
+CART_ADD_FORM = form_of(["sku", "qty"], sku=STR, qty={"type": "string", "description": "whole number >= 1"},
+                        back={"type": "string", "description": "the catalogue page to return to (/catalogue?...)"})
+CART_UPDATE_FORM = form_of([], sku={"type": "string", "description": REPEATED},
+                           qty={"type": "string", "description": f"{REPEATED}; 0 removes the line"})
+CART_REMOVE_FORM = form_of(["sku"], sku=STR)
+KEY_FIELD = {"type": "string", "maxLength": 200,
+             "description": "the Idempotency-Key minted with the form: a second submit of the same form places nothing new"}
+CHECKOUT_FORM = form_of(
+    ["sku", "qty"],
+    key=KEY_FIELD,
+    sku={"type": "string", "description": REPEATED}, qty={"type": "string", "description": REPEATED},
+    delivery_address_id={"type": "string", "description": "a saved address's id, or `new` for the address_* fields"},
+    address_label=STR, address_line1=STR, address_city=STR, address_postcode=STR,
+    address_country={"type": "string", "description": "two letters"},
+    client_reference={"type": "string", "maxLength": 100}, notes={"type": "string", "maxLength": 2000},
+)
+APPROVE_FORM = form_of([], discount_percent={"type": "string", "description": "optional, 0 to 99.99"})
+REJECT_FORM = form_of(["reason"], reason={"type": "string", "maxLength": 2000})
+MODIFY_FORM = form_of(
+    ["sku", "qty", "unit_price", "message"],
+    sku={"type": "string", "description": f"{REPEATED} (the last row may add a product)"},
+    qty={"type": "string", "description": f"{REPEATED}; 0 drops the line"},
+    unit_price={"type": "string", "description": f"{REPEATED}; blank keeps the client's price"},
+    message={"type": "string", "maxLength": 2000}, discount_percent={"type": "string", "description": "optional, 0 to 99.99"},
+)
+REVIEW_LINK_FORM = form_of([], reason={"type": "string", "description": "required for a rejection link"})
+REORDER_FORM = form_of([], key=KEY_FIELD)
+
 
 # --- the table: one entry per (method, path) of app.routes ---------------------------------
 
 def api(summary: str, answer: str, returns: dict[str, Any] | None = None, *, status: int = 200, body: str | None = None,
-        query: tuple[str, ...] = (), errors: dict[int, str] | None = None, capability: Capability | None = None) -> dict[str, Any]:
-    """A JSON operation. `body` names the schema in chalicelib.api.schemas; `errors` adds or refines error answers."""
+        optional_body: bool = False, query: tuple[str, ...] = (), headers: tuple[str, ...] = (),
+        errors: dict[int, str] | None = None, capability: Capability | None = None, media: str = JSON,
+        answer_headers: dict[str, Any] | None = None, description: str | None = None) -> dict[str, Any]:
+    """A JSON operation. `body` names the schema in chalicelib.api.schemas (`optional_body`: it may be left out);
+    `headers` are request headers (HEADERS); `errors` adds or refines error answers; `media` and `answer_headers`
+    describe a success that is not JSON (a PDF, a redirect)."""
     return {"summary": summary, "answer": answer, "returns": returns, "status": status, "body": body,
-            "query": query, "errors": errors or {}, "capability": capability}
+            "optional_body": optional_body, "query": query, "headers": headers, "errors": errors or {},
+            "capability": capability, "media": media, "answer_headers": answer_headers or {}, "description": description}
 
 
 def page(summary: str, answers: dict[int, str], *, form: dict[str, Any] | None = None, query: tuple[str, ...] = (),
@@ -251,16 +456,102 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/"): page("Home: redirects to the catalogue", {303: "To /catalogue."}),
     ("GET", "/login"): page("The sign-in page", {200: "The form."}, cookies=(200,)),
     ("POST", "/login"): page(
-        "Sign in (or set the first-login password); buyers only", form=LOGIN_FORM, cookies=(303,),
-        answers={303: "Signed in: to /catalogue, with the session cookies.", 200: "The new-password step of a first login.",
-                 401: "The form again with the error.", 403: "CSRF check failed, or a staff account.",
+        "Sign in (or set the first-login password); buyers and staff", form=LOGIN_FORM, cookies=(303,),
+        answers={303: "Signed in, with the session cookies (and an empty cart): buyers to /catalogue, staff to /agent/orders.",
+                 200: "The new-password step of a first login.",
+                 401: "The form again with the error.", 403: "The form again: CSRF check failed.",
                  422: "The form again with the error (e.g. weak password)."}),
     ("POST", "/logout"): page("Sign out", {303: "To /login with the session cookies cleared (to /catalogue when the "
                                                  "CSRF check fails)."}, form=LOGOUT_FORM, cookies=(303,)),
     ("GET", "/catalogue"): page(
         "The catalogue page of the signed-in buyer", query=("category", "q", "cursor"), session=True, cookies=(200,),
-        answers={200: "The page (24 products, a next-page link).", 303: "To /login when signed out; to /catalogue "
-                 "when the cursor is stale.", 403: "Signed in, but the contact has no portal access."}),
+        answers={200: "The page (24 products, a next-page link).", 303: "To /login when signed out; staff to "
+                 "/agent/orders; to /catalogue when the cursor is stale.", 403: "Signed in, but the contact has no portal access."}),
+    # web_orders.py (the buyer's ordering pages; session cookie; every form carries `csrf`). Signed out: 303 to /login;
+    # staff: 303 to /agent/orders.
+    ("POST", "/cart/add"): page(
+        "Add a product to the cart (place_orders)", form=CART_ADD_FORM, session=True, cookies=(303,),
+        answers={303: "Back to the catalogue page it came from, with the cart cookie and a notice (or the error, e.g. a "
+                      "quantity that is no whole number); to /login when signed out.",
+                 403: "CSRF check failed, or no place_orders permission.", 404: "Not orderable by this client."}),
+    ("GET", "/cart"): page(
+        "The cart at the client's prices today, with each line's problem (e.g. below the minimum)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out (staff: to /agent/orders).", 403: "No place_orders permission."}),
+    ("POST", "/cart/update"): page(
+        "New quantities for the cart's lines (0 removes a line)", form=CART_UPDATE_FORM, session=True, cookies=(303,),
+        answers={303: "To /cart (to /login when signed out).", 403: "CSRF check failed, or no place_orders permission."}),
+    ("POST", "/cart/remove"): page(
+        "Remove a line from the cart", form=CART_REMOVE_FORM, session=True, cookies=(303,),
+        answers={303: "To /cart (to /login when signed out).", 403: "CSRF check failed, or no place_orders permission."}),
+    ("GET", "/checkout"): page(
+        "Review the lines at the client's prices, choose the delivery address, give a reference", session=True, cookies=(200,),
+        answers={200: "The form, with a fresh Idempotency-Key in it.", 303: "To /cart when the cart is empty; to /login when signed out.",
+                 403: "No place_orders permission."}),
+    ("POST", "/checkout"): page(
+        "Place the order as reviewed (POST /portal/orders' body and rules; the form's key is the Idempotency-Key)",
+        form=CHECKOUT_FORM, session=True, cookies=(303, 409, 422),
+        answers={303: "Placed (or already placed with this key): to /orders/{id} (to /catalogue without the orders "
+                      "permission), with the cart cleared; to /login when signed out.",
+                 403: "CSRF check failed, or no place_orders permission.",
+                 409: "The form again: key used for a different order, or the same order being placed right now.",
+                 422: "The form again with the service's refusal next to its field (e.g. below_min_qty on a line)."}),
+    ("GET", "/orders"): page(
+        "The client's orders, newest first", query=("cursor",), session=True, cookies=(200,),
+        answers={200: "The page (25 orders, a link to older ones).", 303: "To /login when signed out.",
+                 403: "No orders permission.", 422: "A cursor this page did not give out."}),
+    ("GET", "/orders/{order_id}"): page(
+        "One order: lines, totals, status, history; an agent's proposal with Accept / Decline", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "No orders permission.",
+                 404: "No such order, or another client's."}),
+    ("POST", "/orders/{order_id}/accept-changes"): page(
+        "Accept the changes an agent proposed (place_orders)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the order's page with a notice (or the conflict, e.g. already answered).",
+                 403: "CSRF check failed, or no place_orders permission.", 404: "No such order, or another client's."}),
+    ("POST", "/orders/{order_id}/decline-changes"): page(
+        "Decline the changes an agent proposed: the order is declined (place_orders)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the order's page with a notice (or the conflict).",
+                 403: "CSRF check failed, or no place_orders permission.", 404: "No such order, or another client's."}),
+    ("POST", "/orders/{order_id}/reorder"): page(
+        "Order the same lines again at today's prices (place_orders); once per form (its key is the Idempotency-Key)",
+        form=REORDER_FORM, session=True, cookies=(303,),
+        answers={303: "To the new order's page (to /catalogue without the orders permission), listing the lines that "
+                      "could not be ordered again; to the old order's page when none could.",
+                 403: "CSRF check failed, or no place_orders permission.", 404: "No such order, or another client's."}),
+    # web_agent.py (staff pages; every staff role may look, deciding needs review_orders)
+    ("GET", "/agent/orders"): page(
+        "Orders by status for the staff (the review queue is status=draft), oldest first", query=("status", "cursor"),
+        session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact (buyers have no staff pages).",
+                 404: "Not one of the status tabs.", 422: "A cursor this page did not give out."}),
+    ("GET", "/agent/orders/{order_id}"): page(
+        "One order for the staff: client, lines, totals, checks with today's numbers, history, and the decision forms",
+        session=True, cookies=(200,),
+        answers={200: "The page (read-only without review_orders).", 303: "To /login when signed out.",
+                 403: "A client contact.", 404: "No such order."}),
+    ("POST", "/agent/orders/{order_id}/approve"): page(
+        "Approve, with an optional discount (review_orders)", form=APPROVE_FORM, session=True, cookies=(303, 409, 422),
+        answers={303: "To the order's page with a notice.", 403: "CSRF check failed, a client contact, or a role without review_orders.",
+                 404: "No such order.", 409: "The page again: the order was decided meanwhile.", 422: "The page again: bad discount."}),
+    ("POST", "/agent/orders/{order_id}/reject"): page(
+        "Reject with a reason the client reads (review_orders)", form=REJECT_FORM, session=True, cookies=(303, 409, 422),
+        answers={303: "To the order's page with a notice.", 403: "CSRF check failed, a client contact, or a role without review_orders.",
+                 404: "No such order.", 409: "The page again: the order was decided meanwhile.", 422: "The page again: no reason."}),
+    ("POST", "/agent/orders/{order_id}/modify"): page(
+        "Propose changed quantities, unit prices, a discount, with a message; the client answers (review_orders)",
+        form=MODIFY_FORM, session=True, cookies=(303, 409, 422),
+        answers={303: "To the order's page with a notice.", 403: "CSRF check failed, a client contact, or a role without review_orders.",
+                 404: "No such order.", 409: "The page again: the order was decided meanwhile.",
+                 422: "The page again with the refusal next to its line (e.g. below_min_qty, a bad unit price)."}),
+    ("GET", "/review-links/{token}"): page(
+        "A review link from the reviewer's email: the order and a confirm button; changes nothing (mail scanners open links)",
+        cookies=(200,),
+        answers={200: "The confirm page.", 404: "A forged or broken link.", 409: "The order is decided already.",
+                 410: "The link has expired."}),
+    ("POST", "/review-links/{token}"): page(
+        "Approve or reject (the link's decision) as the link's reviewer", form=REVIEW_LINK_FORM, cookies=(200,),
+        answers={200: "What was done.", 403: "CSRF check failed, or the reviewer may no longer decide.",
+                 404: "A forged or broken link.", 409: "Decided meanwhile.", 410: "The link has expired.",
+                 422: "The confirm page again: a rejection needs a reason."}),
 }
 
 
@@ -285,23 +576,28 @@ def json_operation(path: str, entry: Any, spec: dict[str, Any]) -> dict[str, Any
     errors: dict[int, str | None] = {500: None}
     op: dict[str, Any] = {"tags": [path.split("/")[1]], "security": []}
     if spec["body"]:
-        op["requestBody"] = {"required": True, "content": {ct: {"schema": ref(body_component(spec["body"]))}
-                                                           for ct in entry.content_types}}
+        op["requestBody"] = {"required": not spec["optional_body"],
+                             "content": {ct: {"schema": ref(body_component(spec["body"]))} for ct in entry.content_types}}
         errors |= {400: None, 422: None}
     if entry.authorizer is not None:
         assert entry.authorizer.name == token_authorizer.name, f"unknown authorizer on {path}"
         op["security"] = [{"bearerAuth": []}]
         errors |= {401: None, 403: None}
+    descriptions = [spec["description"]] if spec["description"] else []
     if spec["capability"]:
         roles = ", ".join(r for r in STAFF_ROLES if r in ROLE_CAPABILITIES[spec["capability"]])
-        op["description"] = f"Staff roles: {roles}."
+        descriptions.append(f"Staff roles: {roles}.")
         errors[403] = f"Not a staff token with `{spec['capability'].value}` (roles: {roles}): `forbidden`."
+    if descriptions:
+        op["description"] = " ".join(descriptions)
     if "{" in path:
         errors[404] = None
     errors |= spec["errors"]
     success: dict[str, Any] = {"description": spec["answer"]}
+    if spec["answer_headers"]:
+        success["headers"] = spec["answer_headers"]
     if spec["returns"]:
-        success["content"] = {JSON: {"schema": spec["returns"]}}
+        success["content"] = {spec["media"]: {"schema": spec["returns"]}}
     op["responses"] = {str(spec["status"]): success} | {str(s): error(s, d) for s, d in sorted(errors.items())}
     return op
 
@@ -329,7 +625,8 @@ def page_operation(entry: Any, spec: dict[str, Any]) -> dict[str, Any]:
 def operation(method: str, path: str, entry: Any) -> dict[str, Any]:
     spec = ROUTES[(method, path)]
     op = page_operation(entry, spec) if "answers" in spec else json_operation(path, entry, spec)
-    parameters = path_params(path) + [{"$ref": f"#/components/parameters/{name}"} for name in spec["query"]]
+    parameters = path_params(path) + [{"$ref": f"#/components/parameters/{name}"}
+                                      for name in (*spec["query"], *spec.get("headers", ()))]
     if parameters:
         op["parameters"] = parameters
     return {"operationId": entry.view_name, "summary": spec["summary"], **op}
@@ -358,6 +655,7 @@ def build() -> dict[str, Any]:
             {"name": "auth", "description": "Sign-in with Cognito (public)."},
             {"name": "admin", "description": "The supplier's staff (staff tokens)."},
             {"name": "portal", "description": "A buyer's own view, scoped to the token's client."},
+            {"name": "payments", "description": "The payment gateway's callback (public; authenticated by its signature)."},
             {"name": WEB_TAG, "description": "Server-rendered portal pages (HTML, cookie session, CSRF-checked forms)."},
         ],
         "paths": paths,
@@ -378,7 +676,8 @@ def build() -> dict[str, Any]:
             "schemas": RESPONSE_SCHEMAS | {body_component(name): getattr(schemas, name) for name in sorted(bodies)},
             "responses": {name: {"description": text, "content": {JSON: {"schema": ref("Error")}}}
                           for name, text in ERRORS.values()},
-            "parameters": {name: {"name": name, "in": "query", "required": False, **p} for name, p in QUERY.items()},
+            "parameters": {name: {"name": name, "in": "query", "required": False, **p} for name, p in QUERY.items()}
+                          | {name: {"name": name, "in": "header", "required": False, **p} for name, p in HEADERS.items()},
         },
     }
 

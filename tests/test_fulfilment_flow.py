@@ -169,3 +169,31 @@ def test_invoice_on_acceptance_and_overdue_reminders_once(api, world, workflows)
     workflows.until(lambda: workflows.sfn.describe_execution(executionArn=again)["status"] == "SUCCEEDED", what="the second run")
     assert len(reminders()) == 1
     assert api.get(f"/portal/invoices/{invoice.id}", buyer).body["status"] == "overdue"
+
+
+def test_failing_steps_are_retried_and_leave_one_awb_one_invoice_and_stock_taken_once(api, world, workflows):
+    from infra.local import lambda_shim  # noqa: PLC0415
+
+    configure(auto_create_delivery_note=True, invoice_on="shipping")
+    courier = courier_from_env()
+    admin = world.admin_token()
+    order, buyer = world_with_order(api, world, workflows)
+    dn = delivery_note_of(workflows, order["id"])
+    api.post(f"/admin/delivery-notes/{dn.id}/approve", None, admin)
+    try:
+        lambda_shim.fail_next("generate_awb", 1, after_running=True)  # booked, then "timed out"
+        lambda_shim.fail_next("generate_awb", 1)
+        lambda_shim.fail_next("issue_invoice", 2, after_running=True)  # numbered, then failed: twice
+        lambda_shim.fail_next("send_invoice", 1, after_running=True)  # mailed, then failed
+        courier.fail_next(1, after_booking=True)
+        api.post(f"/admin/delivery-notes/{dn.id}/packing-list", PARCELS, admin)
+        invoice = workflows.until(lambda: (i := invoice_store.find(f"inv_{dn.id}")) and "issued" in (i.notified or set()) and i,
+                                  timeout=60, what="the invoice to be sent")
+    finally:
+        lambda_shim.clear_faults()
+    assert courier.bookings(dn.id) == 1 and dn_store.get(dn.id).status == "shipped"
+    assert invoice.number.endswith("-000001")
+    assert [i.number for i in invoice_store.for_order(order["id"])] == [invoice.number]
+    assert (get_product("CAB-001").qty_on_hand, get_product("NET-001").qty_on_hand) == (46, 48)
+    sent = [m for m in ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages if m.subject.startswith(f"Invoice {invoice.number}")]
+    assert len(sent) == 1

@@ -239,3 +239,11 @@ def test_review_decisions_need_a_reviewer_role(api, world):
     assert api.post("/admin/orders/so_missing/approve", {}, agent).status == 404
     bad = api.post(f"/admin/orders/{order['id']}/approve", {"discount_percent": "150"}, agent)
     assert bad.status == 422 and bad.error["field"] == "discount_percent"
+
+
+def test_reorder_with_the_same_idempotency_key_places_one_order(api, world):
+    _, token = world.buyer(shop(world))
+    first = api.post("/portal/orders", lines(("NET-001", 1)), token).body
+    again = [api.post(f"/portal/orders/{first['id']}/reorder", None, token, headers={"Idempotency-Key": "again-1"}) for _ in range(2)]
+    assert [r.status for r in again] == [201, 201] and again[0].body["id"] == again[1].body["id"]
+    assert count_orders() == 2

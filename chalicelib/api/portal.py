@@ -109,7 +109,9 @@ def decline_changes(order_id):
 
 @portal_api.route("/portal/orders/{order_id}/reorder", methods=["POST"], authorizer=token_authorizer)
 def reorder(order_id):
-    result = ordering.reorder(_buyer("place_orders"), order_id)
+    request = portal_api.current_request
+    key = (request.headers.get("idempotency-key") or "").strip()[:200] or None
+    result = ordering.reorder_idempotent(_buyer("place_orders"), order_id, key, portal_api.lambda_context)
     return json_response({**order_json(result.order), "skipped": result.skipped}, status=201)
 
 
@@ -191,12 +193,7 @@ def account_statement():
 def account_statement_pdf():
     buyer = _buyer("download_documents")
     period_from, period_to = _period(portal_api.current_request.query_params or {})
-    from chalicelib.documents import pdf  # noqa: PLC0415 - heavy; only this route needs it
-
-    body = pdf.render_statement(invoicing.statement(buyer.client_id, period_from, period_to))
-    return Response(body=body, status_code=200, headers={
-        "Content-Type": "application/pdf",
-        "Content-Disposition": f'attachment; filename="statement-{period_from}-{period_to}.pdf"'})
+    return _redirect(invoicing.statement_pdf_url(buyer.client_id, period_from, period_to))
 
 
 def _period(params: dict) -> tuple[date, date]:

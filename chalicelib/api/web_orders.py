@@ -292,7 +292,8 @@ def buyer_order_page(order_id):
     order = order_store.get_for_client(order_id, session.principal.client_id or "")  # another client's: 404 page
     view = _order_view(order, order_store.history(order.id))
     return render_page("portal/order.html", session, order=view, can_order=_can(session, "place_orders"),
-                       awaiting_answer=view["proposal"] is not None and order.status in ("draft", "sent"))
+                       awaiting_answer=view["proposal"] is not None and order.status in ("draft", "sent"),
+                       reorder_key=secrets.token_urlsafe(18))  # a double click reorders once
 
 
 def _answer_changes(order_id: str, answer: Any, done: str) -> Any:
@@ -320,9 +321,11 @@ def decline_proposed_changes(order_id):
 def order_again(order_id):
     """A new order with the same lines at today's prices; the new order's page lists the lines left out."""
     session = buyer_session("place_orders")
-    require_csrf(form_fields())
+    fields = form_fields()
+    require_csrf(fields)
     try:
-        result = ordering.reorder(_as_buyer(session), order_id)
+        result = ordering.reorder_idempotent(_as_buyer(session), order_id, fields.get("key", "")[:200] or None,
+                                             web_orders.lambda_context)
     except ValidationFailed as exc:
         return redirect(f"/orders/{order_id}", session.cookies, flash={"error": exc.message})
     flash: dict[str, Any] = {"notice": f"Order {result.order.number} is placed with the same lines at today's prices."}

@@ -46,6 +46,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unavailable(DomainError):
+    """A service we depend on is down; the caller may retry."""
+
+    status = 503
+    code = "unavailable"
+
+
 class ValidationFailed(DomainError):
     status = 422
     code = "invalid_value"

@@ -192,6 +192,16 @@ def statement(client_id: str, period_from: date, period_to: date) -> StatementDo
                              closing_balance=running)
 
 
+def statement_pdf_url(client_id: str, period_from: date, period_to: date) -> str:
+    """The statement as a PDF in S3 (rendered now: it changes with every payment), behind a short-lived link."""
+    from chalicelib.documents import pdf  # noqa: PLC0415 - heavy; only this download needs it
+
+    key = f"statements/{client_id}/{period_from}_{period_to}_{secrets.token_hex(4)}.pdf"
+    client("s3").put_object(Bucket=app_settings().documents_bucket, Key=key, ContentType="application/pdf",
+                            Body=pdf.render_statement(statement(client_id, period_from, period_to)))
+    return download_url(key, f"statement-{period_from}-{period_to}.pdf")
+
+
 # --- overdue reminders -------------------------------------------------------------------------------
 
 def remind_overdue_page(today: date, cursor: str | None, page_size: int = 100) -> dict[str, Any]:

@@ -145,7 +145,10 @@ def _idempotent_placement() -> tuple[Callable[..., dict[str, Any]], Any]:
     @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
     def placed_once(request: dict[str, Any]) -> dict[str, Any]:
         buyer = Buyer(**request["buyer"])
-        return {"order_id": place(buyer, request["body"]).id}
+        if request["body"].get("reorder_of"):
+            result = reorder(buyer, request["body"]["reorder_of"])
+            return {"order_id": result.order.id, "skipped": result.skipped}
+        return {"order_id": place(buyer, request["body"]).id, "skipped": []}
 
     return placed_once, config
 
@@ -157,6 +160,17 @@ def place_idempotent(buyer: Buyer, body: dict[str, Any], key: str | None, lambda
     """
     if not key:
         return place(buyer, body)
+    return _once(buyer, body, key, lambda_context).order
+
+
+def reorder_idempotent(buyer: Buyer, order_id: str, key: str | None, lambda_context: Any = None) -> Reorder:
+    """Reorder once per Idempotency-Key (a double click on "order these again" places one order)."""
+    if not key:
+        return reorder(buyer, order_id)
+    return _once(buyer, {"reorder_of": order_id}, key, lambda_context)
+
+
+def _once(buyer: Buyer, body: dict[str, Any], key: str, lambda_context: Any) -> Reorder:
     from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
         IdempotencyAlreadyInProgressError, IdempotencyValidationError,
     )
@@ -171,4 +185,4 @@ def place_idempotent(buyer: Buyer, body: dict[str, Any], key: str | None, lambda
         raise Conflict("This Idempotency-Key was used for a different order.", code="idempotency_key_reused") from exc
     except IdempotencyAlreadyInProgressError as exc:
         raise Conflict("An order with this Idempotency-Key is being placed right now.", code="request_in_progress") from exc
-    return order_store.get(result["order_id"])
+    return Reorder(order_store.get(result["order_id"]), result["skipped"])

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters.payments import CheckoutSession, InvalidSignature, gateway_from_env
+from chalicelib.adapters.payments import CheckoutSession, InvalidSignature, PaymentError, PaymentUnavailable, gateway_from_env
 from chalicelib.config import settings as app_settings
-from chalicelib.domain.errors import BadRequest, Conflict
+from chalicelib.domain.errors import BadRequest, Conflict, Unavailable
 from chalicelib.domain.invoicing import OPEN_STATUSES, InvoiceStatus
 from chalicelib.services import invoicing
 from chalicelib.store.models import InvoiceItem
@@ -16,9 +16,15 @@ def start_checkout(invoice: InvoiceItem, email: str) -> CheckoutSession:
     if InvoiceStatus(invoice.status) not in OPEN_STATUSES or invoice.amount_due <= 0:
         raise Conflict(f"Invoice {invoice.number} is {invoice.status}; nothing to pay.", code="invoice_not_open")
     portal = app_settings().portal_url
-    return gateway_from_env().create_checkout(
-        invoice.id, invoice.number, invoice.amount_due, invoice.currency,
-        f"{portal}/invoices/{invoice.id}?paid=1", f"{portal}/invoices/{invoice.id}", email)
+    try:
+        return gateway_from_env().create_checkout(
+            invoice.id, invoice.number, invoice.amount_due, invoice.currency,
+            f"{portal}/invoices/{invoice.id}?paid=1", f"{portal}/invoices/{invoice.id}", email)
+    except PaymentUnavailable as exc:
+        raise Unavailable("Online payment is not reachable right now; try again in a few minutes.",
+                          code="payment_gateway_unavailable") from exc
+    except PaymentError as exc:
+        raise Conflict(f"Online payment cannot take this invoice: {exc}", code="payment_refused") from exc
 
 
 def handle_webhook(payload: bytes, signature: str) -> dict[str, Any]:

@@ -22,9 +22,11 @@ def main() -> int:
     from infra.local import gateway, lambda_shim, seed
     from infra.local.outbox import outbox
     from infra.local.pollers import Pollers
+    from infra.local.sandbox_pages import sandbox_pages
 
     gateway.install()
     app.register_blueprint(outbox)
+    app.register_blueprint(sandbox_pages)
     lambda_shim.register_functions(app, stack.stage, stack.endpoint_url, "us-east-1")
     pollers = Pollers(app, stack.endpoint_url, "us-east-1", stream_arn=os.environ["MAIN_TABLE_STREAM_ARN"])
     demo = seed.seed()

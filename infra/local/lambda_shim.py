@@ -18,6 +18,34 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 
 _handlers: dict[str, Callable[[Any, Any], Any]] = {}
 _lock = threading.Lock()
+_faults: dict[str, list[bool]] = {}  # function name -> queued faults (True: after the handler ran)
+
+
+class InjectedFault(Exception):
+    """A failure injected by a test, reported to Step Functions as the function's error."""
+
+
+def fail_next(name: str, times: int = 1, *, after_running: bool = False) -> None:
+    """Make the next `times` invocations of the function whose name ends with `name` fail.
+
+    `after_running` runs the handler first and then fails, like a Lambda that timed out after its
+    side effects: the retried step must not repeat them.
+    """
+    with _lock:
+        _faults.setdefault(name, []).extend([after_running] * times)
+
+
+def clear_faults() -> None:
+    with _lock:
+        _faults.clear()
+
+
+def _take_fault(full_name: str) -> bool | None:
+    with _lock:
+        for name, queued in _faults.items():
+            if full_name.endswith(f"-{name}") and queued:
+                return queued.pop(0)
+    return None
 
 
 class _Context:
@@ -38,8 +66,13 @@ def _invoke(self: LambdaSimpleBackend, function_name: str, qualifier: str | None
     if handler is None:
         raise KeyError(f"no local handler registered for Lambda function {name}")
     event = json.loads(body) if body else {}
+    fault = _take_fault(name)
     try:
+        if fault is False:
+            raise InjectedFault(f"injected failure before {name} ran")
         result = handler(event, _Context(name))
+        if fault is True:
+            raise InjectedFault(f"injected failure after {name} ran")
     except Exception as exc:  # surfaced to Step Functions as a function error, as on AWS
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
