@@ -373,6 +373,18 @@ def page(summary: str, answers: dict[int, str], *, form: dict[str, Any] | None =
 SIGNED_IN = {"oneOf": [ref("SignedIn"), ref("NewPasswordRequired")]}
 PORTAL_403 = "Staff token (`not_a_portal_contact`), or a contact without any permission (`no_portal_access`)."
 
+
+def portal_403(permission: str) -> str:
+    return (f"Staff token (`not_a_portal_contact`), a contact without any permission (`no_portal_access`), or without "
+            f"the `{permission}` permission (`missing_permission`).")
+
+
+DOWNLOAD_REDIRECT = {
+    "Location": {"schema": {"type": "string", "format": "uri"},
+                 "description": f"a download URL valid for {PRESIGNED_SECONDS // 60} minutes"},
+    "Cache-Control": {"schema": {"const": "no-store"}},
+}
+
 ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     # auth.py (public)
     ("POST", "/auth/login"): api(
@@ -441,6 +453,106 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         errors={404: "`price_list_not_found`.", 409: "`price_list_exists`.",
                 422: "`missing_field` (a clone needs client_id or group_id), `conflicting_assignment`, `unknown_client`, "
                      "`unknown_group`, `currency_mismatch` or a schema error."}),
+    # admin_orders.py (the review queue, decisions, settings)
+    ("GET", "/admin/orders"): api(
+        "Orders in one status, oldest first (the review queue: status=draft)", "One page of orders", page_of("StaffOrder"),
+        query=("status", "limit", "cursor"), capability=Capability.VIEW_ORDERS,
+        errors={422: "`invalid_value` (status), `invalid_limit` or `invalid_cursor`."}),
+    ("GET", "/admin/orders/{order_id}"): api(
+        "One order with its review, checks and history", "The order", ref("StaffOrderDetail"),
+        capability=Capability.VIEW_ORDERS, errors={404: "`order_not_found`."}),
+    ("POST", "/admin/orders/{order_id}/approve"): api(
+        "Approve an order awaiting review, optionally with a discount", "The order, status `accepted`", ref("StaffOrder"),
+        body="APPROVE", optional_body=True, capability=Capability.REVIEW_ORDERS,
+        errors={404: "`order_not_found`.",
+                409: "`order_state_conflict` (not awaiting review, e.g. declined or decided already) or `stale_version`."}),
+    ("POST", "/admin/orders/{order_id}/modify"): api(
+        "Propose changed lines, unit prices or a discount; the client accepts or declines them",
+        "The order with its `proposal`, review `modified`, awaiting the client", ref("StaffOrder"), body="MODIFY",
+        capability=Capability.REVIEW_ORDERS,
+        errors={404: "`order_not_found`.", 409: "`order_state_conflict` (not awaiting review) or `stale_version`.",
+                422: "`invalid_quantity`, `duplicate_sku`, `too_many_lines`, `unknown_product`, `product_not_orderable`, "
+                     "`below_min_qty`, `above_max_qty` (`field`: `lines[i].sku`/`lines[i].qty`) or a schema error."}),
+    ("POST", "/admin/orders/{order_id}/reject"): api(
+        "Reject an order awaiting review, with a reason the client reads", "The order, status `declined`", ref("StaffOrder"),
+        body="REJECT", capability=Capability.REVIEW_ORDERS,
+        errors={404: "`order_not_found`.", 409: "`order_state_conflict` (not awaiting review) or `stale_version`."}),
+    ("GET", "/admin/settings"): api(
+        "The supplier's ordering settings", "The settings", ref("Settings"), capability=Capability.VIEW_ORDERS),
+    ("PUT", "/admin/settings"): api(
+        "Change some of the settings (the others stay)", "The settings", ref("Settings"), body="SETTINGS",
+        capability=Capability.MANAGE_SETTINGS),
+    # admin_fulfilment.py (delivery notes, invoices, payments)
+    ("POST", "/admin/orders/{order_id}/delivery-notes"): api(
+        "Create a delivery note for an accepted order: what is left to deliver, or the given lines",
+        "Created, status `ready_for_packing`", ref("StaffDeliveryNote"), status=201, body="DELIVERY_NOTE", optional_body=True,
+        capability=Capability.MANAGE_DELIVERIES,
+        description="Without a body (or without `lines`) the note takes every quantity not yet on a delivery note. "
+                    "With `auto_create_delivery_note` on, accepted orders get theirs automatically.",
+        errors={404: "`order_not_found`.",
+                409: "`order_not_accepted`, `nothing_to_deliver` (every line is on a note already) or `busy` (retry).",
+                422: "`unknown_product` (not on this order), `duplicate_sku`, `invalid_quantity`, `above_ordered_qty` "
+                     "(`field`: `lines[i]...`) or a schema error."}),
+    ("GET", "/admin/delivery-notes"): api(
+        "Delivery notes in one status, oldest first (default: ready_for_packing)", "One page of delivery notes",
+        page_of("StaffDeliveryNote"), query=("delivery_status", "limit", "cursor"), capability=Capability.VIEW_DELIVERIES,
+        errors={422: "`invalid_value` (status), `invalid_limit` or `invalid_cursor`."}),
+    ("GET", "/admin/delivery-notes/{dn_id}"): api(
+        "One delivery note", "The delivery note", ref("StaffDeliveryNote"), capability=Capability.VIEW_DELIVERIES,
+        errors={404: "`delivery_note_not_found`."}),
+    ("POST", "/admin/delivery-notes/{dn_id}/approve"): api(
+        "Approve a note for packing: stock goes down once; what is not in stock goes on a back-order note",
+        "The note, status `approved`, with the lines that ship now (`backorder_id` names the back-order note, if any); "
+        "repeating it changes nothing", ref("StaffDeliveryNote"), capability=Capability.MANAGE_DELIVERIES,
+        errors={404: "`delivery_note_not_found`.",
+                409: "`delivery_state_conflict` (not ready_for_packing), `no_stock` (none of its products is in stock), "
+                     "`busy` or `stale_version` (retry)."}),
+    ("POST", "/admin/delivery-notes/{dn_id}/packing-list"): api(
+        "Record the parcels of an approved note; the courier AWB is booked next", "The note, status `packed`",
+        ref("StaffDeliveryNote"), body="PACKING_LIST", capability=Capability.MANAGE_DELIVERIES,
+        errors={404: "`delivery_note_not_found`.", 409: "`delivery_state_conflict` (not approved) or `stale_version`."}),
+    ("POST", "/admin/delivery-notes/{dn_id}/retry-awb"): api(
+        "Book the courier again after a failed AWB", "The note, back to `packed`; a new booking runs",
+        ref("StaffDeliveryNote"), capability=Capability.MANAGE_DELIVERIES,
+        errors={404: "`delivery_note_not_found`.", 409: "`delivery_state_conflict` (not awb_failed) or `stale_version`."}),
+    ("POST", "/admin/delivery-notes/{dn_id}/delivered"): api(
+        "Mark a shipped note delivered", "The note, status `delivered`", ref("StaffDeliveryNote"),
+        capability=Capability.MANAGE_DELIVERIES,
+        errors={404: "`delivery_note_not_found`.", 409: "`delivery_state_conflict` (not shipped) or `stale_version`."}),
+    ("POST", "/admin/orders/{order_id}/invoice"): api(
+        "Issue the invoice of an accepted order (by hand); its PDF, e-invoice and email follow",
+        "Issued, status `unpaid` (the same invoice again when it was issued already)", ref("StaffInvoice"), status=201,
+        capability=Capability.MANAGE_INVOICES,
+        errors={404: "`order_not_found`.", 409: "`order_not_accepted` or `busy` (retry)."}),
+    ("GET", "/admin/invoices"): api(
+        "Invoices by status (by due date) or by client (newest first)", "One page of invoices", page_of("StaffInvoice"),
+        query=("invoice_status", "invoice_client_id", "limit", "cursor"), capability=Capability.VIEW_INVOICES,
+        errors={422: "`invalid_value` (status), `invalid_limit` or `invalid_cursor`."}),
+    ("GET", "/admin/invoices/{invoice_id}"): api(
+        "One invoice with its payments", "The invoice", ref("StaffInvoiceWithPayments"), capability=Capability.VIEW_INVOICES,
+        errors={404: "`invoice_not_found`."}),
+    ("POST", "/admin/invoices/{invoice_id}/payments"): api(
+        "Record a (partial) payment", "Recorded: the invoice, now `partially_paid`, `paid` (or still `overdue`), with its "
+        "payments", ref("StaffInvoiceWithPayments"), status=201, body="PAYMENT", capability=Capability.MANAGE_INVOICES,
+        errors={404: "`invoice_not_found`.",
+                409: "`invoice_not_open` (draft, paid or cancelled) or `stale_version` (retry).",
+                422: "`overpayment` (more than is due), `invalid_amount`, `invalid_date` (no day, or in the future) or a "
+                     "schema error."}),
+    ("POST", "/admin/reminders/run"): api(
+        "Send the overdue reminders now (the daily schedule does the same)", "Started", ref("ReminderRun"), status=202,
+        capability=Capability.MANAGE_INVOICES,
+        description="Open invoices past due become `overdue`; each gets the reminder it is due (1, 7 and 14 days past "
+                    "due), never twice."),
+    # payments.py (public: the gateway's signature is the authentication)
+    ("POST", "/payments/webhook"): api(
+        "The payment gateway's webhook (Stripe events): a paid checkout becomes a payment on its invoice",
+        "Received; `recorded` says whether it was a payment (a replayed event is recorded once)", ref("WebhookReceipt"),
+        headers=("Stripe-Signature",),
+        description="The body is the gateway's event exactly as signed (a Stripe event object, `application/json`); "
+                    "it is verified with `Stripe-Signature`, not parsed against a schema of this API.",
+        errors={400: "`invalid_signature`: missing, wrong or stale signature, or a body that is no signed event.",
+                404: "`invoice_not_found`.", 409: "`invoice_not_open` or `stale_version` (the gateway retries).",
+                422: "`overpayment` or `invalid_amount`."}),
     # portal.py (buyer tokens, scoped to the token's client)
     ("GET", "/portal/me"): api("The signed-in contact, its client and permissions", "Who is calling", ref("Me"),
                                errors={403: PORTAL_403}),
@@ -452,6 +564,76 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/portal/catalogue/{sku}"): api(
         "One product as the client sees it", "The product", ref("CatalogueItem"),
         errors={403: PORTAL_403, 404: "`product_not_found`: unknown, hidden, or not priced for this client."}),
+    ("POST", "/portal/orders"): api(
+        "Place an order at the client's prices (place_orders)", "Placed (or, with a key used before for the same body, "
+        "that same order)", ref("Order"), status=201, body="ORDER", headers=("Idempotency-Key",),
+        description="Prices are resolved on the server. The order starts as `draft` or `sent` (settings) with review "
+                    "`pending`; without delivery_address_id or delivery_address it goes to the client's first address.",
+        errors={403: portal_403("place_orders"),
+                409: "`idempotency_key_reused` (this key was used for a different body), `request_in_progress` (the "
+                     "same key is being placed right now) or `busy` (retry).",
+                422: "`invalid_quantity`, `duplicate_sku`, `too_many_lines`, `unknown_product`, `product_not_orderable`, "
+                     "`below_min_qty`, `above_max_qty` (`field`: `lines[i].sku`/`lines[i].qty`), `unknown_address`, "
+                     "`missing_field`, `invalid_value` (e.g. an Idempotency-Key over 200 characters) or a schema error."}),
+    ("GET", "/portal/orders"): api(
+        "The client's orders, newest first (orders)", "One page of orders (`fulfilment_status` is null here)",
+        page_of("Order"), query=("limit", "cursor"),
+        errors={403: portal_403("orders"), 422: "`invalid_limit` or `invalid_cursor`."}),
+    ("GET", "/portal/orders/{order_id}"): api(
+        "One order with its history, delivery notes, invoices and fulfilment status (orders)", "The order",
+        ref("OrderDetail"), errors={403: portal_403("orders"), 404: "`order_not_found` (or another client's)."}),
+    ("POST", "/portal/orders/{order_id}/accept-changes"): api(
+        "Accept the changes a reviewer proposed (place_orders)", "The order with the proposed lines, status `accepted`",
+        ref("Order"),
+        errors={403: portal_403("place_orders"), 404: "`order_not_found` (or another client's).",
+                409: "`order_state_conflict` (no proposal awaiting an answer) or `stale_version`."}),
+    ("POST", "/portal/orders/{order_id}/decline-changes"): api(
+        "Decline the changes a reviewer proposed (place_orders)", "The order, status `declined`", ref("Order"),
+        errors={403: portal_403("place_orders"), 404: "`order_not_found` (or another client's).",
+                409: "`order_state_conflict` (no proposal awaiting an answer) or `stale_version`."}),
+    ("POST", "/portal/orders/{order_id}/reorder"): api(
+        "Order the same lines again at today's prices (place_orders)",
+        "The new order; `skipped` lists the lines that cannot be ordered now", ref("Reordered"), status=201,
+        headers=("Idempotency-Key",),
+        errors={403: portal_403("place_orders"), 404: "`order_not_found` (or another client's).",
+                409: "`idempotency_key_reused`, `request_in_progress` or `busy` (retry).",
+                422: "`nothing_to_reorder`: none of the lines can be ordered now."}),
+    ("GET", "/portal/deliveries"): api(
+        "The client's delivery notes, newest first (deliveries)", "One page of delivery notes", page_of("DeliveryNote"),
+        query=("limit", "cursor"), errors={403: portal_403("deliveries"), 422: "`invalid_limit` or `invalid_cursor`."}),
+    ("GET", "/portal/deliveries/{dn_id}/pdf"): api(
+        "Download a delivery note's PDF (download_documents)", "Redirect to the PDF", status=302,
+        answer_headers=DOWNLOAD_REDIRECT,
+        errors={403: portal_403("download_documents"), 404: "`delivery_note_not_found` (or another client's)."}),
+    ("GET", "/portal/invoices"): api(
+        "The client's invoices, newest first; never drafts (invoices)", "One page of invoices", page_of("Invoice"),
+        query=("limit", "cursor"), errors={403: portal_403("invoices"), 422: "`invalid_limit` or `invalid_cursor`."}),
+    ("GET", "/portal/invoices/{invoice_id}"): api(
+        "One invoice (invoices)", "The invoice", ref("Invoice"),
+        errors={403: portal_403("invoices"), 404: "`invoice_not_found` (also for drafts and another client's)."}),
+    ("GET", "/portal/invoices/{invoice_id}/pdf"): api(
+        "Download an invoice's PDF (download_documents)", "Redirect to the PDF", status=302, answer_headers=DOWNLOAD_REDIRECT,
+        errors={403: portal_403("download_documents"), 404: "`invoice_not_found` (also for drafts and another client's)."}),
+    ("GET", "/portal/invoices/{invoice_id}/e-invoice"): api(
+        "Download an invoice's UBL e-invoice (download_documents)", "Redirect to the XML", status=302,
+        answer_headers=DOWNLOAD_REDIRECT,
+        errors={403: portal_403("download_documents"),
+                404: "`invoice_not_found`, or `e_invoice_not_found` (the client has no VAT number)."}),
+    ("POST", "/portal/invoices/{invoice_id}/pay"): api(
+        "Pay what is due on an invoice online (invoices)", "A checkout session: send the buyer to `checkout_url`; the "
+        "payment is recorded when the gateway's webhook arrives", ref("Checkout"), status=201,
+        errors={403: portal_403("invoices"), 404: "`invoice_not_found` (also for drafts and another client's).",
+                409: "`invoice_not_open` (nothing due) or `payment_refused` (the gateway cannot take this amount).",
+                503: "`payment_gateway_unavailable`: try again in a few minutes."}),
+    ("GET", "/portal/statement"): api(
+        "The client's account statement for a period (invoices)",
+        "Opening balance, the period's invoices and payments with a running balance, closing balance",
+        ref("Statement"), query=("from", "to"),
+        errors={403: portal_403("invoices"), 422: "`invalid_date` (from or to) or `invalid_date_range`."}),
+    ("GET", "/portal/statement/pdf"): api(
+        "The same statement as a PDF (download_documents)", "The PDF (`Content-Disposition: attachment`)",
+        {"type": "string", "contentMediaType": "application/pdf"}, media="application/pdf", query=("from", "to"),
+        errors={403: portal_403("download_documents"), 422: "`invalid_date` (from or to) or `invalid_date_range`."}),
     # web.py (HTML pages; session cookie)
     ("GET", "/"): page("Home: redirects to the catalogue", {303: "To /catalogue."}),
     ("GET", "/login"): page("The sign-in page", {200: "The form."}, cookies=(200,)),

@@ -31,6 +31,7 @@ def main() -> int:
     pollers = Pollers(app, stack.endpoint_url, "us-east-1", stream_arn=os.environ["MAIN_TABLE_STREAM_ARN"])
     demo = seed.seed()
     pollers.start()
+    daily = _daily_reminders()
 
     server = create_local_server(app, Config.create(chalice_stage="local", app_name=app.app_name), "127.0.0.1", port)
     print(f"\nB2B portal running at http://127.0.0.1:{port}  (ready in {time.monotonic() - started:.1f}s)")
@@ -51,10 +52,31 @@ def main() -> int:
     except KeyboardInterrupt:
         print("\nStopping…")
     finally:
+        daily.set()
         pollers.stop()
         server.server.server_close()
         stack.stop()
     return 0
+
+
+def _daily_reminders():
+    """moto runs no EventBridge schedules: the daily overdue-reminder run starts here, a minute after
+    start-up and then every 24 hours (or on demand: POST /admin/reminders/run)."""
+    import threading
+
+    from chalicelib.services import invoicing
+    from chalicelib.services.pricing import supplier_today
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        wait = 60
+        while not stop.wait(wait):
+            invoicing.start_reminders(supplier_today())
+            wait = 24 * 3600
+
+    threading.Thread(target=loop, name="daily-reminders", daemon=True).start()
+    return stop
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.services import price_lists, setup
 from chalicelib.services.pricing import supplier_today
+from chalicelib.store import settings as settings_store
 
 ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "admin@example.com")
 ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "Admin-Local-123!")
@@ -49,6 +50,16 @@ def seed() -> Demo:
     agent = setup.create_staff({"email": "agent@example.com", "name": "Ana Agent", "role": "agent"}, inviter=admin.name)
     _login_ready("agent@example.com", DEMO_PASSWORD)
     demo.staff["agent@example.com (agent)"] = DEMO_PASSWORD
+    for email, name, role in (("manager@example.com", "Mara Manager", "manager"),
+                              ("warehouse@example.com", "Will Warehouse", "warehouse"),
+                              ("finance@example.com", "Fiona Finance", "finance")):
+        setup.create_staff({"email": email, "name": name, "role": role}, inviter=admin.name)
+        _login_ready(email, DEMO_PASSWORD)
+        demo.staff[f"{email} ({role})"] = DEMO_PASSWORD
+    demo_settings = settings_store.load()
+    demo_settings.auto_create_delivery_note = True
+    demo_settings.invoice_on = "shipping"
+    settings_store.save(demo_settings)
 
     skus: list[str] = []
     rows: list[dict[str, object]] = []
