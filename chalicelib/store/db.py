@@ -1,12 +1,17 @@
 """Shared DynamoDB plumbing for the repositories."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
+from itertools import islice
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import aws_region
+
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -24,3 +29,13 @@ def failed_conditions(exc: TransactWriteError) -> list[bool]:
     if exc.cause_response_code != "TransactionCanceledException":
         return []
     return [bool(reason and reason.code == "ConditionalCheckFailed") for reason in exc.cancellation_reasons]
+
+
+def one_page(results: Iterable[T], limit: int, cursor_attribute: str) -> tuple[list[T], str | None]:
+    """The first `limit` results of an index query (read with limit + 1) and the cursor for the next page:
+    the last item's sort key, or None when there is nothing more."""
+    items = list(islice(results, limit + 1))
+    more = len(items) > limit
+    items = items[:limit]
+    last: Any = items[-1] if more and items else None
+    return items, (getattr(last, cursor_attribute) if last is not None else None)

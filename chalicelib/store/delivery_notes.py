@@ -7,7 +7,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.store.db import connection, failed_conditions
+from chalicelib.store.db import connection, failed_conditions, one_page
 from chalicelib.store.models import DeliveryNoteItem, ProductItem, product_pk
 from chalicelib.store.numbering import save_numbered
 from chalicelib.store.orders import now
@@ -54,20 +54,14 @@ def for_order(order_id: str) -> list[DeliveryNoteItem]:
 
 def for_client(client_id: str, *, limit: int, after: str | None) -> tuple[list[DeliveryNoteItem], str | None]:
     condition = DeliveryNoteItem.gsi1sk < after if after else None
-    items = list(DeliveryNoteItem.by_client.query(f"CLIENT#{client_id}#DNS", range_key_condition=condition,
-                                                  scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
-    more = len(items) > limit
-    items = items[:limit]
-    return items, (items[-1].gsi1sk if more and items else None)
+    return one_page(DeliveryNoteItem.by_client.query(f"CLIENT#{client_id}#DNS", range_key_condition=condition,
+                                                     scan_index_forward=False, page_size=limit + 1), limit, "gsi1sk")
 
 
 def by_status(status: str, *, limit: int, after: str | None) -> tuple[list[DeliveryNoteItem], str | None]:
     condition = DeliveryNoteItem.gsi3sk > after if after else None
-    items = list(DeliveryNoteItem.by_status.query(f"DNS#{status}", range_key_condition=condition,
-                                                  limit=limit + 1, page_size=limit + 1))
-    more = len(items) > limit
-    items = items[:limit]
-    return items, (items[-1].gsi3sk if more and items else None)
+    return one_page(DeliveryNoteItem.by_status.query(f"DNS#{status}", range_key_condition=condition, page_size=limit + 1),
+                    limit, "gsi3sk")
 
 
 def change(dn: DeliveryNoteItem, *, status: str | None = None, actions: tuple[Any, ...] = (),

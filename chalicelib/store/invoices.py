@@ -9,7 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.store.db import connection, failed_conditions
+from chalicelib.store.db import connection, failed_conditions, one_page
 from chalicelib.store.models import ClientItem, InvoiceItem, LedgerEntryItem, PaymentItem, client_pk
 from chalicelib.store.numbering import save_numbered
 from chalicelib.store.orders import now
@@ -74,15 +74,9 @@ def for_client(client_id: str, *, limit: int, after: str | None, include_drafts:
     """A client's invoices, newest first; drafts only for staff."""
     condition = InvoiceItem.gsi1sk < after if after else None
     filter_condition = None if include_drafts else InvoiceItem.status != "draft"
-    items: list[InvoiceItem] = []
-    for item in InvoiceItem.by_client.query(f"CLIENT#{client_id}#INVOICES", range_key_condition=condition,
-                                            filter_condition=filter_condition, scan_index_forward=False, page_size=limit + 1):
-        items.append(item)
-        if len(items) > limit:
-            break
-    more = len(items) > limit
-    items = items[:limit]
-    return items, (items[-1].gsi1sk if more and items else None)
+    return one_page(InvoiceItem.by_client.query(f"CLIENT#{client_id}#INVOICES", range_key_condition=condition,
+                                                filter_condition=filter_condition, scan_index_forward=False,
+                                                page_size=limit + 1), limit, "gsi1sk")
 
 
 def by_status(status: str, *, limit: int, after: str | None, due_before: date | None = None) -> tuple[list[InvoiceItem], str | None]:
@@ -95,11 +89,8 @@ def by_status(status: str, *, limit: int, after: str | None, due_before: date | 
         condition = InvoiceItem.gsi3sk < due_before.isoformat()
     else:
         condition = None
-    items = list(InvoiceItem.by_status.query(status_key(status), range_key_condition=condition,
-                                             limit=limit + 1, page_size=limit + 1))
-    more = len(items) > limit
-    items = items[:limit]
-    return items, (items[-1].gsi3sk if more and items else None)
+    return one_page(InvoiceItem.by_status.query(status_key(status), range_key_condition=condition, page_size=limit + 1),
+                    limit, "gsi3sk")
 
 
 def change(invoice: InvoiceItem, *, status: str | None = None, actions: tuple[Any, ...] = (), condition: Any = None) -> InvoiceItem:

@@ -10,7 +10,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.store.db import connection, failed_conditions
+from chalicelib.store.db import connection, failed_conditions, one_page
 from chalicelib.store.models import OrderFlags, OrderHistoryItem, OrderItem, TaskItem
 from chalicelib.store.numbering import save_numbered
 
@@ -109,21 +109,15 @@ def history(order_id: str) -> list[OrderHistoryItem]:
 def for_client(client_id: str, *, limit: int, after: str | None) -> tuple[list[OrderItem], str | None]:
     """A client's orders, newest first; the cursor is the last order's sort key."""
     condition = OrderItem.gsi1sk < after if after else None
-    items = list(OrderItem.by_client.query(client_orders_pk(client_id), range_key_condition=condition,
-                                           scan_index_forward=False, limit=limit + 1, page_size=limit + 1))
-    more = len(items) > limit
-    items = items[:limit]
-    return items, (items[-1].gsi1sk if more and items else None)
+    return one_page(OrderItem.by_client.query(client_orders_pk(client_id), range_key_condition=condition,
+                                              scan_index_forward=False, page_size=limit + 1), limit, "gsi1sk")
 
 
 def by_status(status: str, *, limit: int, after: str | None) -> tuple[list[OrderItem], str | None]:
     """The review queue: orders in a status, oldest first (first come, first served)."""
     condition = OrderItem.gsi2sk > after if after else None
-    items = list(OrderItem.by_status.query(status_pk(status), range_key_condition=condition,
-                                           limit=limit + 1, page_size=limit + 1))
-    more = len(items) > limit
-    items = items[:limit]
-    return items, (items[-1].gsi2sk if more and items else None)
+    return one_page(OrderItem.by_status.query(status_pk(status), range_key_condition=condition, page_size=limit + 1),
+                    limit, "gsi2sk")
 
 
 def add_task(order_id: str, kind: str, assignee_id: str, title: str, n: int = 0) -> bool:
