@@ -354,14 +354,14 @@ REORDER_FORM = form_of([], key=KEY_FIELD)
 
 def api(summary: str, answer: str, returns: dict[str, Any] | None = None, *, status: int = 200, body: str | None = None,
         optional_body: bool = False, query: tuple[str, ...] = (), headers: tuple[str, ...] = (),
-        errors: dict[int, str] | None = None, capability: Capability | None = None, media: str = JSON,
+        errors: dict[int, str] | None = None, capability: Capability | None = None,
         answer_headers: dict[str, Any] | None = None, description: str | None = None) -> dict[str, Any]:
     """A JSON operation. `body` names the schema in chalicelib.api.schemas (`optional_body`: it may be left out);
-    `headers` are request headers (HEADERS); `errors` adds or refines error answers; `media` and `answer_headers`
-    describe a success that is not JSON (a PDF, a redirect)."""
+    `headers` are request headers (HEADERS); `errors` adds or refines error answers; `answer_headers` are the success
+    answer's headers (a redirect's Location)."""
     return {"summary": summary, "answer": answer, "returns": returns, "status": status, "body": body,
             "optional_body": optional_body, "query": query, "headers": headers, "errors": errors or {},
-            "capability": capability, "media": media, "answer_headers": answer_headers or {}, "description": description}
+            "capability": capability, "answer_headers": answer_headers or {}, "description": description}
 
 
 def page(summary: str, answers: dict[int, str], *, form: dict[str, Any] | None = None, query: tuple[str, ...] = (),
@@ -631,8 +631,8 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         ref("Statement"), query=("from", "to"),
         errors={403: portal_403("invoices"), 422: "`invalid_date` (from or to) or `invalid_date_range`."}),
     ("GET", "/portal/statement/pdf"): api(
-        "The same statement as a PDF (download_documents)", "The PDF (`Content-Disposition: attachment`)",
-        {"type": "string", "contentMediaType": "application/pdf"}, media="application/pdf", query=("from", "to"),
+        "The same statement as a PDF (download_documents)", "Redirect to the PDF, rendered now", status=302,
+        answer_headers=DOWNLOAD_REDIRECT, query=("from", "to"),
         errors={403: portal_403("download_documents"), 422: "`invalid_date` (from or to) or `invalid_date_range`."}),
     # web.py (HTML pages; session cookie)
     ("GET", "/"): page("Home: redirects to the catalogue", {303: "To /catalogue."}),
@@ -779,7 +779,7 @@ def json_operation(path: str, entry: Any, spec: dict[str, Any]) -> dict[str, Any
     if spec["answer_headers"]:
         success["headers"] = spec["answer_headers"]
     if spec["returns"]:
-        success["content"] = {spec["media"]: {"schema": spec["returns"]}}
+        success["content"] = {JSON: {"schema": spec["returns"]}}
     op["responses"] = {str(spec["status"]): success} | {str(s): error(s, d) for s, d in sorted(errors.items())}
     return op
 

@@ -65,7 +65,7 @@ def test_payments_move_an_invoice_to_partially_paid_then_paid_and_refuse_overpay
     today, due = date(2026, 11, 23), date(2026, 12, 23)
     assert status_after_payment(total=Decimal("100"), paid_before=Decimal(0), amount=Decimal("40"), due=due, today=today) is InvoiceStatus.PARTIALLY_PAID
     assert status_after_payment(total=Decimal("100"), paid_before=Decimal(40), amount=Decimal("60"), due=due, today=today) is InvoiceStatus.PAID
-    assert status_after_payment(total=Decimal("100"), paid_before=Decimal(0), amount=Decimal("40"), due=today - timedelta(days=1), today=today) is InvoiceStatus.OVERDUE
+    assert status_after_payment(total=Decimal("100"), paid_before=Decimal(0), amount=Decimal("40"), due=today - timedelta(days=1), today=today) is InvoiceStatus.PARTIALLY_PAID
     with pytest.raises(ValidationFailed) as refused:
         status_after_payment(total=Decimal("100"), paid_before=Decimal(40), amount=Decimal("60.01"), due=due, today=today)
     assert refused.value.code == "overpayment"

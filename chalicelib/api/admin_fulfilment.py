@@ -100,9 +100,8 @@ def list_invoices():
     params = _request().query_params or {}
     status = _status_param({s.value for s in InvoiceStatus}, None)
     if params.get("client_id"):
-        found, after = invoice_store.for_client(params["client_id"], limit=limit, after=decode_cursor(cursor), include_drafts=True)
-        if status:
-            found = [i for i in found if i.status == status]
+        found, after = invoice_store.for_client(params["client_id"], limit=limit, after=decode_cursor(cursor),
+                                                include_drafts=True, status=status)
     else:
         found, after = invoice_store.by_status(status or InvoiceStatus.UNPAID.value, limit=limit, after=decode_cursor(cursor))
     return json_response(page([invoice_json(i, staff=True) for i in found], encode_cursor(after)))

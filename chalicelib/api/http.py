@@ -162,7 +162,7 @@ _CURSOR_VALUE = re.compile(r"^[A-Za-z0-9._#:+-]{1,200}$")
 
 
 def decode_cursor(cursor: str | None) -> str | None:
-    """The position a cursor stands for; 400 invalid_cursor for anything this API did not hand out."""
+    """The position a cursor stands for; 422 invalid_cursor for anything this API did not hand out."""
     if not cursor:
         return None
     try:

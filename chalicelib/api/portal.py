@@ -68,11 +68,16 @@ def place_order():
     request = portal_api.current_request
     buyer = _buyer("place_orders")
     body = validate(json_body(request), schemas.ORDER)
+    key = _idempotency_key(request)
+    order = ordering.place_idempotent(buyer, body, key, portal_api.lambda_context)
+    return json_response(order_json(order), status=201)
+
+
+def _idempotency_key(request) -> str | None:
     key = (request.headers.get("idempotency-key") or "").strip() or None
     if key and len(key) > 200:
         raise ValidationFailed("Idempotency-Key is at most 200 characters.", code="invalid_value", field="Idempotency-Key")
-    order = ordering.place_idempotent(buyer, body, key, portal_api.lambda_context)
-    return json_response(order_json(order), status=201)
+    return key
 
 
 @portal_api.route("/portal/orders", methods=["GET"], authorizer=token_authorizer)
@@ -110,7 +115,7 @@ def decline_changes(order_id):
 @portal_api.route("/portal/orders/{order_id}/reorder", methods=["POST"], authorizer=token_authorizer)
 def reorder(order_id):
     request = portal_api.current_request
-    key = (request.headers.get("idempotency-key") or "").strip()[:200] or None
+    key = _idempotency_key(request)
     result = ordering.reorder_idempotent(_buyer("place_orders"), order_id, key, portal_api.lambda_context)
     return json_response({**order_json(result.order), "skipped": result.skipped}, status=201)
 

@@ -26,6 +26,7 @@ from chalicelib.api.http import decode_cursor, encode_cursor
 from chalicelib.api.security import Principal, principal_for, require_buyer
 from chalicelib.api.views import catalogue_json
 from chalicelib.config import settings
+from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import DomainError, Forbidden, Unauthenticated
 from chalicelib.services import accounts, catalogue
 from chalicelib.store import products as product_store
@@ -40,7 +41,11 @@ CART, FLASH = "b2b_cart", "b2b_flash"
 FORM = ["application/x-www-form-urlencoded"]
 PAGE_SIZE = 24
 STAFF_HOME = "/agent/orders"
-PERMISSION_WORDS = {"place_orders": "place orders", "orders": "see your company's orders"}
+PERMISSION_WORDS = {"place_orders": "place orders", "orders": "see your company's orders",
+                    "deliveries": "see your company's deliveries", "invoices": "see your company's invoices and statement",
+                    "download_documents": "download documents"}
+CAPABILITY_WORDS = {Capability.VIEW_DELIVERIES: "see delivery notes", Capability.MANAGE_DELIVERIES: "work on delivery notes",
+                    Capability.VIEW_INVOICES: "see invoices", Capability.MANAGE_INVOICES: "issue invoices or record payments"}
 
 
 # --- requests and answers ---------------------------------------------------------------
@@ -184,6 +189,19 @@ def buyer_session(permission: str | None = None) -> Session:
     return session
 
 
+def staff_session(capability: Capability | None = None) -> Session:
+    """A signed-in member of the supplier's staff (whose role has `capability` when named)."""
+    session = current_session()
+    if session is None:
+        raise SignInNeeded()
+    if session.principal.is_buyer:
+        raise Forbidden("These pages are for the supplier's staff.", code="not_staff")
+    if capability is not None and not role_can(session.principal.role, capability):
+        doing = CAPABILITY_WORDS.get(capability, "use this page")
+        raise Forbidden(f"Your role ({session.principal.role}) may not {doing}.", code="forbidden")
+    return session
+
+
 # --- pages ------------------------------------------------------------------------------
 
 def _nav(principal: Principal | None) -> list[dict[str, Any]]:
@@ -191,15 +209,26 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
     if principal is None:
         return []
     if not principal.is_buyer:
-        return [{"key": "agent_orders", "label": "Orders", "href": STAFF_HOME},
-                *({"key": k, "label": k.title(), "href": None} for k in ("clients", "deliveries", "invoices"))]
+        staff = [{"key": "agent_orders", "label": "Orders", "href": STAFF_HOME}]
+        if role_can(principal.role, Capability.VIEW_DELIVERIES):
+            staff.append({"key": "agent_deliveries", "label": "Delivery notes", "href": "/agent/delivery-notes"})
+        if role_can(principal.role, Capability.VIEW_INVOICES):
+            staff.append({"key": "agent_invoices", "label": "Invoices", "href": "/agent/invoices"})
+        return [*staff, {"key": "clients", "label": "Clients", "href": None}]
     can = principal.permissions
     entries = [{"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
     if can.get("place_orders"):
         entries.append({"key": "cart", "label": f"Cart ({len(cart_contents())})", "href": "/cart", "id": "nav-cart"})
     if can.get("orders"):
         entries.append({"key": "orders", "label": "Orders", "href": "/orders"})
-    entries += [{"key": k, "label": k.title(), "href": None} for k in ("deliveries", "invoices", "proposals", "statement", "profile")]
+    if can.get("deliveries"):
+        entries.append({"key": "deliveries", "label": "Deliveries", "href": "/deliveries"})
+    if can.get("invoices"):
+        entries.append({"key": "invoices", "label": "Invoices", "href": "/invoices"})
+    entries.append({"key": "proposals", "label": "Proposals", "href": None})
+    if can.get("invoices"):
+        entries.append({"key": "statement", "label": "Statement", "href": "/statement"})
+    entries.append({"key": "profile", "label": "Profile", "href": None})
     return entries
 
 

@@ -11,8 +11,8 @@ from chalicelib.api.http import decode_cursor, encode_cursor, validate
 from chalicelib.api.security import Principal, principal_for
 from chalicelib.api.views import order_json
 from chalicelib.api.web import (
-    FORM, Session, SignInNeeded, WebBlueprint, current_session, form_fields, form_lists, line_index, local_time,
-    message_page, query_params, redirect, render_page, require_csrf, whole_number,
+    FORM, Session, WebBlueprint, form_fields, form_lists, line_index, local_time, message_page, query_params, redirect,
+    render_page, require_csrf, staff_session, whole_number,
 )
 from chalicelib.api.web_orders import EVENT_LABELS
 from chalicelib.domain.access import Capability, role_can
@@ -21,9 +21,11 @@ from chalicelib.domain.money import display_amount
 from chalicelib.domain.orders import OPEN, OrderStatus, Review
 from chalicelib.services import review
 from chalicelib.services.pricing import chain_for, prices_for
+from chalicelib.store import delivery_notes as dn_store
+from chalicelib.store import invoices as invoice_store
 from chalicelib.store import orders as order_store
 from chalicelib.store.clients import get_client
-from chalicelib.store.models import OrderItem, sku_key
+from chalicelib.store.models import DeliveryNoteItem, OrderItem, sku_key
 from chalicelib.store.products import find_products
 
 web_agent = WebBlueprint(__name__)
@@ -39,15 +41,6 @@ DECISION_HINTS = {
     "lines": "Keep at least one line; to refuse the whole order, reject it.",
     "unit_price": "A unit price is a decimal number such as 12.50; leave it blank for the client's price.",
 }
-
-
-def _staff_session() -> Session:
-    session = current_session()
-    if session is None:
-        raise SignInNeeded()
-    if session.principal.is_buyer:
-        raise Forbidden("These pages are for the supplier's staff.", code="not_staff")
-    return session
 
 
 def _may_decide(principal: Principal) -> bool:
@@ -70,7 +63,7 @@ def _hint(exc: DomainError) -> str:
 
 @web_agent.route("/agent/orders", methods=["GET"])
 def agent_queue_page():
-    session = _staff_session()
+    session = staff_session()
     params = query_params()
     status = params.get("status") or OrderStatus.DRAFT.value
     if status not in STATUS_TABS:
@@ -108,12 +101,16 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
     """
     order = order_store.get(order_id)
     client = get_client(order.client_id)
-    view = order_json(order, staff=True, history=order_store.history(order.id))
+    role = session.principal.role
+    notes = dn_store.for_order(order.id) if role_can(role, Capability.VIEW_DELIVERIES) else None
+    invoices = invoice_store.for_order(order.id) if role_can(role, Capability.VIEW_INVOICES) else None
+    view = order_json(order, staff=True, history=order_store.history(order.id), delivery_notes=notes, invoices=invoices)
     view["placed"] = local_time(order.created_at)
     if view["checks"]:
         view["checks"]["checked_at"] = local_time(view["checks"]["checked_at"])
     for h in view["history"]:
         h.update(label=EVENT_LABELS.get(h["event"], h["event"]), at=local_time(h["at"]))
+    accepted = order.status == OrderStatus.ACCEPTED.value
     return render_page(
         "agent/order.html", session, status=status, order=view,
         modify_rows=_modify_form(view, values if form == "modify" else None),
@@ -121,7 +118,20 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
                 "balance": display_amount(client.balance or Decimal(0)), "payment_term_days": client.payment_term_days},
         figures=_check_figures(order), may_decide=_may_decide(session.principal), reviewable=_reviewable(order),
         form=form, values=values or {}, error=error, line_errors=line_errors or {},
+        left_to_deliver=_left_to_deliver(order, notes or []) if notes is not None else [],
+        may_deliver=accepted and role_can(role, Capability.MANAGE_DELIVERIES),
+        may_invoice=accepted and invoices is not None and not invoices and role_can(role, Capability.MANAGE_INVOICES),
     )
+
+
+def _left_to_deliver(order: OrderItem, notes: list[DeliveryNoteItem]) -> list[dict[str, Any]]:
+    """The order's quantities not yet on a delivery note (shown beside the "Create delivery note" button)."""
+    on_notes: dict[str, int] = {}
+    for note in notes:
+        for line in note.lines:
+            on_notes[sku_key(line.sku)] = on_notes.get(sku_key(line.sku), 0) + line.qty
+    return [{"sku": m.sku, "name": m.name, "qty": m.qty - on_notes.get(sku_key(m.sku), 0)}
+            for m in order.lines if m.qty > on_notes.get(sku_key(m.sku), 0)]
 
 
 def _modify_form(view: dict[str, Any], posted: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -136,12 +146,12 @@ def _modify_form(view: dict[str, Any], posted: dict[str, Any] | None) -> list[di
 
 @web_agent.route("/agent/orders/{order_id}", methods=["GET"])
 def agent_order_page(order_id):
-    return _order_page(_staff_session(), order_id)
+    return _order_page(staff_session(), order_id)
 
 
 def _decider(order_id: str) -> tuple[Session, dict[str, str]]:
     """The signed-in reviewer and the posted form, after the CSRF and permission checks."""
-    session = _staff_session()
+    session = staff_session()
     form = form_fields()
     require_csrf(form)
     if not _may_decide(session.principal):

@@ -21,9 +21,11 @@ from chalicelib.domain.money import display_amount
 from chalicelib.domain.orders import OrderLine, order_totals
 from chalicelib.services import catalogue, ordering, review
 from chalicelib.services.ordering import Buyer
+from chalicelib.store import delivery_notes as dn_store
+from chalicelib.store import invoices as invoice_store
 from chalicelib.store import orders as order_store
 from chalicelib.store.clients import get_client
-from chalicelib.store.models import ClientItem, OrderHistoryItem, OrderItem, sku_key
+from chalicelib.store.models import ClientItem, DeliveryNoteItem, InvoiceItem, OrderHistoryItem, OrderItem, sku_key
 from chalicelib.store.products import find_products
 
 web_orders = WebBlueprint(__name__)
@@ -266,10 +268,13 @@ def checkout_submit():
 
 # --- orders -----------------------------------------------------------------------------
 
-def _order_view(order: OrderItem, history: list[OrderHistoryItem] | None = None) -> dict[str, Any]:
+def _order_view(order: OrderItem, history: list[OrderHistoryItem] | None = None, *,
+                delivery_notes: list[DeliveryNoteItem] | None = None, invoices: list[InvoiceItem] | None = None) -> dict[str, Any]:
     """order_json plus what the pages print: local times and words for the history."""
-    body = order_json(order, history=history)
+    body = order_json(order, history=history, delivery_notes=delivery_notes, invoices=invoices)
     body["placed"] = local_time(order.created_at)
+    for dn in body.get("delivery_notes") or []:
+        dn["shipped_at"] = local_time(dn["shipped_at"]) if dn["shipped_at"] else None
     for h in body.get("history") or []:
         h["label"] = EVENT_LABELS.get(h["event"], h["event"].replace("_", " ").capitalize())
         h["at"] = local_time(h["at"])
@@ -290,8 +295,11 @@ def orders_page():
 def buyer_order_page(order_id):
     session = buyer_session("orders")
     order = order_store.get_for_client(order_id, session.principal.client_id or "")  # another client's: 404 page
-    view = _order_view(order, order_store.history(order.id))
+    view = _order_view(order, order_store.history(order.id),
+                       delivery_notes=dn_store.for_order(order.id) if _can(session, "deliveries") else None,
+                       invoices=invoice_store.for_order(order.id) if _can(session, "invoices") else None)
     return render_page("portal/order.html", session, order=view, can_order=_can(session, "place_orders"),
+                       can_download=_can(session, "download_documents"),
                        awaiting_answer=view["proposal"] is not None and order.status in ("draft", "sent"),
                        reorder_key=secrets.token_urlsafe(18))  # a double click reorders once
 

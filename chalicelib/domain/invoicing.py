@@ -26,15 +26,16 @@ def due_date(issue_date: date, payment_term_days: int) -> date:
 
 
 def status_after_payment(*, total: Decimal, paid_before: Decimal, amount: Decimal, due: date, today: date) -> InvoiceStatus:
-    """Paid in full, or partially paid (still overdue when past due). Overpayment is refused."""
+    """Paid in full, or partially paid. Overpayment is refused.
+
+    A partly paid invoice past its due date turns overdue again at the next reminder run.
+    """
     if amount <= 0:
         raise ValidationFailed("A payment is a positive amount.", code="invalid_amount", field="amount")
     paid = paid_before + amount
     if paid > total:
         raise ValidationFailed(f"That pays {paid - total} more than is due.", code="overpayment", field="amount")
-    if paid == total:
-        return InvoiceStatus.PAID
-    return InvoiceStatus.OVERDUE if today > due else InvoiceStatus.PARTIALLY_PAID
+    return InvoiceStatus.PAID if paid == total else InvoiceStatus.PARTIALLY_PAID
 
 
 def check_can_pay(status: InvoiceStatus) -> None:

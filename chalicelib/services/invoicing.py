@@ -155,20 +155,24 @@ def start(order_id: str, source_id: str | None = None) -> None:
 def record_payment(invoice_id: str, *, amount: Decimal, paid_on: date, method: str, reference: str | None,
                    actor: str, payment_id: str | None = None) -> InvoiceItem:
     """Record a (partial) payment; the invoice becomes partially paid or paid and the client's balance drops."""
-    invoice = invoice_store.get(invoice_id)
-    if payment_id and any(p.id == payment_id for p in invoice_store.payments(invoice_id)):
-        return invoice  # a replayed gateway event
-    check_can_pay(InvoiceStatus(invoice.status))
-    status = status_after_payment(total=invoice.total, paid_before=invoice.amount_paid, amount=amount,
-                                  due=invoice.due_date, today=supplier_today())
-    payment = PaymentItem(id=payment_id or f"pay_{secrets.token_hex(8)}", invoice_id=invoice.id, amount=amount, paid_on=paid_on,
-                          method=method, reference=reference, recorded_by=actor, created_at=order_store.now())
-    try:
-        return invoice_store.record_payment(invoice, payment, status.value)
-    except Conflict as exc:
-        if exc.code == "payment_exists":
-            return invoice_store.get(invoice_id)
-        raise
+    payment_id = payment_id or f"pay_{secrets.token_hex(8)}"
+    for _attempt in range(5):  # the invoicing workflow may be writing the invoice's documents meanwhile
+        invoice = invoice_store.get(invoice_id)
+        if any(p.id == payment_id for p in invoice_store.payments(invoice_id)):
+            return invoice  # a replayed gateway event
+        check_can_pay(InvoiceStatus(invoice.status))
+        status = status_after_payment(total=invoice.total, paid_before=invoice.amount_paid, amount=amount,
+                                      due=invoice.due_date, today=supplier_today())
+        payment = PaymentItem(id=payment_id, invoice_id=invoice.id, amount=amount, paid_on=paid_on, method=method,
+                              reference=reference, recorded_by=actor, created_at=order_store.now())
+        try:
+            return invoice_store.record_payment(invoice, payment, status.value)
+        except Conflict as exc:
+            if exc.code == "payment_exists":
+                return invoice_store.get(invoice_id)
+            if exc.code != "stale_version":
+                raise
+    raise Conflict("The invoice keeps changing; try again.", code="stale_version")
 
 
 # --- statement ------------------------------------------------------------------------------------

@@ -70,10 +70,13 @@ def for_order(order_id: str) -> list[InvoiceItem]:
     return list(InvoiceItem.by_order.query(f"ORDER#{order_id}#INVOICES"))
 
 
-def for_client(client_id: str, *, limit: int, after: str | None, include_drafts: bool) -> tuple[list[InvoiceItem], str | None]:
-    """A client's invoices, newest first; drafts only for staff."""
+def for_client(client_id: str, *, limit: int, after: str | None, include_drafts: bool,
+               status: str | None = None) -> tuple[list[InvoiceItem], str | None]:
+    """A client's invoices, newest first, optionally in one status; drafts only for staff."""
     condition = InvoiceItem.gsi1sk < after if after else None
     filter_condition = None if include_drafts else InvoiceItem.status != "draft"
+    if status:
+        filter_condition = InvoiceItem.status == status
     return one_page(InvoiceItem.by_client.query(f"CLIENT#{client_id}#INVOICES", range_key_condition=condition,
                                                 filter_condition=filter_condition, scan_index_forward=False,
                                                 page_size=limit + 1), limit, "gsi1sk")
