@@ -30,6 +30,7 @@ from chalicelib.domain.fulfilment import CLIENT_VIEW, DeliveryStatus  # noqa: E4
 from chalicelib.domain.invoicing import InvoiceStatus  # noqa: E402
 from chalicelib.domain.orders import STATUS_CODES, OrderStatus, Review  # noqa: E402
 from chalicelib.domain.pricing import PriceSource  # noqa: E402
+from chalicelib.domain.proposals import PROPOSAL_CODES, ProposalStatus  # noqa: E402
 from chalicelib.services.invoicing import PRESIGNED_SECONDS  # noqa: E402
 
 LOCAL_ONLY = "/local/"  # infra/local registers these on the local stack; never deployed
@@ -153,6 +154,20 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         lines={"type": "array", "items": ref("OrderLine")}, discount_percent=PERCENT,
         subtotal=MONEY, vat_total=MONEY, total=MONEY, message=STR,
     ), "description": "The changes a reviewer proposed; the client accepts or declines them."},
+    "Quote": shape(
+        id=STR, number={"type": "string", "description": "gapless per year, e.g. `PR-2026-000007`"},
+        status={"enum": [p.value for p in ProposalStatus]},
+        status_code={"enum": sorted(PROPOSAL_CODES.values()),
+                     "description": ", ".join(f"{code} {status.value}" for status, code in PROPOSAL_CODES.items())},
+        lines={"type": "array", "items": ref("OrderLine")}, subtotal=MONEY, vat_total=MONEY, total=MONEY, currency=STR,
+        valid_until=DATE, message=STR_OR_NULL,
+        order_id={"type": ["string", "null"], "description": "the Sales Order made when the client accepted"},
+        revised_by={"type": ["string", "null"], "description": "the newer version, when revised"},
+        revision_of={"type": ["string", "null"], "description": "the version this one replaces"},
+        decline_reason=STR_OR_NULL, created_at=TIMESTAMP,
+    ),
+    "StaffQuote": {"allOf": [ref("Quote"), shape(client_id=STR, client_name=STR, created_by=STR, version=INT)]},
+    "AcceptedQuote": {"allOf": [ref("Quote"), shape(order=ref("Order"))]},
     "OrderHistoryEntry": shape(
         at=TIMESTAMP, actor={"type": "string", "description": "an email, or `system`"},
         event={"type": "string", "description": "`placed`, `approve`, `auto_approve`, `modify`, `reject`, "
@@ -625,6 +640,42 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         errors={403: portal_403("invoices"), 404: "`invoice_not_found` (also for drafts and another client's).",
                 409: "`invoice_not_open` (nothing due) or `payment_refused` (the gateway cannot take this amount).",
                 503: "`payment_gateway_unavailable`: try again in a few minutes."}),
+    ("POST", "/admin/proposals"): api(
+        "Make a proposal (quote) for a client", "The proposal, `draft` or (with `send`) `sent`", ref("StaffQuote"),
+        status=201, body="PROPOSAL", capability=Capability.REVIEW_ORDERS,
+        errors={422: "`unknown_client`, `unknown_product`, `product_not_orderable`, `invalid_quantity`, `below_min_qty`, "
+                     "`above_max_qty`, `duplicate_sku`, `invalid_date` (valid_until in the past) or a schema error."}),
+    ("GET", "/admin/proposals"): api(
+        "A client's proposals, newest first", "One page", page_of("StaffQuote"), query=("client_id", "limit", "cursor"),
+        capability=Capability.VIEW_ORDERS, errors={422: "`missing_field` (client_id), `invalid_limit`, `invalid_cursor`."}),
+    ("GET", "/admin/proposals/{proposal_id}"): api(
+        "One proposal", "The proposal", ref("StaffQuote"), capability=Capability.VIEW_ORDERS,
+        errors={404: "`proposal_not_found`."}),
+    ("POST", "/admin/proposals/{proposal_id}/send"): api(
+        "Send a draft proposal (emails the client's contacts with `proposals`)", "The proposal, `sent`", ref("StaffQuote"),
+        capability=Capability.REVIEW_ORDERS,
+        errors={404: "`proposal_not_found`.", 409: "`proposal_state_conflict` (not a draft) or `stale_version`."}),
+    ("POST", "/admin/proposals/{proposal_id}/revise"): api(
+        "A new version of a proposal; the old one becomes `revised`", "The new proposal", ref("StaffQuote"), status=201,
+        body="REVISE_PROPOSAL", capability=Capability.REVIEW_ORDERS,
+        errors={404: "`proposal_not_found`.", 409: "`proposal_state_conflict` (accepted or revised already).",
+                422: "as for POST /admin/proposals"}),
+    ("GET", "/portal/proposals"): api(
+        "The client's proposals, newest first (never drafts)", "One page", page_of("Quote"), query=("limit", "cursor"),
+        errors={403: portal_403("proposals")}),
+    ("GET", "/portal/proposals/{proposal_id}"): api(
+        "One proposal; opening a sent one marks it Open/Viewed", "The proposal", ref("Quote"),
+        errors={403: portal_403("proposals"), 404: "`proposal_not_found` (a draft, or another client's)."}),
+    ("POST", "/portal/proposals/{proposal_id}/accept"): api(
+        "Accept a proposal: an accepted Sales Order at its prices follows", "The proposal and its order",
+        ref("AcceptedQuote"),
+        errors={403: portal_403("proposals"), 404: "`proposal_not_found`.",
+                409: "`proposal_state_conflict` (answered already), `proposal_expired` or `stale_version`.",
+                422: "`missing_field` (the company has no delivery address)."}),
+    ("POST", "/portal/proposals/{proposal_id}/decline"): api(
+        "Decline a proposal, optionally saying why", "The proposal, `declined`", ref("Quote"), body="DECLINE_PROPOSAL",
+        optional_body=True, errors={403: portal_403("proposals"), 404: "`proposal_not_found`.",
+                                    409: "`proposal_state_conflict` or `stale_version`."}),
     ("GET", "/portal/statement"): api(
         "The client's account statement for a period (invoices)",
         "Opening balance, the period's invoices and payments with a running balance, closing balance",

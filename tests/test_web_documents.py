@@ -8,7 +8,6 @@ from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
-import requests
 from pypdf import PdfReader
 
 from chalicelib.config import settings
@@ -202,9 +201,20 @@ def test_finance_records_a_partial_payment_and_the_buyer_sees_it_partially_paid(
     assert [r.get_attribute("data-rate") for r in buyer.query_selector_all("#vat-breakdown tbody tr")] == ["9", "19"]
 
 
-def test_buyer_pays_the_rest_online_through_the_checkout(people, http_server, world, workflows, chalice_app):
+@pytest.fixture
+def sandbox_checkout(chalice_app):
+    """The local stack's stand-in for the gateway's hosted checkout, registered before any browser connects
+    (a kept-alive connection goes on with the routes it started with)."""
     from infra.local.sandbox_pages import sandbox_pages  # noqa: PLC0415
 
+    before = set(chalice_app.routes)
+    chalice_app.register_blueprint(sandbox_pages)
+    yield
+    for path in set(chalice_app.routes) - before:
+        chalice_app.routes.pop(path)
+
+
+def test_buyer_pays_the_rest_online_through_the_checkout(sandbox_checkout, people, http_server, world, workflows):
     configure(auto_create_delivery_note=False, invoice_on="manual")
     acme = accepted_order(world, workflows)
     invoice = invoicing.issue(acme.order.id)
@@ -216,22 +226,20 @@ def test_buyer_pays_the_rest_online_through_the_checkout(people, http_server, wo
     forged = buyer.request.post(f"{http_server}/invoices/{invoice.id}/pay", form={"csrf": "forged"}, max_redirects=0)
     assert forged.status == 403
 
-    # The gateway's hosted page is at the portal's public address, which this test's server is not: the
-    # button's redirect is caught on its way there and the sandbox page is opened on this server instead.
+    # The gateway sends the buyer to the portal's public address, which this test's server is not: the
+    # button's redirect is caught on its way there and the checkout opened on this server instead.
     with buyer.expect_request(lambda r: "/local/pay/" in r.url) as checkout:
         buyer.click("#pay-online")
+    buyer.wait_for_url(lambda url: not url.startswith(http_server))  # nothing answers there: an error page
     assert checkout.value.url.startswith(f"{settings().portal_url}/local/pay/cs_local_")
     path = urlparse(checkout.value.url).path
-    before = set(chalice_app.routes)
-    chalice_app.register_blueprint(sandbox_pages)
-    try:
-        buyer.goto(f"{http_server}{path}")
-        assert invoice.number in buyer.inner_text("body") and "165.60 EUR" in buyer.inner_text("body")
-        paid = requests.post(f"{http_server}{path}", allow_redirects=False, timeout=10)  # the Pay button's form
-        assert paid.status_code == 303 and paid.headers["Location"].endswith(f"/invoices/{invoice.id}?paid=1")
-    finally:
-        for route in set(chalice_app.routes) - before:
-            chalice_app.routes.pop(route)
+    buyer.goto(f"{http_server}{path}")
+    assert invoice.number in buyer.inner_text("body") and "165.60 EUR" in buyer.inner_text("body")
+    with buyer.expect_request(lambda r: r.url.endswith(f"/invoices/{invoice.id}?paid=1")) as back:
+        buyer.click("#pay")  # the gateway's webhook is handled; the buyer is sent back to the invoice
+    assert back.value.url == f"{settings().portal_url}/invoices/{invoice.id}?paid=1"
+    buyer.wait_for_url(lambda url: not url.startswith(http_server))
+
     buyer.goto(f"{http_server}/invoices/{invoice.id}?paid=1")
     assert buyer.inner_text("h1 .status") == "Paid" and buyer.inner_text("#amount-due") == "0.00 EUR"
     assert buyer.query_selector("#pay-online") is None and buyer.query_selector("#paid-notice") is None

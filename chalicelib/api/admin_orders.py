@@ -8,12 +8,13 @@ from chalicelib.api.http import (
     ApiBlueprint, decode_cursor, encode_cursor, json_body, json_response, page, page_params, validate,
 )
 from chalicelib.api.security import require_staff, token_authorizer
-from chalicelib.api.views import order_json, settings_json
+from chalicelib.api.views import order_json, proposal_json, settings_json
 from chalicelib.domain.access import Capability
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.orders import OrderStatus
-from chalicelib.services import review
+from chalicelib.services import proposals, review
 from chalicelib.store import orders as order_store
+from chalicelib.store import proposals as proposal_store
 from chalicelib.store import settings as settings_store
 
 admin_orders_api = ApiBlueprint(__name__)
@@ -78,3 +79,44 @@ def put_settings():
     for name, value in body.items():
         setattr(current, name, Decimal(str(value)) if name == "review_timeout_hours" else value)
     return json_response(settings_json(settings_store.save(current)))
+
+
+# --- proposals (quotes) -------------------------------------------------------------------------
+
+@admin_orders_api.route("/admin/proposals", methods=["POST"], authorizer=token_authorizer)
+def create_proposal():
+    staff = require_staff(_request(), Capability.REVIEW_ORDERS)
+    body = validate(json_body(_request()), schemas.PROPOSAL)
+    fields = {**body, "lines": proposals.unit_prices(body["lines"]), "valid_until": proposals.parse_valid_until(body.get("valid_until"))}
+    return json_response(proposal_json(proposals.create(staff.email, fields), staff=True), status=201)
+
+
+@admin_orders_api.route("/admin/proposals", methods=["GET"], authorizer=token_authorizer)
+def client_proposals():
+    require_staff(_request(), Capability.VIEW_ORDERS)
+    limit, cursor = page_params(_request())
+    client_id = (_request().query_params or {}).get("client_id")
+    if not client_id:
+        raise ValidationFailed("client_id is required.", code="missing_field", field="client_id")
+    found, after = proposal_store.for_client(client_id, limit=limit, after=decode_cursor(cursor))
+    return json_response(page([proposal_json(p, staff=True) for p in found], encode_cursor(after)))
+
+
+@admin_orders_api.route("/admin/proposals/{proposal_id}", methods=["GET"], authorizer=token_authorizer)
+def proposal_detail(proposal_id):
+    require_staff(_request(), Capability.VIEW_ORDERS)
+    return json_response(proposal_json(proposal_store.get(proposal_id), staff=True))
+
+
+@admin_orders_api.route("/admin/proposals/{proposal_id}/send", methods=["POST"], authorizer=token_authorizer)
+def send_proposal(proposal_id):
+    require_staff(_request(), Capability.REVIEW_ORDERS)
+    return json_response(proposal_json(proposals.send(proposal_id), staff=True))
+
+
+@admin_orders_api.route("/admin/proposals/{proposal_id}/revise", methods=["POST"], authorizer=token_authorizer)
+def revise_proposal(proposal_id):
+    staff = require_staff(_request(), Capability.REVIEW_ORDERS)
+    body = validate(json_body(_request()), schemas.REVISE_PROPOSAL)
+    fields = {**body, "lines": proposals.unit_prices(body["lines"]), "valid_until": proposals.parse_valid_until(body.get("valid_until"))}
+    return json_response(proposal_json(proposals.revise(proposal_id, staff.email, fields), staff=True), status=201)

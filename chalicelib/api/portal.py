@@ -10,14 +10,18 @@ from datetime import date
 
 from chalice import Response
 
-from chalicelib.api.views import catalogue_json, delivery_note_json, invoice_json, order_json, statement_json
+from chalicelib.api.views import (
+    catalogue_json, delivery_note_json, invoice_json, order_json, proposal_json, statement_json,
+)
 from chalicelib.domain.errors import NotFound, ValidationFailed
-from chalicelib.services import catalogue, documents, invoicing, ordering, payments, review
+from chalicelib.domain.proposals import VISIBLE_TO_CLIENT, ProposalStatus
+from chalicelib.services import catalogue, documents, invoicing, ordering, payments, proposals, review
 from chalicelib.services.ordering import Buyer
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
 from chalicelib.store import orders as order_store
+from chalicelib.store import proposals as proposal_store
 from chalicelib.store.clients import get_client
 
 portal_api = ApiBlueprint(__name__)
@@ -216,3 +220,42 @@ def _period(params: dict) -> tuple[date, date]:
 
 def _redirect(url: str) -> Response:
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+# --- proposals ----------------------------------------------------------------------------------------
+
+def _client_proposal(proposal_id: str, client_id: str):
+    proposal = proposal_store.get(proposal_id)
+    if proposal.client_id != client_id or ProposalStatus(proposal.status) not in VISIBLE_TO_CLIENT:
+        raise NotFound(f"No proposal {proposal_id}.", code="proposal_not_found")
+    return proposal
+
+
+@portal_api.route("/portal/proposals", methods=["GET"], authorizer=token_authorizer)
+def my_proposals():
+    buyer = _buyer("proposals")
+    limit, cursor = page_params(portal_api.current_request)
+    found, after = proposal_store.for_client(buyer.client_id, limit=limit, after=decode_cursor(cursor),
+                                             visible=tuple(s.value for s in VISIBLE_TO_CLIENT))
+    return json_response(page([proposal_json(p) for p in found], encode_cursor(after)))
+
+
+@portal_api.route("/portal/proposals/{proposal_id}", methods=["GET"], authorizer=token_authorizer)
+def my_proposal(proposal_id):
+    buyer = _buyer("proposals")
+    return json_response(proposal_json(proposals.viewed(_client_proposal(proposal_id, buyer.client_id))))
+
+
+@portal_api.route("/portal/proposals/{proposal_id}/accept", methods=["POST"], authorizer=token_authorizer)
+def accept_proposal(proposal_id):
+    buyer = _buyer("proposals")
+    proposal, order = proposals.accept(_client_proposal(proposal_id, buyer.client_id), buyer)
+    return json_response({**proposal_json(proposal), "order": order_json(order)})
+
+
+@portal_api.route("/portal/proposals/{proposal_id}/decline", methods=["POST"], authorizer=token_authorizer)
+def decline_proposal(proposal_id):
+    buyer = _buyer("proposals")
+    body = validate(json_body(portal_api.current_request), schemas.DECLINE_PROPOSAL)
+    reason = (body.get("reason") or "").strip() or None
+    return json_response(proposal_json(proposals.decline(_client_proposal(proposal_id, buyer.client_id), reason)))

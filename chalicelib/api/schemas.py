@@ -120,3 +120,11 @@ PAYMENT = obj(["amount", "date", "method"], {
     "amount": MONEY, "date": DATE, "method": {"enum": ["bank_transfer", "card", "cash", "online", "other"]},
     "reference": nullable({"type": "string", "maxLength": 200}),
 })
+
+PROPOSAL_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": ORDER_LINE["properties"]["qty"], "unit_price": nullable(MONEY)})
+PROPOSAL = obj(["client_id", "lines"], {
+    "client_id": ID, "lines": {"type": "array", "minItems": 1, "maxItems": 500, "items": PROPOSAL_LINE},
+    "valid_until": nullable(DATE), "message": nullable({"type": "string", "maxLength": 2000}), "send": {"type": "boolean"},
+})
+REVISE_PROPOSAL = obj(["lines"], {k: v for k, v in PROPOSAL["properties"].items() if k != "client_id"})
+DECLINE_PROPOSAL = obj([], {"reason": nullable({"type": "string", "maxLength": 2000})})

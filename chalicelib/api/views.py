@@ -9,9 +9,10 @@ from chalicelib.domain.money import display_amount
 from chalicelib.services.catalogue import CatalogueEntry
 from chalicelib.domain.fulfilment import CLIENT_VIEW, DeliveryStatus, fulfilment_status
 from chalicelib.domain.orders import OrderStatus
+from chalicelib.domain.proposals import ProposalStatus
 from chalicelib.store.models import (
     ClientItem, DeliveryNoteItem, InvoiceItem, OrderHistoryItem, OrderItem, PaymentItem, PriceListItem, ProductItem,
-    SettingsItem, UserItem,
+    ProposalItem, SettingsItem, UserItem,
 )
 
 
@@ -176,3 +177,17 @@ def statement_json(doc: StatementDocument) -> dict[str, Any]:
             "entries": [{"date": e.date, "kind": e.kind, "reference": e.reference, "description": e.description,
                          "debit": display_amount(e.debit), "credit": display_amount(e.credit),
                          "balance": display_amount(e.balance)} for e in doc.entries]}
+
+
+def proposal_json(p: ProposalItem, *, staff: bool = False) -> dict[str, Any]:
+    status = ProposalStatus(p.status)
+    body: dict[str, Any] = {
+        "id": p.id, "number": p.number, "status": p.status, "status_code": status.code,
+        "lines": [_line_json(m) for m in p.lines], "subtotal": display_amount(p.subtotal),
+        "vat_total": display_amount(p.vat_total), "total": display_amount(p.total), "currency": p.currency,
+        "valid_until": p.valid_until, "message": p.message, "order_id": p.order_id, "revised_by": p.revised_by,
+        "revision_of": p.revision_of, "decline_reason": p.decline_reason, "created_at": p.created_at,
+    }
+    if staff:
+        body.update({"client_id": p.client_id, "client_name": p.client_name, "created_by": p.created_by, "version": p.version})
+    return body

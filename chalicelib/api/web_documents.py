@@ -226,11 +226,38 @@ def statement_pdf():
     return redirect(invoicing.statement_pdf_url(session.principal.client_id or "", period_from, period_to), session.cookies)
 
 
+# --- staff: who may do what ------------------------------------------------------------------------------
+
+def _delivery_viewer() -> Session:
+    """Any staff member who may look at delivery notes."""
+    return staff_session(Capability.VIEW_DELIVERIES)
+
+
+def _warehouse() -> Session:
+    """Someone who may work on delivery notes (create, approve, pack...), after the form's CSRF check."""
+    session = staff_session(Capability.MANAGE_DELIVERIES)
+    require_csrf(form_fields())
+    return session
+
+
+def _invoice_viewer() -> Session:
+    """Any staff member who may look at invoices."""
+    return staff_session(Capability.VIEW_INVOICES)
+
+
+def _finance() -> tuple[Session, dict[str, str]]:
+    """Someone who may issue invoices and record payments, and the posted form, after its CSRF check."""
+    session = staff_session(Capability.MANAGE_INVOICES)
+    form = form_fields()
+    require_csrf(form)
+    return session, form
+
+
 # --- staff: delivery notes -------------------------------------------------------------------------------
 
 @web_documents.route("/agent/delivery-notes", methods=["GET"])
-def delivery_queue_page():
-    session = staff_session(Capability.VIEW_DELIVERIES)
+def agent_delivery_notes_page():
+    session = _delivery_viewer()
     params = query_params()
     status = params.get("status") or DeliveryStatus.READY_FOR_PACKING.value
     if status not in DELIVERY_TABS:
@@ -262,22 +289,14 @@ def _delivery_note_page(session: Session, dn_id: str, *, status: int = 200, rows
 
 
 @web_documents.route("/agent/delivery-notes/{dn_id}", methods=["GET"])
-def delivery_note_page(dn_id):
-    return _delivery_note_page(staff_session(Capability.VIEW_DELIVERIES), dn_id)
+def agent_delivery_note_page(dn_id):
+    return _delivery_note_page(_delivery_viewer(), dn_id)
 
 
 @web_documents.route("/agent/delivery-notes/{dn_id}/pdf", methods=["GET"])
-def staff_delivery_pdf(dn_id):
-    session = staff_session(Capability.VIEW_DELIVERIES)
+def agent_delivery_pdf(dn_id):
+    session = _delivery_viewer()
     return redirect(documents.delivery_note_pdf_url(dn_store.get(dn_id)), session.cookies)
-
-
-def _warehouse(dn_id: str) -> Session:
-    """The signed-in warehouse worker (or anyone allowed to work on notes), after the CSRF check."""
-    session = staff_session(Capability.MANAGE_DELIVERIES)
-    require_csrf(form_fields())
-    dn_store.get(dn_id)  # 404 page for an unknown note
-    return session
 
 
 def _after_step(session: Session, dn_id: str, step: Callable[[], DeliveryNoteItem],
@@ -300,8 +319,8 @@ def _approved_notice(dn: DeliveryNoteItem) -> str:
 
 
 @web_documents.route("/agent/delivery-notes/{dn_id}/approve", methods=["POST"], content_types=FORM)
-def approve_delivery_note(dn_id):
-    session = _warehouse(dn_id)
+def agent_approve_delivery_note(dn_id):
+    session = _warehouse()
     return _after_step(session, dn_id, lambda: fulfilment.approve(dn_id, session.principal.email), _approved_notice)
 
 
@@ -331,8 +350,8 @@ def _packing_list(parcels: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @web_documents.route("/agent/delivery-notes/{dn_id}/packing-list", methods=["POST"], content_types=FORM)
-def record_packing(dn_id):
-    session = _warehouse(dn_id)
+def agent_record_packing(dn_id):
+    session = _warehouse()
     rows = _packing_rows(form_lists())
     typed, source_rows = _filled(rows)
     try:
@@ -352,23 +371,22 @@ def record_packing(dn_id):
 
 
 @web_documents.route("/agent/delivery-notes/{dn_id}/delivered", methods=["POST"], content_types=FORM)
-def mark_delivered(dn_id):
-    session = _warehouse(dn_id)
+def agent_mark_delivered(dn_id):
+    session = _warehouse()
     return _after_step(session, dn_id, lambda: fulfilment.mark_delivered(dn_id), lambda dn: f"{dn.number} is marked as delivered.")
 
 
 @web_documents.route("/agent/delivery-notes/{dn_id}/retry-awb", methods=["POST"], content_types=FORM)
-def retry_awb(dn_id):
-    session = _warehouse(dn_id)
+def agent_retry_awb(dn_id):
+    session = _warehouse()
     return _after_step(session, dn_id, lambda: fulfilment.retry_awb(dn_id),
                        lambda dn: "Asking the courier again; the AWB appears here once it is booked.")
 
 
 @web_documents.route("/agent/orders/{order_id}/delivery-notes", methods=["POST"], content_types=FORM)
-def create_delivery_note(order_id):
+def agent_create_delivery_note(order_id):
     """A delivery note for all of the order's lines not yet on one."""
-    session = staff_session(Capability.MANAGE_DELIVERIES)
-    require_csrf(form_fields())
+    session = _warehouse()
     order_store.get(order_id)
     try:
         dn = fulfilment.create_delivery_note(order_id)
@@ -381,10 +399,9 @@ def create_delivery_note(order_id):
 # --- staff: invoices and payments ---------------------------------------------------------------------------
 
 @web_documents.route("/agent/orders/{order_id}/invoice", methods=["POST"], content_types=FORM)
-def issue_invoice(order_id):
+def agent_issue_invoice(order_id):
     """The order's invoice; its PDF, e-invoice and email follow in the invoicing workflow."""
-    session = staff_session(Capability.MANAGE_INVOICES)
-    require_csrf(form_fields())
+    session, _ = _finance()
     order_store.get(order_id)
     if invoice_store.for_order(order_id):
         return redirect(f"/agent/orders/{order_id}", session.cookies, flash={"error": "This order has an invoice already."})
@@ -398,8 +415,8 @@ def issue_invoice(order_id):
 
 
 @web_documents.route("/agent/invoices", methods=["GET"])
-def invoice_queue_page():
-    session = staff_session(Capability.VIEW_INVOICES)
+def agent_invoices_page():
+    session = _invoice_viewer()
     params = query_params()
     status = params.get("status") or InvoiceStatus.UNPAID.value
     if status not in INVOICE_TABS:
@@ -428,19 +445,19 @@ def _staff_invoice_page(session: Session, invoice_id: str, *, status: int = 200,
 
 
 @web_documents.route("/agent/invoices/{invoice_id}", methods=["GET"])
-def staff_invoice_page(invoice_id):
-    return _staff_invoice_page(staff_session(Capability.VIEW_INVOICES), invoice_id)
+def agent_invoice_page(invoice_id):
+    return _staff_invoice_page(_invoice_viewer(), invoice_id)
 
 
 @web_documents.route("/agent/invoices/{invoice_id}/pdf", methods=["GET"])
-def staff_invoice_pdf(invoice_id):
-    staff_session(Capability.VIEW_INVOICES)
+def agent_invoice_pdf(invoice_id):
+    _invoice_viewer()
     return _invoice_pdf(invoice_store.get(invoice_id))
 
 
 @web_documents.route("/agent/invoices/{invoice_id}/e-invoice", methods=["GET"])
-def staff_e_invoice(invoice_id):
-    staff_session(Capability.VIEW_INVOICES)
+def agent_e_invoice(invoice_id):
+    _invoice_viewer()
     return _e_invoice(invoice_store.get(invoice_id))
 
 
@@ -459,10 +476,8 @@ def _payment(form: dict[str, str]) -> dict[str, Any]:
 
 
 @web_documents.route("/agent/invoices/{invoice_id}/payments", methods=["POST"], content_types=FORM)
-def record_payment(invoice_id):
-    session = staff_session(Capability.MANAGE_INVOICES)
-    form = form_fields()
-    require_csrf(form)
+def agent_record_payment(invoice_id):
+    session, form = _finance()
     invoice_store.get(invoice_id)  # 404 page for an unknown invoice
     try:
         paid = invoicing.record_payment(invoice_id, **_payment(form), actor=session.principal.email)

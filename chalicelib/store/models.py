@@ -23,6 +23,7 @@ holds the access-pattern table (pattern -> key condition -> index).
     invoice         INVOICE#<id>          INVOICE          CLIENT#<id>#INVOICES / <issued>#<n>  ORDER#<id>#INVOICES / <n>    (gsi3: INVOICES#<status> / <due>#<id>)
     payment         INVOICE#<id>          PAYMENT#<id>     -                                    -
     ledger entry    CLIENT#<id>           LEDGER#<date>#<at>#<ref>  -                           -
+    proposal        PROPOSAL#<id>         PROPOSAL         CLIENT#<id>#PROPOSALS / <created>#<id>  -
 """
 from __future__ import annotations
 
@@ -509,3 +510,31 @@ class LedgerEntryItem(TableItem):
     debit = DecimalAttribute()
     credit = DecimalAttribute()
     document_id = UnicodeAttribute()
+
+
+class ProposalItem(TableItem):
+    """A quote for a client: lines at offered prices, valid until a date."""
+
+    id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    client_name = UnicodeAttribute()
+    status = UnicodeAttribute()
+    lines = ListAttribute(of=LineMap)
+    subtotal = DecimalAttribute()
+    vat_total = DecimalAttribute()
+    total = DecimalAttribute()
+    currency = UnicodeAttribute()
+    valid_until = DateAttribute()
+    message = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    revision_of = UnicodeAttribute(null=True)
+    revised_by = UnicodeAttribute(null=True)
+    order_id = UnicodeAttribute(null=True)
+    decline_reason = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_client = Gsi1()
