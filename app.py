@@ -11,6 +11,7 @@ from chalicelib.api.portal import portal_api
 from chalicelib.api.security import security
 from chalicelib.api.web import web
 from chalicelib.api.web_agent import web_agent
+from chalicelib.api.web_documents import web_documents
 from chalicelib.api.web_orders import web_orders
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
@@ -28,6 +29,7 @@ app.register_blueprint(portal_api)
 app.register_blueprint(web)
 app.register_blueprint(web_orders)
 app.register_blueprint(web_agent)
+app.register_blueprint(web_documents)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)

@@ -327,6 +327,8 @@ LOGIN_FORM = {"type": "object", "required": ["csrf", "email"], "properties": {
 }}
 LOGOUT_FORM = {"type": "object", "required": ["csrf"], "properties": {"csrf": LOGIN_FORM["properties"]["csrf"]}}
 
+
+
 CSRF_FIELD = LOGIN_FORM["properties"]["csrf"]
 
 
@@ -363,6 +365,20 @@ MODIFY_FORM = form_of(
 )
 REVIEW_LINK_FORM = form_of([], reason={"type": "string", "description": "required for a rejection link"})
 REORDER_FORM = form_of([], key=KEY_FIELD)
+
+PAY_FORM = form_of([], back={"type": "string", "description": "`invoice` to come back to the invoice's page on a refusal "
+                                                               "(else /invoices)"})
+PACKING_FORM = form_of(
+    [], weight_kg={"type": "string", "description": f"{REPEATED}; kg, e.g. 2.5"},
+    length_cm={"type": "string", "description": f"{REPEATED}; whole cm"},
+    width_cm={"type": "string", "description": f"{REPEATED}; whole cm"},
+    height_cm={"type": "string", "description": f"{REPEATED}; whole cm; rows left blank are ignored"})
+PAYMENT_FORM = form_of(["amount", "date", "method"], amount={"type": "string", "description": "e.g. 1234.50"},
+                       date={"type": "string", "description": "YYYY-MM-DD, not in the future"},
+                       method={"enum": ["bank_transfer", "card", "cash", "online", "other"]},
+                       reference={"type": "string", "maxLength": 200})
+
+DOWNLOAD_303 = "To a download URL valid for a few minutes (S3); to /login when signed out."
 
 
 # --- the table: one entry per (method, path) of app.routes ---------------------------------
@@ -640,6 +656,107 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         errors={403: portal_403("invoices"), 404: "`invoice_not_found` (also for drafts and another client's).",
                 409: "`invoice_not_open` (nothing due) or `payment_refused` (the gateway cannot take this amount).",
                 503: "`payment_gateway_unavailable`: try again in a few minutes."}),
+    # web_documents.py (the buyer's deliveries, invoices and statement; the staff's delivery notes and invoices)
+    ("GET", "/deliveries"): page(
+        "The client's deliveries, newest first: status (preparing/shipped/delivered), courier, AWB with tracking link",
+        query=("cursor",), session=True, cookies=(200,),
+        answers={200: "The page (25 deliveries, a link to older ones).", 303: "To /login when signed out.",
+                 403: "No deliveries permission.", 422: "A cursor this page did not give out."}),
+    ("GET", "/deliveries/{dn_id}/pdf"): page(
+        "Download a delivery note's PDF (download_documents)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "No download_documents permission.", 404: "No such delivery, or another client's."}),
+    ("GET", "/invoices"): page(
+        "The client's invoices (never drafts), newest first, with PDF / e-invoice links and Pay online",
+        query=("cursor",), session=True, cookies=(200,),
+        answers={200: "The page (25 invoices, a link to older ones).", 303: "To /login when signed out.",
+                 403: "No invoices permission.", 422: "A cursor this page did not give out."}),
+    ("GET", "/invoices/{invoice_id}"): page(
+        "One invoice: lines, VAT breakdown, payments, amount due", session=True, cookies=(200,),
+        answers={200: "The page (`paid=1`, back from the checkout: a thank-you until the payment is recorded).",
+                 303: "To /login when signed out.", 403: "No invoices permission.",
+                 404: "No such invoice, a draft, or another client's."}),
+    ("GET", "/invoices/{invoice_id}/pdf"): page(
+        "Download the invoice PDF (download_documents); rendered now if the workflow has not yet", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "No download_documents permission.", 404: "No such invoice, a draft, or another client's."}),
+    ("GET", "/invoices/{invoice_id}/e-invoice"): page(
+        "Download the UBL e-invoice (download_documents)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "No download_documents permission.",
+                 404: "No such invoice, another client's, or no e-invoice (client without VAT number)."}),
+    ("POST", "/invoices/{invoice_id}/pay"): page(
+        "Pay what is due online: to the payment gateway's hosted checkout (invoices)", form=PAY_FORM, session=True, cookies=(303,),
+        answers={303: "To the checkout URL; or back to /invoices (or the invoice) with the refusal (nothing due, gateway down).",
+                 403: "CSRF check failed, or no invoices permission.", 404: "No such invoice, a draft, or another client's."}),
+    ("GET", "/statement"): page(
+        "Statement of account: opening balance, invoices and payments with a running balance, closing balance (invoices)",
+        query=("from", "to"), session=True, cookies=(200, 422),
+        answers={200: "The page (this month so far by default).", 303: "To /login when signed out.",
+                 403: "No invoices permission.", 422: "The page with the error: a bad date, or to before from."}),
+    ("GET", "/statement/pdf"): page(
+        "Download the statement as PDF (download_documents)", query=("from", "to"), session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "No download_documents permission.", 422: "A bad date, or to before from."}),
+    ("GET", "/agent/delivery-notes"): page(
+        "Delivery notes by status for the warehouse, oldest first (view_deliveries)", query=("delivery_status", "cursor"),
+        session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role without view_deliveries.",
+                 404: "Not one of the status tabs.", 422: "A cursor this page did not give out."}),
+    ("GET", "/agent/delivery-notes/{dn_id}"): page(
+        "One delivery note: order, lines, parcels, AWB, back-order links, and the next step's form (view_deliveries)",
+        session=True, cookies=(200,),
+        answers={200: "The page (forms only with manage_deliveries).", 303: "To /login when signed out.",
+                 403: "A client contact, or a role without view_deliveries.", 404: "No such delivery note."}),
+    ("GET", "/agent/delivery-notes/{dn_id}/pdf"): page(
+        "Download the delivery note PDF (view_deliveries)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "A client contact, or a role without view_deliveries.", 404: "No such delivery note."}),
+    ("POST", "/agent/delivery-notes/{dn_id}/approve"): page(
+        "Approve: stock is taken once; what is missing goes on a back-order note (manage_deliveries)", form=LOGOUT_FORM,
+        session=True, cookies=(303,),
+        answers={303: "To the note's page with a notice naming any back-order (or the refusal, e.g. no stock).",
+                 403: "CSRF check failed, a client contact, or a role without manage_deliveries.", 404: "No such delivery note."}),
+    ("POST", "/agent/delivery-notes/{dn_id}/packing-list"): page(
+        "The packing list, one row per parcel (manage_deliveries); the courier's AWB follows", form=PACKING_FORM,
+        session=True, cookies=(303, 409, 422),
+        answers={303: "To the note's page with a notice.", 403: "CSRF check failed, a client contact, or a role without manage_deliveries.",
+                 404: "No such delivery note.", 409: "The page again: the note is not approved (any more).",
+                 422: "The page again with what was typed and the refusal next to its parcel."}),
+    ("POST", "/agent/delivery-notes/{dn_id}/delivered"): page(
+        "Mark a shipped note delivered (manage_deliveries)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the note's page with a notice (or the refusal).",
+                 403: "CSRF check failed, a client contact, or a role without manage_deliveries.", 404: "No such delivery note."}),
+    ("POST", "/agent/delivery-notes/{dn_id}/retry-awb"): page(
+        "After awb_failed: book the courier again (manage_deliveries)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the note's page with a notice (or the refusal).",
+                 403: "CSRF check failed, a client contact, or a role without manage_deliveries.", 404: "No such delivery note."}),
+    ("POST", "/agent/orders/{order_id}/delivery-notes"): page(
+        "A delivery note for all of an accepted order's lines not yet on one (manage_deliveries)", form=LOGOUT_FORM,
+        session=True, cookies=(303,),
+        answers={303: "To the new note's page; to the order's page with the refusal (not accepted, nothing left).",
+                 403: "CSRF check failed, a client contact, or a role without manage_deliveries.", 404: "No such order."}),
+    ("POST", "/agent/orders/{order_id}/invoice"): page(
+        "Issue the invoice of an accepted order without one; PDF and email follow in the workflow (manage_invoices)",
+        form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the invoice's page; to the order's page with the refusal (not accepted, already invoiced).",
+                 403: "CSRF check failed, a client contact, or a role without manage_invoices.", 404: "No such order."}),
+    ("GET", "/agent/invoices"): page(
+        "Invoices by status, by due date (view_invoices)", query=("invoice_status", "cursor"), session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role without view_invoices.",
+                 404: "Not one of the status tabs.", 422: "A cursor this page did not give out."}),
+    ("GET", "/agent/invoices/{invoice_id}"): page(
+        "One invoice with its payments and, while open, the record-payment form (view_invoices)", session=True, cookies=(200,),
+        answers={200: "The page (the form only with manage_invoices).", 303: "To /login when signed out.",
+                 403: "A client contact, or a role without view_invoices.", 404: "No such invoice."}),
+    ("GET", "/agent/invoices/{invoice_id}/pdf"): page(
+        "Download the invoice PDF (view_invoices)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "A client contact, or a role without view_invoices.", 404: "No such invoice."}),
+    ("GET", "/agent/invoices/{invoice_id}/e-invoice"): page(
+        "Download the UBL e-invoice (view_invoices)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "A client contact, or a role without view_invoices.",
+                 404: "No such invoice, or it has no e-invoice."}),
+    ("POST", "/agent/invoices/{invoice_id}/payments"): page(
+        "Record a (partial) payment (manage_invoices)", form=PAYMENT_FORM, session=True, cookies=(303, 409, 422),
+        answers={303: "To the invoice's page with a notice (amount still due).",
+                 403: "CSRF check failed, a client contact, or a role without manage_invoices.", 404: "No such invoice.",
+                 409: "The page again: the invoice takes no payments (paid, cancelled).",
+                 422: "The page again with what was typed and the refusal (bad amount or date, overpayment)."}),
     ("POST", "/admin/proposals"): api(
         "Make a proposal (quote) for a client", "The proposal, `draft` or (with `send`) `sent`", ref("StaffQuote"),
         status=201, body="PROPOSAL", capability=Capability.REVIEW_ORDERS,

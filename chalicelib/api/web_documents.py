@@ -128,7 +128,7 @@ def deliveries_page():
 
 
 @web_documents.route("/deliveries/{dn_id}/pdf", methods=["GET"])
-def delivery_pdf(dn_id):
+def delivery_pdf_download(dn_id):
     session = buyer_session("download_documents")
     return redirect(documents.delivery_note_pdf_url(_client_delivery(session, dn_id)), session.cookies)
 
@@ -158,19 +158,19 @@ def invoice_page(invoice_id):
 
 
 @web_documents.route("/invoices/{invoice_id}/pdf", methods=["GET"])
-def invoice_pdf(invoice_id):
+def invoice_pdf_download(invoice_id):
     session = buyer_session("download_documents")
     return _invoice_pdf(_client_invoice(session, invoice_id))
 
 
 @web_documents.route("/invoices/{invoice_id}/e-invoice", methods=["GET"])
-def invoice_e_invoice(invoice_id):
+def e_invoice_download(invoice_id):
     session = buyer_session("download_documents")
     return _e_invoice(_client_invoice(session, invoice_id))
 
 
 @web_documents.route("/invoices/{invoice_id}/pay", methods=["POST"], content_types=FORM)
-def pay_online(invoice_id):
+def pay_invoice_online(invoice_id):
     """Off to the payment gateway's hosted checkout for what is still due; the gateway's webhook records the payment."""
     session = buyer_session("invoices")
     form = form_fields()
@@ -220,7 +220,7 @@ def statement_page():
 
 
 @web_documents.route("/statement/pdf", methods=["GET"])
-def statement_pdf():
+def statement_pdf_download():
     session = buyer_session("download_documents")
     period_from, period_to = _period(query_params())
     return redirect(invoicing.statement_pdf_url(session.principal.client_id or "", period_from, period_to), session.cookies)
