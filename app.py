@@ -13,6 +13,7 @@ from chalicelib.api.web import web
 from chalicelib.api.web_agent import web_agent
 from chalicelib.api.web_documents import web_documents
 from chalicelib.api.web_orders import web_orders
+from chalicelib.api.web_proposals import web_proposals
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
 from chalicelib.steps.stream import table_stream
@@ -30,6 +31,7 @@ app.register_blueprint(web)
 app.register_blueprint(web_orders)
 app.register_blueprint(web_agent)
 app.register_blueprint(web_documents)
+app.register_blueprint(web_proposals)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)

@@ -378,6 +378,7 @@ PAYMENT_FORM = form_of(["amount", "date", "method"], amount={"type": "string", "
                        method={"enum": ["bank_transfer", "card", "cash", "online", "other"]},
                        reference={"type": "string", "maxLength": 200})
 
+DECLINE_FORM = form_of([], reason={"type": "string", "maxLength": 2000, "description": "why not (optional)"})
 DOWNLOAD_303 = "To a download URL valid for a few minutes (S3); to /login when signed out."
 
 
@@ -686,6 +687,23 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "Pay what is due online: to the payment gateway's hosted checkout (invoices)", form=PAY_FORM, session=True, cookies=(303,),
         answers={303: "To the checkout URL; or back to /invoices (or the invoice) with the refusal (nothing due, gateway down).",
                  403: "CSRF check failed, or no invoices permission.", 404: "No such invoice, a draft, or another client's."}),
+    ("GET", "/proposals"): page(
+        "The client's proposals (never drafts), newest first (proposals)", query=("cursor",), session=True, cookies=(200,),
+        answers={200: "The page (25 proposals, a link to older ones).", 303: "To /login when signed out.",
+                 403: "No proposals permission.", 422: "A cursor this page did not give out."}),
+    ("GET", "/proposals/{proposal_id}"): page(
+        "One proposal with Accept / Decline while it is open; opening a sent one marks it viewed", session=True,
+        cookies=(200,), answers={200: "The page.", 303: "To /login when signed out.", 403: "No proposals permission.",
+                                 404: "No such proposal, a draft, or another client's."}),
+    ("POST", "/proposals/{proposal_id}/accept"): page(
+        "Accept the proposal: an accepted order at its prices", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the new order's page (or back to the proposal without the orders permission).",
+                 403: "CSRF check failed, or no proposals permission.", 404: "No such proposal, or another client's.",
+                 409: "Answered already, or expired."}),
+    ("POST", "/proposals/{proposal_id}/decline"): page(
+        "Decline the proposal, optionally saying why", form=DECLINE_FORM, session=True, cookies=(303,),
+        answers={303: "Back to the proposal.", 403: "CSRF check failed, or no proposals permission.",
+                 404: "No such proposal, or another client's.", 409: "Answered already."}),
     ("GET", "/statement"): page(
         "Statement of account: opening balance, invoices and payments with a running balance, closing balance (invoices)",
         query=("from", "to"), session=True, cookies=(200, 422),

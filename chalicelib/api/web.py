@@ -225,7 +225,8 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
         entries.append({"key": "deliveries", "label": "Deliveries", "href": "/deliveries"})
     if can.get("invoices"):
         entries.append({"key": "invoices", "label": "Invoices", "href": "/invoices"})
-    entries.append({"key": "proposals", "label": "Proposals", "href": None})
+    if can.get("proposals"):
+        entries.append({"key": "proposals", "label": "Proposals", "href": "/proposals"})
     if can.get("invoices"):
         entries.append({"key": "statement", "label": "Statement", "href": "/statement"})
     entries.append({"key": "profile", "label": "Profile", "href": None})
