@@ -228,16 +228,18 @@ def remind_overdue_page(today: date, cursor: str | None, page_size: int = 100) -
 
 
 def _remind(invoice: InvoiceItem, today: date, offsets: tuple[int, ...]) -> None:
-    if invoice.status != InvoiceStatus.OVERDUE.value:
-        invoice = invoice_store.change(invoice, status=InvoiceStatus.OVERDUE.value)
-    due = reminders_due(due=invoice.due_date, today=today, offsets=offsets, sent=set(int(x) for x in invoice.reminders_sent))
-    if not due:
+    """Overdue, and the reminder due today: one conditional write per invoice, then at most one email."""
+    sent = {int(x) for x in invoice.reminders_sent}
+    due = reminders_due(due=invoice.due_date, today=today, offsets=offsets, sent=sent)
+    if invoice.status == InvoiceStatus.OVERDUE.value and not due:
         return
+    actions = (InvoiceItem.reminders_sent.set(sorted(sent | set(due))),) if due else ()
     try:
-        invoice = invoice_store.change(invoice, actions=(InvoiceItem.reminders_sent.set(sorted({*map(int, invoice.reminders_sent), *due})),))
+        invoice_store.change(invoice, status=InvoiceStatus.OVERDUE.value, actions=actions)
     except Conflict:
-        return  # someone else (a parallel run) just handled it
-    mail.send("invoice_overdue", invoice.contact_email, invoice=invoice_view(invoice), days=(today - invoice.due_date).days)
+        return  # paid or reminded meanwhile (a payment, a parallel run): the next run looks again
+    if due:
+        mail.send("invoice_overdue", invoice.contact_email, invoice=invoice_view(invoice), days=(today - invoice.due_date).days)
 
 
 def start_reminders(today: date, *, on_demand: bool = False) -> str:

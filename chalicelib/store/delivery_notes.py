@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.store.db import connection, failed_conditions, one_page
+from chalicelib.store.db import connection, one_page
 from chalicelib.store.models import DeliveryNoteItem, ProductItem, product_pk
 from chalicelib.store.numbering import save_numbered
 from chalicelib.store.orders import now
@@ -71,13 +71,12 @@ def change(dn: DeliveryNoteItem, *, status: str | None = None, actions: tuple[An
     if status:
         all_actions += [DeliveryNoteItem.status.set(status), DeliveryNoteItem.gsi3pk.set(f"DNS#{status}")]
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(dn, actions=all_actions, condition=condition)
-    except TransactWriteError as exc:
-        if any(failed_conditions(exc)):
+        dn.update(actions=all_actions, condition=condition)  # one item: a conditional UpdateItem (version checked by PynamoDB)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("The delivery note changed meanwhile; reload it and try again.", code="stale_version") from exc
         raise
-    return get(dn.id)
+    return dn  # UpdateItem answered with the stored item
 
 
 def approve_with_stock(dn: DeliveryNoteItem, ship: dict[str, int], on_hand: dict[str, int],

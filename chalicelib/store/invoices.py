@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
@@ -97,17 +97,17 @@ def by_status(status: str, *, limit: int, after: str | None, due_before: date | 
 
 
 def change(invoice: InvoiceItem, *, status: str | None = None, actions: tuple[Any, ...] = (), condition: Any = None) -> InvoiceItem:
+    """Update the invoice as read (optimistic lock); returns it as stored."""
     all_actions = list(actions)
     if status:
         all_actions += [InvoiceItem.status.set(status), InvoiceItem.gsi3pk.set(status_key(status))]
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(invoice, actions=all_actions, condition=condition)
-    except TransactWriteError as exc:
-        if any(failed_conditions(exc)):
+        invoice.update(actions=all_actions, condition=condition)  # one item: a conditional UpdateItem (version checked by PynamoDB)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("The invoice changed meanwhile; reload it and try again.", code="stale_version") from exc
         raise
-    return get(invoice.id)
+    return invoice  # UpdateItem answered with the stored item
 
 
 def record_payment(invoice: InvoiceItem, payment: PaymentItem, status: str) -> InvoiceItem:

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.store.db import connection, failed_conditions, one_page
+from chalicelib.store.db import one_page
 from chalicelib.store.models import ProposalItem
 from chalicelib.store.numbering import save_numbered
 from chalicelib.store.orders import now
@@ -48,10 +47,9 @@ def change(proposal: ProposalItem, *, status: str | None = None, actions: tuple[
     if status:
         all_actions.append(ProposalItem.status.set(status))
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(proposal, actions=all_actions)
-    except TransactWriteError as exc:
-        if any(failed_conditions(exc)):
+        proposal.update(actions=all_actions)  # one item: a conditional UpdateItem (version checked by PynamoDB)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("The proposal changed meanwhile; reload it.", code="stale_version") from exc
         raise
-    return get(proposal.id)
+    return proposal  # UpdateItem answered with the stored item
