@@ -35,6 +35,16 @@ LINK_LIFETIME = timedelta(hours=72)
 
 # --- workflow steps -------------------------------------------------------------------
 
+def begin(order_id: str) -> None:
+    """A new order: run the checks (trusted clients are approved there); only an order that needs a person
+    starts the Standard review workflow, so the common case costs no state transitions."""
+    result = check_order(order_id)
+    if result["outcome"] == "needs_review":
+        workflows.start_review(order_id, result["timeout_seconds"])
+    else:
+        conclude(order_id)
+
+
 def check_order(order_id: str) -> dict[str, Any]:
     """Credit, stock and price checks; trusted clients whose checks pass are approved here, without a person."""
     order = order_store.get(order_id)

@@ -14,14 +14,14 @@ logger = Logger(service="b2b-portal", child=True)
 GONE = {"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"}
 
 
-def start_review(order_id: str) -> None:
+def start_review(order_id: str, timeout_seconds: int) -> None:
     """Start the order's review. The execution is named after the order, so a redelivered event starts
     nothing new: Step Functions answers a repeated start of a running execution with that execution,
     and a finished one with ExecutionAlreadyExists."""
     try:
         client("stepfunctions").start_execution(
             stateMachineArn=os.environ["ORDER_REVIEW_STATE_MACHINE_ARN"], name=order_id,
-            input=json.dumps({"order_id": order_id, "client_timed_out": False}),
+            input=json.dumps({"order_id": order_id, "client_timed_out": False, "review": {"timeout_seconds": timeout_seconds}}),
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":

@@ -12,12 +12,6 @@ review_steps = Blueprint(__name__)
 logger = Logger(service="b2b-portal", child=True)
 
 
-@review_steps.lambda_function(name="check_order")
-def check_order(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    logger.append_keys(order_id=event["order_id"])
-    return review.check_order(event["order_id"])
-
-
 @review_steps.lambda_function(name="notify_reviewer")
 def notify_reviewer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.append_keys(order_id=event["order_id"])

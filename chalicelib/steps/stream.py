@@ -1,5 +1,5 @@
-"""The table's stream turned into workflow starts: a new Sales Order starts its review,
-a new delivery note its way to the courier."""
+"""The table's stream turned into work: a new Sales Order is checked (and its review workflow started when
+a person must decide), a new delivery note starts its way to the courier."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ import os
 from chalice import Blueprint
 from chalice.app import DynamoDBEvent
 
-from chalicelib.services import fulfilment, workflows
+from chalicelib.services import fulfilment, review
 
 table_stream = Blueprint(__name__)
 
@@ -23,6 +23,6 @@ def on_table_change(event: DynamoDBEvent) -> None:
         if record.event_name != "INSERT":
             continue
         if pk.startswith("ORDER#") and sk == "ORDER":
-            workflows.start_review(pk.removeprefix("ORDER#"))
+            review.begin(pk.removeprefix("ORDER#"))
         elif pk.startswith("DN#") and sk == "DN":
             fulfilment.start_shipping(pk.removeprefix("DN#"))
