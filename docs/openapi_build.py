@@ -775,6 +775,12 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
                  403: "CSRF check failed, a client contact, or a role without manage_invoices.", 404: "No such invoice.",
                  409: "The page again: the invoice takes no payments (paid, cancelled).",
                  422: "The page again with what was typed and the refusal (bad amount or date, overpayment)."}),
+    ("GET", "/admin/tasks"): api(
+        "The caller's open tasks: orders to review, overdue reviews, failed AWBs (newest first, at most 200)",
+        "The tasks", {"type": "object", "required": ["items", "next_cursor"], "properties": {
+            "items": {"type": "array", "items": shape(kind=STR, order_id=STR, title=STR, created_at=TIMESTAMP)},
+            "next_cursor": {"type": "null"}}},
+        capability=Capability.VIEW_ORDERS),
     ("POST", "/admin/proposals"): api(
         "Make a proposal (quote) for a client", "The proposal, `draft` or (with `send`) `sent`", ref("StaffQuote"),
         status=201, body="PROPOSAL", capability=Capability.REVIEW_ORDERS,

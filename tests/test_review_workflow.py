@@ -168,3 +168,14 @@ def test_redelivered_stream_record_starts_no_second_review(api, world, workflows
     on_table_change({"Records": [record]}, None)  # a late redelivery after the review ended
     executions = workflows.sfn.list_executions(stateMachineArn=workflows.machine)["executions"]
     assert [e["name"] for e in executions] == [order["id"]]
+
+
+def test_the_agent_sees_the_review_as_a_task_until_it_is_decided(api, world, workflows):
+    _, buyer, agent = shop(world)
+    order = place(api, buyer)
+    waiting_for_agent(workflows, order["id"])
+    tasks = api.get("/admin/tasks", agent).body["items"]
+    assert [(t["kind"], t["order_id"]) for t in tasks] == [("review", order["id"])]
+    api.post(f"/admin/orders/{order['id']}/approve", {}, agent)
+    workflows.finished(order["id"])
+    assert api.get("/admin/tasks", agent).body["items"] == []

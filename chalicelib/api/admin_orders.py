@@ -18,6 +18,7 @@ from chalicelib.store import proposals as proposal_store
 from chalicelib.store import settings as settings_store
 
 admin_orders_api = ApiBlueprint(__name__)
+MAX_TASKS = 200
 
 
 def _request():
@@ -33,6 +34,15 @@ def review_queue():
         raise ValidationFailed("status is one of draft, sent, declined, accepted, expired.", code="invalid_value", field="status")
     orders, after = order_store.by_status(status, limit=limit, after=decode_cursor(cursor))
     return json_response(page([order_json(o, staff=True) for o in orders], encode_cursor(after)))
+
+
+@admin_orders_api.route("/admin/tasks", methods=["GET"], authorizer=token_authorizer)
+def my_tasks():
+    """The caller's open tasks (reviews, escalations, failed AWBs), newest first."""
+    staff = require_staff(_request(), Capability.VIEW_ORDERS)
+    tasks = [t for t in order_store.tasks_for(staff.user_id) if not t.done]
+    return json_response(page([{"kind": t.kind, "order_id": t.order_id, "title": t.title, "created_at": t.created_at}
+                               for t in tasks[:MAX_TASKS]], None))
 
 
 @admin_orders_api.route("/admin/orders/{order_id}", methods=["GET"], authorizer=token_authorizer)
