@@ -27,6 +27,10 @@ test-fast: $(STAMP)
 
 # One CloudFormation stack (deploy path 2, docs/deploy.md): STAGE=dev|prod.
 STAGE ?= dev
+# Benchmarks (not part of `make test`): AWS calls per request vs their floor, scale, cold start, cost per order.
+bench: $(STAMP)
+	PYTHONPATH=. $(BIN)/python -m bench
+
 package: $(STAMP)
 	PYTHONPATH=. $(BIN)/python infra/stage_env.py merge-template --stage $(STAGE) -o build/merge-$(STAGE).json
 	$(BIN)/chalice package --stage $(STAGE) --merge-template build/merge-$(STAGE).json build/package-$(STAGE)

@@ -14,6 +14,8 @@ REGION = "us-east-1"
 PRICES_AS_OF = "2025-06 (us-east-1 list prices, first tier, no free tier; DynamoDB on-demand after the 2024-11-01 price cut)"
 
 STEP_FUNCTIONS_STANDARD_PER_TRANSITION = 0.025 / 1_000
+STEP_FUNCTIONS_EXPRESS_PER_REQUEST = 1.00 / 1_000_000
+STEP_FUNCTIONS_EXPRESS_PER_GB_SECOND = 0.00001667  # first 1,000 GB-hours a month; 64 MB and 100 ms increments
 LAMBDA_PER_REQUEST = 0.20 / 1_000_000
 LAMBDA_PER_GB_SECOND = 0.0000166667  # x86; arm64 is 0.0000133334
 API_GATEWAY_REST_PER_REQUEST = 3.50 / 1_000_000  # first 333 million a month; HTTP APIs are 1.00 per million
@@ -27,6 +29,8 @@ S3_PER_GET = 0.0004 / 1_000
 
 PRICES = {
     "step_functions_standard_per_transition": STEP_FUNCTIONS_STANDARD_PER_TRANSITION,
+    "step_functions_express_per_request": STEP_FUNCTIONS_EXPRESS_PER_REQUEST,
+    "step_functions_express_per_gb_second": STEP_FUNCTIONS_EXPRESS_PER_GB_SECOND,
     "lambda_per_request": LAMBDA_PER_REQUEST,
     "lambda_per_gb_second": LAMBDA_PER_GB_SECOND,
     "api_gateway_rest_per_request": API_GATEWAY_REST_PER_REQUEST,
@@ -60,7 +64,9 @@ class OrderUsage:
     api_requests: float = 0.0
     invocations: list[Invocation] = field(default_factory=list)  # per order (may hold fractions via weight)
     invocation_weight: float = 1.0  # each listed invocation counts this many times (1 / orders measured)
-    transitions: float = 0.0
+    transitions: float = 0.0  # Standard
+    express_requests: float = 0.0
+    express_gb_seconds: float = 0.0
     rru: float = 0.0
     wru: float = 0.0
     emails: float = 0.0
@@ -79,7 +85,9 @@ def cost_per_orders(usage: OrderUsage, orders: int = 1_000) -> dict[str, Any]:
         "api_gateway": usage.api_requests * n * API_GATEWAY_REST_PER_REQUEST,
         "lambda": invocations * n * LAMBDA_PER_REQUEST + gb_seconds * n * LAMBDA_PER_GB_SECOND,
         "dynamodb": usage.rru * n * DYNAMODB_PER_READ_REQUEST_UNIT + usage.wru * n * DYNAMODB_PER_WRITE_REQUEST_UNIT,
-        "step_functions": usage.transitions * n * STEP_FUNCTIONS_STANDARD_PER_TRANSITION,
+        "step_functions": usage.transitions * n * STEP_FUNCTIONS_STANDARD_PER_TRANSITION
+                          + usage.express_requests * n * STEP_FUNCTIONS_EXPRESS_PER_REQUEST
+                          + usage.express_gb_seconds * n * STEP_FUNCTIONS_EXPRESS_PER_GB_SECOND,
         "ses": usage.emails * n * SES_PER_EMAIL,
         "other": usage.events * n * EVENTBRIDGE_PER_EVENT + usage.sqs_requests * n * SQS_PER_REQUEST
                  + usage.s3_puts * n * S3_PER_PUT + usage.s3_gets * n * S3_PER_GET,
@@ -90,13 +98,16 @@ def cost_per_orders(usage: OrderUsage, orders: int = 1_000) -> dict[str, Any]:
                    f" + {gb_seconds:.4f} GB-s/order x {n} x ${LAMBDA_PER_GB_SECOND}/GB-s"),
         "dynamodb": (f"{usage.rru:.1f} RRU/order x {n} x ${DYNAMODB_PER_READ_REQUEST_UNIT * 1e6:.3f}/M"
                      f" + {usage.wru:.1f} WRU/order x {n} x ${DYNAMODB_PER_WRITE_REQUEST_UNIT * 1e6:.3f}/M"),
-        "step_functions": f"{usage.transitions:g} Standard transitions/order x {n} x ${STEP_FUNCTIONS_STANDARD_PER_TRANSITION * 1e3:.3f}/1k",
+        "step_functions": (f"{usage.transitions:g} Standard transitions/order x {n} x ${STEP_FUNCTIONS_STANDARD_PER_TRANSITION * 1e3:.3f}/1k"
+                           + (f" + {usage.express_requests:g} Express executions/order x {n} x ${STEP_FUNCTIONS_EXPRESS_PER_REQUEST * 1e6:.2f}/M"
+                              f" + {usage.express_gb_seconds:.5f} Express GB-s/order x {n} x ${STEP_FUNCTIONS_EXPRESS_PER_GB_SECOND}/GB-s"
+                              if usage.express_requests else "")),
         "ses": f"{usage.emails:g} emails/order x {n} x ${SES_PER_EMAIL * 1e3:.2f}/1k",
         "other": (f"EventBridge {usage.events:g} events/order, SQS {usage.sqs_requests:g} requests/order,"
                   f" S3 {usage.s3_puts:g} PUT + {usage.s3_gets:g} GET/order"),
     }
-    result: dict[str, Any] = {k: round(v, 6) for k, v in lines.items()}
-    result["total"] = round(sum(lines.values()), 6)
+    result: dict[str, Any] = dict(lines)
+    result["total"] = sum(lines.values())
     result["prices_as_of"] = PRICES_AS_OF
     result["region"] = REGION
     result["orders"] = n

@@ -219,7 +219,9 @@ class Recorder:
             return client
         events = client.meta.events
         events.register("before-parameter-build", self.before_parameter_build, unique_id="b2b-bench-bpb")
-        events.register_first("before-call", self.before_call, unique_id="b2b-bench-bc")
+        # Most specific pattern, first: a handler that answers the call (a Stubber, an in-process transport)
+        # stops the chain, and the clock must have started by then.
+        events.register_first("before-call.*.*", self.before_call, unique_id="b2b-bench-bc")
         events.register("before-send", self.before_send, unique_id="b2b-bench-bs")
         events.register("after-call", self.after_call, unique_id="b2b-bench-ac")
         events.register("after-call-error", self.after_call_error, unique_id="b2b-bench-ace")

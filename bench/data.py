@@ -19,8 +19,21 @@ NOUNS = ["cable", "switch", "router", "adapter", "battery", "camera", "sensor", 
 ADJECTIVES = ["wireless", "compact", "industrial", "outdoor", "modular", "rugged", "silent", "digital", "smart", "slim"]
 VARIANTS = ["basic", "pro", "max", "mini", "plus"]
 
-# Every Nth SKU is on a list; the rest fall through to the base price. The first page has all five levels.
-CLIENT_EVERY, GROUP_EVERY, PROMO_EVERY, DEFAULT_EVERY = 10, 6, 13, 4
+
+
+def lists_pricing(n: int) -> list[tuple[str, str]]:
+    """(level, price factor) of the lists that price the n-th SKU of its category. Overlapping on purpose, so
+    precedence matters; every page of 50 holds all five levels (client, group, promotion, default, base)."""
+    levels = []
+    if n % 10 == 0:
+        levels.append(("client", "0.80"))
+    if n % 6 in (0, 1):
+        levels.append(("group", "0.85"))
+    if n % 13 == 3:
+        levels.append(("promotion", "0.70"))
+    if n % 4 in (0, 1):
+        levels.append(("default", "0.95"))
+    return levels
 
 
 def product_row(i: int) -> dict[str, Any]:
@@ -61,7 +74,7 @@ def build_catalogue_world(harness: Any) -> CatalogueWorld:
 
     world = World()
     admin = world.admin_token()
-    group = setup.create_group("Bench resellers")
+    group = setup.create_group("Bench resellers").id
     client = world.client("Bench client SRL", group_id=group, credit_limit=Decimal("100000000"), vat_number="RO999",
                           addresses=[{"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}])
     _, buyer = world.buyer(client)
@@ -93,11 +106,9 @@ def grow_catalogue(harness: Any, world: CatalogueWorld, size: int, chunk: int = 
             with PriceItem.batch_write() as batch:
                 for i in indexes:
                     sku = sku_at(i)
-                    for level, every, factor in (("client", CLIENT_EVERY, "0.80"), ("group", GROUP_EVERY, "0.85"),
-                                                 ("promotion", PROMO_EVERY, "0.70"), ("default", DEFAULT_EVERY, "0.95")):
-                        if i % every == 0:
-                            batch.save(PriceItem(price_list_pk(world.lists[level]), price_item_sk(sku), sku=sku,
-                                                 price=list_price(i, factor)))
+                    for level, factor in lists_pricing(i // len(CATEGORIES)):
+                        batch.save(PriceItem(price_list_pk(world.lists[level]), price_item_sk(sku), sku=sku,
+                                             price=list_price(i, factor)))
     world.skus = size
     seconds = time.perf_counter() - started
     world.load_seconds[size] = seconds

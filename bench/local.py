@@ -122,6 +122,10 @@ class Harness:
         from infra.local.stack import LocalStack, free_port  # noqa: PLC0415
 
         self.stack = LocalStack(port=free_port()).start()
+        from bench.moto_speedups import install_cheap_transaction_rollback, install_fast_queries  # noqa: PLC0415
+
+        install_cheap_transaction_rollback()
+        install_fast_queries()
         from infra.local import gateway  # noqa: PLC0415
 
         gateway.install()
@@ -161,8 +165,15 @@ class Harness:
         recorder = self.recorder
 
         def authorize(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with recorder.scope("authorizer"):
-                return installed(self, *args, **kwargs)
+            stack = recorder.stack()
+            parent = stack[-1] if stack else None
+            scope = None
+            try:
+                with recorder.scope("authorizer") as scope:
+                    return installed(self, *args, **kwargs)
+            finally:
+                if parent is not None and scope is not None:
+                    parent.meta["authorizer_ms"] = scope.wall_ms
 
         authorize._b2b_bench = True  # type: ignore[attr-defined]
         local.LocalGatewayAuthorizer.authorize = authorize  # type: ignore[method-assign]

@@ -286,9 +286,10 @@ def test_targets_met_and_missed():
 
 def test_readme_block_is_replaced_only_between_the_markers(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"# Title\n{report.README_START}\nold\n{report.README_END}\ntail\n")
+    prose = f"# Title\nThe block between `{report.README_START}` and `{report.README_END}` is rewritten.\n"
+    readme.write_text(f"{prose}{report.README_START}\nold\n{report.README_END}\ntail\n")
     assert report.update_readme("new table", readme)
-    assert readme.read_text() == f"# Title\n{report.README_START}\nnew table\n{report.README_END}\ntail\n"
+    assert readme.read_text() == f"{prose}{report.README_START}\nnew table\n{report.README_END}\ntail\n"
     plain = tmp_path / "OTHER.md"
     plain.write_text("no markers")
     assert not report.update_readme("x", plain) and plain.read_text() == "no markers"

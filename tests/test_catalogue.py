@@ -168,3 +168,21 @@ def test_a_buyer_never_sees_another_clients_negotiated_prices(api, world):
 def test_catalogue_needs_a_token(api):
     reply = api.get("/portal/catalogue")
     assert reply.status == 401 and reply.error["code"] == "unauthorized"
+
+
+def test_a_name_search_reads_a_bounded_part_of_the_index_per_page_and_misses_nothing(api, world, monkeypatch):
+    from chalicelib.services import catalogue  # noqa: PLC0415
+
+    monkeypatch.setattr(catalogue, "MAX_WORD_ROUNDS", 1)
+    for i in range(9):  # "cable" everywhere, "blue" only on two, far apart
+        world.product(f"C-{i:02d}", name=f"Cable {'blue' if i in (1, 7) else 'grey'} {i}")
+    _, token = world.buyer(world.client())
+    found, cursor, pages = [], None, 0
+    while True:
+        reply = api.get("/portal/catalogue?q=blue+cable&limit=2" + (f"&cursor={cursor}" if cursor else ""), token)
+        assert reply.status == 200
+        found += [i["sku"] for i in reply.body["items"]]
+        cursor, pages = reply.body["next_cursor"], pages + 1
+        if not cursor:
+            break
+    assert found == ["C-01", "C-07"] and pages > 2  # short pages with a cursor, each one bounded

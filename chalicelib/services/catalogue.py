@@ -12,6 +12,9 @@ from chalicelib.store.clients import get_client
 from chalicelib.store.models import ProductItem, sku_key
 
 
+MAX_WORD_ROUNDS = 2  # pages of a word's postings read per request: a search request costs the same at any catalogue size
+
+
 @dataclass(frozen=True)
 class CatalogueEntry:
     product: ProductItem
@@ -28,14 +31,16 @@ def browse(client_id: str, *, category: str | None, query: str | None, limit: in
     """One page of the client's catalogue in SKU order.
 
     `query` matches SKUs starting with it and names holding all of its words;
-    products with no price for this client are left out.
+    products with no price for this client are left out. A name search reads a bounded part of the
+    word index per request: a page can come back short (even empty) with a cursor to read on.
     """
     chain = chain_for(get_client(client_id))
-    candidates = _candidates(category=category, query=(query or "").strip(), limit=limit + 1, after_sku=after_sku)
-    has_more = len(candidates) > limit
-    candidates = candidates[:limit]
-    entries = _priced(chain, candidates)
-    return CataloguePage(entries, sku_key(candidates[-1].sku) if has_more and candidates else None)
+    candidates, frontier = _candidates(category=category, query=(query or "").strip(), limit=limit + 1, after_sku=after_sku)
+    if len(candidates) > limit:
+        candidates, cursor = candidates[:limit], sku_key(candidates[limit - 1].sku)
+    else:
+        cursor = frontier
+    return CataloguePage(_priced(chain, candidates), cursor)
 
 
 def one(client_id: str, sku: str) -> CatalogueEntry:
@@ -54,35 +59,40 @@ def _priced(chain: PriceChain, candidates: list[ProductItem]) -> list[CatalogueE
     return [CatalogueEntry(p, prices[sku_key(p.sku)]) for p in candidates if sku_key(p.sku) in prices]
 
 
-def _candidates(*, category: str | None, query: str, limit: int, after_sku: str | None) -> list[ProductItem]:
+def _candidates(*, category: str | None, query: str, limit: int, after_sku: str | None) -> tuple[list[ProductItem], str | None]:
+    """Candidates in SKU order, and where a bounded name search stopped (None when it read everything)."""
     if not query:
-        return list(product_store.catalogue_page(category=category, prefix=None, after_sku=after_sku, limit=limit))
+        return list(product_store.catalogue_page(category=category, prefix=None, after_sku=after_sku, limit=limit)), None
     by_code: list[ProductItem] = []
     if " " not in query:
         by_code = list(product_store.catalogue_page(category=category, prefix=query, after_sku=after_sku, limit=limit))
-    by_name = _name_matches(query, category=category, after_sku=after_sku, limit=limit)
+    by_name, frontier = _name_matches(query, category=category, after_sku=after_sku, limit=limit)
     merged = {sku_key(p.sku): p for p in by_code + by_name}
-    return [merged[k] for k in sorted(merged)][:limit]
+    keys = sorted(k for k in merged if frontier is None or k <= frontier)  # nothing past where the name search stopped
+    return [merged[k] for k in keys][:limit], frontier
 
 
-def _name_matches(query: str, *, category: str | None, after_sku: str | None, limit: int) -> list[ProductItem]:
-    """Visible products whose name holds every word of the query, in SKU order."""
+def _name_matches(query: str, *, category: str | None, after_sku: str | None, limit: int) -> tuple[list[ProductItem], str | None]:
+    """Visible products whose name holds every word of the query, in SKU order, reading at most
+    MAX_WORD_ROUNDS pages of the longest word's postings; the SKU it stopped at when it did not finish."""
     words = name_words(query)
     if not words:
-        return []
+        return [], None
     lead = max(words, key=len)  # the longest word is usually the rarest
     matches: list[ProductItem] = []
     cursor = after_sku
-    while len(matches) < limit:
+    for _round in range(MAX_WORD_ROUNDS):
         skus = product_store.skus_with_word(lead, after_sku=cursor, category=category, limit=limit)
         if not skus:
-            break
+            return matches, None
         found = product_store.find_products(skus)
         for key in skus:
             product = found.get(key)
             if product and product.portal_visible and set(words) <= set(name_words(product.name)):
                 matches.append(product)
         if len(skus) < limit:
-            break
+            return matches[:limit], None
         cursor = skus[-1]
-    return matches[:limit]
+        if len(matches) >= limit:
+            return matches[:limit], None
+    return matches[:limit], cursor

@@ -63,12 +63,14 @@ def check_order(order_id: str) -> dict[str, Any]:
         credit_available=result.credit_available, short_skus=list(result.short_skus),
         changed_price_skus=list(result.changed_price_skus), checked_at=order_store.now()))])
     settings = settings_store.load()
-    _notify_once(order, "placed", lambda: settings.order_confirmation_email and mail.send(
-        "order_placed", order.contact_email, order=order_view(order)))
     trusted = client.auto_approve or not settings.review_required
     if order.review == Review.PENDING.value and trusted and result.passed:
         _apply(order, Action.AUTO_APPROVE, actor="system", note="Trusted client; credit, stock and price checks passed.")
-    return {"order_id": order_id, "outcome": "needs_review" if _still_pending(order_id) else "decided",
+    pending = _still_pending(order_id)
+    if pending:  # an auto-approved order gets one email, "accepted", instead of "received" and then "accepted"
+        _notify_once(order, "placed", lambda: settings.order_confirmation_email and mail.send(
+            "order_placed", order.contact_email, order=order_view(order)))
+    return {"order_id": order_id, "outcome": "needs_review" if pending else "decided",
             "timeout_seconds": max(1, math.ceil(settings.review_timeout_hours * 3600))}
 
 
