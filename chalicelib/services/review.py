@@ -90,12 +90,13 @@ def escalate(order_id: str) -> int:
     if order.review != Review.PENDING.value:
         return order.escalations
     n = order.escalations + 1
-    order_store.set_flags(order_id, [OrderFlags.escalations.set(n)], condition=OrderFlags.escalations == order.escalations)
     for manager in user_store.staff_with_roles(("manager",)) or user_store.staff_with_roles(("admin",)):
         order_store.add_task(order_id, "escalation", manager.id, f"Overdue review: order {order.number}", n)
         _notify_once(order, f"escalation:{n}:{manager.id}", lambda m=manager: mail.send(
             "review_escalated", m.email, order=order_view(order), manager=m.name, escalation=n,
             approve_url=review_link(order, "approve", m.id), reject_url=review_link(order, "reject", m.id)))
+    # Counted last: a retried step finds the same number, and its tasks and emails already there.
+    order_store.set_flags(order_id, [OrderFlags.escalations.set(n)], condition=OrderFlags.escalations == order.escalations)
     return n
 
 
