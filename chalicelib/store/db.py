@@ -7,17 +7,31 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
+from pynamodb.connection.base import MetaTable
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.config import aws_region
+from chalicelib.config import aws_region, table_name
 
 T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
 def connection() -> Connection:
-    """One low-level connection per process, for transactions."""
-    return Connection(region=aws_region())
+    """One low-level connection (one botocore session and client) per process, shared by every model
+    and by transactions: a cold Lambda creates one DynamoDB client, not one per model."""
+    shared = Connection(region=aws_region())
+    shared.add_meta_table(MetaTable({
+        "TableName": table_name(),
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"}
+                                 for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk")],
+        "GlobalSecondaryIndexes": [
+            {"IndexName": f"gsi{n}", "KeySchema": [{"AttributeName": f"gsi{n}pk", "KeyType": "HASH"},
+                                                   {"AttributeName": f"gsi{n}sk", "KeyType": "RANGE"}]}
+            for n in (1, 2, 3)
+        ],
+    }))
+    return shared
 
 
 def failed_conditions(exc: TransactWriteError) -> list[bool]:

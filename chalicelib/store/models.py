@@ -40,9 +40,11 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.connection.table import TableConnection
 from pynamodb.models import Model
 
 from chalicelib.config import aws_region, table_name
+from chalicelib.store.db import connection as shared_connection
 from chalicelib.store.attributes import DateAttribute, DecimalAttribute, IntegerAttribute
 
 
@@ -80,6 +82,13 @@ class TableItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """PynamoDB gives each model its own connection (a botocore client each); ours share one."""
+        if cls._connection is None:
+            super()._get_connection().connection = shared_connection()
+        return cls._connection
 
 
 # --- keys: one helper per entity ------------------------------------------------
