@@ -94,9 +94,8 @@ def list_orders():
 
 @portal_api.route("/portal/orders/{order_id}", methods=["GET"], authorizer=token_authorizer)
 def my_order(order_id):
-    buyer = _buyer("orders")
-    order = order_store.get_for_client(order_id, buyer.client_id)
     principal = require_portal(portal_api.current_request, "orders")
+    order = order_store.get_for_client(order_id, principal.client_id)
     notes = dn_store.for_order(order_id) if principal.permissions.get("deliveries") else []
     invoices = invoice_store.for_order(order_id) if principal.permissions.get("invoices") else []
     return json_response(order_json(order, history=order_store.history(order_id), delivery_notes=notes, invoices=invoices))

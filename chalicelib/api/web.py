@@ -27,7 +27,7 @@ from chalicelib.api.security import Principal, principal_for, require_buyer
 from chalicelib.api.views import catalogue_json
 from chalicelib.config import settings
 from chalicelib.domain.access import Capability, role_can
-from chalicelib.domain.errors import DomainError, Forbidden, Unauthenticated
+from chalicelib.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from chalicelib.services import accounts, catalogue
 from chalicelib.store import products as product_store
 from chalicelib.store.clients import get_client
@@ -93,6 +93,14 @@ def form_lists() -> dict[str, list[str]]:
     """Every value of every field (a form may repeat a name, e.g. one `sku` per line)."""
     raw = _request().raw_body or b""
     return parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def status_tab(tabs: list[str], default: str) -> str:
+    """The `status` tab a staff list page shows; 404 for one it does not have."""
+    status = query_params().get("status") or default
+    if status not in tabs:
+        raise NotFound(f"There is no '{status}' tab.", code="unknown_status")
+    return status
 
 
 def query_params() -> dict[str, str]:

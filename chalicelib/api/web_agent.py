@@ -12,7 +12,7 @@ from chalicelib.api.security import Principal, principal_for
 from chalicelib.api.views import order_json
 from chalicelib.api.web import (
     FORM, Session, WebBlueprint, form_fields, form_lists, line_index, local_time, message_page, query_params, redirect,
-    render_page, require_csrf, staff_session, whole_number,
+    render_page, require_csrf, staff_session, status_tab, whole_number,
 )
 from chalicelib.api.web_orders import EVENT_LABELS
 from chalicelib.domain.access import Capability, role_can
@@ -65,9 +65,7 @@ def _hint(exc: DomainError) -> str:
 def agent_queue_page():
     session = staff_session()
     params = query_params()
-    status = params.get("status") or OrderStatus.DRAFT.value
-    if status not in STATUS_TABS:
-        raise NotFound(f"There is no '{status}' tab.", code="unknown_status")
+    status = status_tab(STATUS_TABS, OrderStatus.DRAFT.value)
     orders, after = order_store.by_status(status, limit=QUEUE_PAGE, after=decode_cursor(params.get("cursor")))
     rows = [{**order_json(o, staff=True), "placed": local_time(o.created_at)} for o in orders]
     next_url = "/agent/orders?" + urlencode({"status": status, "cursor": encode_cursor(after)}) if after else None

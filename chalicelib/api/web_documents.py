@@ -19,7 +19,7 @@ from chalicelib.api.http import decode_cursor, encode_cursor, validate
 from chalicelib.api.views import delivery_note_json, invoice_json, payment_json, statement_json
 from chalicelib.api.web import (
     FORM, Session, WebBlueprint, buyer_session, form_fields, form_lists, local_time, query_params, redirect, render_page,
-    require_csrf, staff_session, whole_number,
+    require_csrf, staff_session, status_tab, whole_number,
 )
 from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import Conflict, NotFound, Unavailable, ValidationFailed
@@ -259,9 +259,7 @@ def _finance() -> tuple[Session, dict[str, str]]:
 def agent_delivery_notes_page():
     session = _delivery_viewer()
     params = query_params()
-    status = params.get("status") or DeliveryStatus.READY_FOR_PACKING.value
-    if status not in DELIVERY_TABS:
-        raise NotFound(f"There is no '{status}' tab.", code="unknown_status")
+    status = status_tab(DELIVERY_TABS, DeliveryStatus.READY_FOR_PACKING.value)
     notes, after = dn_store.by_status(status, limit=QUEUE_PAGE, after=decode_cursor(params.get("cursor")))
     return render_page("agent/delivery_notes.html", session, tab=status, tabs=DELIVERY_TABS,
                        notes=[_delivery_view(dn, staff=True) for dn in notes],
@@ -418,9 +416,7 @@ def agent_issue_invoice(order_id):
 def agent_invoices_page():
     session = _invoice_viewer()
     params = query_params()
-    status = params.get("status") or InvoiceStatus.UNPAID.value
-    if status not in INVOICE_TABS:
-        raise NotFound(f"There is no '{status}' tab.", code="unknown_status")
+    status = status_tab(INVOICE_TABS, InvoiceStatus.UNPAID.value)
     found, after = invoice_store.by_status(status, limit=QUEUE_PAGE, after=decode_cursor(params.get("cursor")))
     return render_page("agent/invoices.html", session, tab=status, tabs=INVOICE_TABS,
                        invoices=[_invoice_view(i, staff=True) for i in found],

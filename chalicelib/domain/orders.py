@@ -92,6 +92,7 @@ class Totals:
     vat_total: Decimal
     total: Decimal
     vat_by_rate: dict[Decimal, Decimal] = field(default_factory=dict)
+    net_by_rate: dict[Decimal, Decimal] = field(default_factory=dict)
 
 
 def order_totals(lines: Iterable[OrderLine], discount_percent: Decimal = Decimal(0)) -> Totals:
@@ -106,7 +107,7 @@ def order_totals(lines: Iterable[OrderLine], discount_percent: Decimal = Decimal
     vat_by_rate = {rate: to_money(net * rate / Decimal(100)) for rate, net in net_by_rate.items()}
     subtotal = to_money(sum(net_by_rate.values(), Decimal(0)))
     vat_total = to_money(sum(vat_by_rate.values(), Decimal(0)))
-    return Totals(subtotal, vat_total, subtotal + vat_total, vat_by_rate)
+    return Totals(subtotal, vat_total, subtotal + vat_total, vat_by_rate, net_by_rate)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
 from chalicelib.store import orders as order_store
 from chalicelib.store.clients import get_client
-from chalicelib.store.models import InvoiceItem, LineMap, PaymentItem, VatMap, sku_key
+from chalicelib.store.models import InvoiceItem, PaymentItem, VatMap, sku_key
 
 PRESIGNED_SECONDS = 300
 
@@ -60,7 +60,7 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
         client_reference=order.client_reference, status=InvoiceStatus.UNPAID.value, issue_date=today,
         due_date=due_date(today, client_item.payment_term_days), payment_term_days=client_item.payment_term_days,
         currency=order.currency, lines=lines,
-        vat_breakdown=[VatMap(rate=rate, taxable=_taxable(lines, rate, order.discount_percent), vat=vat)
+        vat_breakdown=[VatMap(rate=rate, taxable=totals.net_by_rate[rate], vat=vat)
                        for rate, vat in sorted(totals.vat_by_rate.items())],
         discount_percent=order.discount_percent, subtotal=totals.subtotal, vat_total=totals.vat_total, total=totals.total,
         amount_paid=Decimal(0), created_at=order_store.now(),
@@ -69,10 +69,6 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
         return invoice_store.issue(invoice)
     except Conflict:
         return invoice_store.get(invoice.id)
-
-
-def _taxable(lines: list[LineMap], rate: Decimal, discount: Decimal) -> Decimal:
-    return order_totals([as_line(m) for m in lines if m.vat_rate == rate], discount).subtotal
 
 
 # --- documents ---------------------------------------------------------------------------
