@@ -14,9 +14,12 @@ from chalicelib.api.web_agent import web_agent
 from chalicelib.api.web_documents import web_documents
 from chalicelib.api.web_orders import web_orders
 from chalicelib.api.web_proposals import web_proposals
+from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
 from chalicelib.steps.stream import table_stream
+
+require_deployable()  # a deployed stage without its secrets, real adapters or legal data refuses to start
 
 app = Chalice(app_name="b2b-portal")
 app.register_middleware(reshape_framework_errors, "http")

@@ -41,6 +41,7 @@ from chalicelib.adapters.payments import (
     gateway_from_env,
     to_minor_units,
 )
+from chalicelib.config import ConfigurationError
 
 API_KEY = "innoship-test-key"
 WEBHOOK_SECRET = "whsec_test_secret"
@@ -401,7 +402,7 @@ def test_courier_from_env(monkeypatch):
 
     courier_from_env.cache_clear()
     monkeypatch.delenv("INNOSHIP_API_KEY")
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigurationError):
         courier_from_env()
     courier_from_env.cache_clear()
 
@@ -598,6 +599,6 @@ def test_gateway_from_env(monkeypatch):
 
     gateway_from_env.cache_clear()
     monkeypatch.delenv("STRIPE_WEBHOOK_SECRET")
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigurationError):
         gateway_from_env()
     gateway_from_env.cache_clear()

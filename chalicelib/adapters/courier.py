@@ -396,19 +396,22 @@ class SandboxCourier:
 
 @lru_cache(maxsize=1)
 def courier_from_env() -> Courier:
-    """The configured courier, one per process: `COURIER` = sandbox (default) or innoship."""
-    kind = os.environ.get("COURIER", "sandbox").strip().lower()
-    if kind == "sandbox":
-        from chalicelib.config import settings  # noqa: PLC0415 - keeps this module free of app config at import
+    """The configured courier, one per process: `COURIER` = innoship, or sandbox (the default) on the local stack only."""
+    from chalicelib.config import ConfigurationError, secret, settings  # noqa: PLC0415 - no app config at import
 
+    local = settings().is_local
+    kind = os.environ.get("COURIER", "").strip().lower() or ("sandbox" if local else "")
+    if kind == "sandbox":
+        if not local:
+            raise ConfigurationError("COURIER=sandbox: the sandbox courier exists only in the local stack.")
         return SandboxCourier(settings().portal_url)
     if kind == "innoship":
         base_url = os.environ.get("INNOSHIP_BASE_URL", "").strip()
-        api_key = os.environ.get("INNOSHIP_API_KEY", "").strip()
-        if not base_url or not api_key:
-            raise ValueError("COURIER=innoship needs INNOSHIP_BASE_URL and INNOSHIP_API_KEY")
-        return InnoshipCourier(base_url, api_key, client_location=os.environ.get("INNOSHIP_CLIENT_LOCATION") or None)
-    raise ValueError(f"COURIER must be 'sandbox' or 'innoship', not {kind!r}")
+        if not base_url:
+            raise ConfigurationError("COURIER=innoship needs INNOSHIP_BASE_URL")
+        return InnoshipCourier(base_url, secret("INNOSHIP_API_KEY"),
+                               client_location=os.environ.get("INNOSHIP_CLIENT_LOCATION") or None)
+    raise ConfigurationError(f"COURIER must be 'innoship' (or 'sandbox' on the local stack), not {kind!r}")
 
 
 def _field(obj: Any, name: str) -> Any:

@@ -302,16 +302,15 @@ SANDBOX_SECRET = "whsec_local_sandbox"
 
 @lru_cache(maxsize=1)
 def gateway_from_env() -> PaymentGateway:
-    """The configured gateway, one per process: `PAYMENTS` = sandbox (default) or stripe."""
-    kind = os.environ.get("PAYMENTS", "sandbox").strip().lower()
-    if kind == "sandbox":
-        from chalicelib.config import settings  # noqa: PLC0415
+    """The configured gateway, one per process: `PAYMENTS` = stripe, or sandbox (the default) on the local stack only."""
+    from chalicelib.config import ConfigurationError, secret, settings  # noqa: PLC0415
 
+    local = settings().is_local
+    kind = os.environ.get("PAYMENTS", "").strip().lower() or ("sandbox" if local else "")
+    if kind == "sandbox":
+        if not local:  # its webhook secret is in the source: anyone could forge a payment
+            raise ConfigurationError("PAYMENTS=sandbox: the sandbox gateway exists only in the local stack.")
         return SandboxGateway(os.environ.get("PAYMENTS_SANDBOX_SECRET") or SANDBOX_SECRET, settings().portal_url)
     if kind == "stripe":
-        api_key = os.environ.get("STRIPE_API_KEY", "").strip()
-        webhook_secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
-        if not api_key or not webhook_secret:
-            raise ValueError("PAYMENTS=stripe needs STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET")
-        return StripeGateway(api_key, webhook_secret)
-    raise ValueError(f"PAYMENTS must be 'sandbox' or 'stripe', not {kind!r}")
+        return StripeGateway(secret("STRIPE_API_KEY"), secret("STRIPE_WEBHOOK_SECRET"))
+    raise ConfigurationError(f"PAYMENTS must be 'stripe' (or 'sandbox' on the local stack), not {kind!r}")

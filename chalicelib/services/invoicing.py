@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.aws import client
+from chalicelib import config as app_config
 from chalicelib.config import settings as app_settings
 from chalicelib.documents.models import DocumentLine, InvoiceDocument, Party, StatementDocument, StatementEntry, VatBreakdown
 from chalicelib.domain.errors import Conflict, ValidationFailed
@@ -74,12 +75,10 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
 # --- documents ---------------------------------------------------------------------------
 
 def supplier_party() -> Party:
-    env = os.environ
-    return Party(name=env.get("SUPPLIER_NAME", "Demo Distribution SRL"), vat_number=env.get("SUPPLIER_VAT", "RO11223344"),
-                 street=env.get("SUPPLIER_STREET", "Bd. Unirii 1"), city=env.get("SUPPLIER_CITY", "Bucharest"),
-                 postcode=env.get("SUPPLIER_POSTCODE", "030119"), country=env.get("SUPPLIER_COUNTRY", "RO"),
-                 email=env.get("SUPPLIER_EMAIL", "billing@example.com"), registration_number=env.get("SUPPLIER_REG", "J40/1234/2020"),
-                 iban=env.get("SUPPLIER_IBAN", "RO49AAAA1B31007593840000"))
+    legal = app_config.supplier()
+    return Party(name=legal.name, vat_number=legal.vat_number, street=legal.street, city=legal.city,
+                 postcode=legal.postcode, country=legal.country, email=legal.email,
+                 registration_number=legal.registration_number, iban=legal.iban)
 
 
 def client_party(client_id: str) -> Party:
