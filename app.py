@@ -3,6 +3,7 @@ from chalice import Chalice
 
 from chalicelib.api.admin import admin_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
+from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
 from chalicelib.api.auth import auth_api
 from chalicelib.api.http import reshape_framework_errors
@@ -27,6 +28,7 @@ app.register_blueprint(security)
 app.register_blueprint(auth_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(admin_orders_api)
+app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)

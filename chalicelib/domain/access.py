@@ -25,6 +25,7 @@ class Capability(str, Enum):
     MANAGE_DELIVERIES = "manage_deliveries"
     VIEW_INVOICES = "view_invoices"
     MANAGE_INVOICES = "manage_invoices"
+    OPERATE_PLATFORM = "operate_platform"
 
 
 ALL_STAFF = frozenset(STAFF_ROLES)
@@ -45,6 +46,7 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.MANAGE_DELIVERIES: frozenset({"admin", "manager", "warehouse", "agent"}),
     Capability.VIEW_INVOICES: frozenset({"admin", "manager", "agent", "finance"}),
     Capability.MANAGE_INVOICES: frozenset({"admin", "finance"}),
+    Capability.OPERATE_PLATFORM: frozenset({"admin"}),
 }
 
 
