@@ -7,6 +7,7 @@ tests/test_packaging.py: no requirements.txt in the copy, PIP_NO_INDEX=1.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -52,6 +53,14 @@ def test_vendor_templates_is_a_relative_symlink_to_the_top_level_templates():
     assert link.is_symlink()
     assert os.readlink(link) == "../templates"  # relative: survives any checkout location
     assert link.resolve() == TEMPLATES.resolve()
+
+
+def test_no_stage_moves_vendor_into_a_layer():
+    """With `automatic_layer`, Chalice puts vendor/ in the layer (/opt/python/lib/...), not beside app.py."""
+    config = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text())
+    layered = [name for name, stage in {"(top level)": config, **config.get("stages", {})}.items()
+               if stage.get("automatic_layer")]
+    assert not layered, f"automatic_layer would move templates out of the package root: {layered}"
 
 
 def test_package_holds_every_template_at_the_package_root(package):
