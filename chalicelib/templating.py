@@ -1,11 +1,16 @@
-"""Jinja2 environment for pages and emails (templates live in chalicelib/templates so Chalice deploys them)."""
+"""Jinja2 environment for pages and emails.
+
+Templates live in `templates/` at the app's root. Chalice packages only app.py, chalicelib/ and
+vendor/ (copying vendor/ to the package root, following symlinks), so `vendor/templates` links to
+them and Lambda finds the same tree at /var/task/templates: one relative place, locally and on AWS.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @lru_cache(maxsize=1)

@@ -54,17 +54,23 @@ def world(stack):
     return World()
 
 
-@pytest.fixture(scope="session")
-def _http_server(local_stack, chalice_app):
+def _serve(app, base_path: str = ""):
+    """The app behind Chalice's local HTTP server on a free port, as `make run` serves it (under `base_path`)."""
     from chalice.config import Config  # noqa: PLC0415
-    from chalice.local import create_local_server  # noqa: PLC0415
+
+    from infra.local.gateway import local_server  # noqa: PLC0415
 
     port = free_port()
-    # create_local_server re-bases the app's class, so it is done once per session.
-    server = create_local_server(chalice_app, Config.create(chalice_stage="local", app_name=chalice_app.app_name), "127.0.0.1", port)
+    server = local_server(app, Config.create(chalice_stage="local", app_name=app.app_name), "127.0.0.1", port, base_path)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    return server, f"http://127.0.0.1:{port}{base_path}"
+
+
+@pytest.fixture(scope="session")
+def _http_server(local_stack, chalice_app):
+    server, url = _serve(chalice_app)
+    yield url
     server.shutdown()
     server.server.server_close()
 
@@ -73,6 +79,21 @@ def _http_server(local_stack, chalice_app):
 def http_server(stack, _http_server):
     """The app behind Chalice's local HTTP server, as `make run` serves it, on a fresh stack; its base URL."""
     return _http_server
+
+
+@pytest.fixture(scope="session")
+def _api_server(local_stack, chalice_app):
+    server, url = _serve(chalice_app, "/api")
+    yield url
+    server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture
+def api_server(stack, _api_server):
+    """The app served under /api, as API Gateway serves it under its stage (`BASE_PATH=/api make run`);
+    its base URL, ending in /api."""
+    return _api_server
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Server-rendered pages: the session and page plumbing they share, sign-in and the catalogue.
 
 The session is the Cognito ID token in an HttpOnly cookie, checked by the same verifier as the API's
-authorizer; forms carry a double-submit CSRF token. Buyers' ordering pages live in web_orders.py,
+authorizer; forms carry a double-submit CSRF token. Python code names pages by app paths ("/orders/1");
+`url()` (in templates too) and `redirect()` put them under the prefix the request came in with
+(API Gateway's stage, or a custom domain's base path: chalicelib/urls.py), and cookies are scoped to it. Buyers' ordering pages live in web_orders.py,
 the staff's review pages in web_agent.py; all of them answer errors as pages (WebBlueprint).
 """
 from __future__ import annotations
@@ -32,6 +34,7 @@ from chalicelib.services import accounts, catalogue
 from chalicelib.store import products as product_store
 from chalicelib.store.clients import get_client
 from chalicelib.templating import render
+from chalicelib.urls import base_path, is_app_path, join
 from chalicelib.tokens import verify_id_token
 
 logger = Logger(service="b2b-portal", child=True)
@@ -54,6 +57,15 @@ def _request() -> Any:
     return web.current_request  # the app's current request, whichever blueprint's route runs
 
 
+def url(path: str) -> str:
+    """The app path `path` ("/orders/1?tab=x") as the browser must request it: under this request's prefix."""
+    return join(_base_path(), path)
+
+
+def _base_path() -> str:
+    return base_path(_request().context or {})
+
+
 def _cookies() -> dict[str, str]:
     jar = SimpleCookie()
     jar.load(_request().headers.get("cookie", ""))
@@ -62,7 +74,11 @@ def _cookies() -> dict[str, str]:
 
 def _cookie(name: str, value: str, *, max_age: int, http_only: bool = True) -> str:
     flags = "; HttpOnly" if http_only else ""
-    return f"{name}={value}; Path=/; Max-Age={max_age}; Secure; SameSite=Lax{flags}"
+    return f"{name}={value}; Path={_base_path() or '/'}; Max-Age={max_age}; Secure; SameSite=Lax{flags}"
+
+
+def _render(template: str, **context: Any) -> str:
+    return render(template, url=url, **context)
 
 
 def _html(body: str, status: int = 200, cookies: list[str] | None = None) -> Response:
@@ -75,8 +91,10 @@ def _html(body: str, status: int = 200, cookies: list[str] | None = None) -> Res
 
 
 def redirect(location: str, cookies: list[str] | None = None, *, flash: dict[str, Any] | None = None) -> Response:
-    """A 303 to `location`; `flash` is shown once by the next page (a notice, an error, skipped lines)."""
-    headers: dict[str, Any] = {"Location": location, "Cache-Control": "no-store"}
+    """A 303 to `location` (an app path, put under the request's prefix, or an absolute URL); `flash` is
+    shown once by the next page (a notice, an error, skipped lines)."""
+    headers: dict[str, Any] = {"Location": url(location) if is_app_path(location) else location,
+                               "Cache-Control": "no-store"}
     cookies = list(cookies or [])
     if flash:
         cookies.append(_cookie(FLASH, base64.urlsafe_b64encode(json.dumps(flash).encode()).decode(), max_age=300))
@@ -255,7 +273,7 @@ def render_page(template: str, session: Session | None, *, status: int = 200, co
     principal = session.principal if session else None
     csrf, csrf_cookies = _csrf_token()
     flash, flash_cookies = _take_flash()
-    body = render(template, csrf=csrf, nav=_nav(principal), who=_who(principal), flash=flash, **context)
+    body = _render(template, csrf=csrf, nav=_nav(principal), who=_who(principal), flash=flash, **context)
     return _html(body, status, [*(session.cookies if session else []), *csrf_cookies, *flash_cookies, *(cookies or [])])
 
 
@@ -263,7 +281,7 @@ def message_page(title: str, message: str, status: int, links: list[tuple[str, s
                  cookies: list[str] | None = None) -> Response:
     """A message on its own card (sign-in problems, review links), outside the sidebar layout."""
     csrf, csrf_cookies = _csrf_token()
-    body = render("portal/message.html", title=title, message=message, csrf=csrf,
+    body = _render("portal/message.html", title=title, message=message, csrf=csrf,
                   links=links if links is not None else [("/login", "Sign in as someone else")])
     return _html(body, status, csrf_cookies + (cookies or []))
 
@@ -366,7 +384,7 @@ def cart_cookie(cart: dict[str, int]) -> str:
 
 def _login_page(*, error: str | None = None, email: str = "", session: str | None = None, status: int = 200) -> Response:
     csrf, cookies = _csrf_token()
-    return _html(render("portal/login.html", error=error, email=email, session=session, csrf=csrf), status, cookies)
+    return _html(_render("portal/login.html", error=error, email=email, session=session, csrf=csrf), status, cookies)
 
 
 @web.route("/", methods=["GET"])

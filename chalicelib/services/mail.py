@@ -1,4 +1,7 @@
-"""Outgoing email through SES, rendered from templates/email/<name>.{subject,txt,html}."""
+"""Outgoing email through SES, rendered from templates/email/<name>.{subject,txt,html}.
+
+Links in emails are absolute, from PORTAL_URL (which carries any base path): `url("/orders/1")` in a template.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,11 +9,12 @@ from typing import Any
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.templating import render
+from chalicelib.urls import portal_link
 
 
 def send(template: str, to: str, **context: Any) -> str:
     """Render and send one email; returns the SES message id."""
-    context = {"portal_url": settings().portal_url, **context}
+    context = {"url": portal_link, **context}
     subject = render(f"email/{template}.subject.txt", **context).strip()
     text = render(f"email/{template}.txt", **context)
     html = render(f"email/{template}.html", **context)

@@ -4,22 +4,21 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters.payments import CheckoutSession, InvalidSignature, PaymentError, PaymentUnavailable, gateway_from_env
-from chalicelib.config import settings as app_settings
 from chalicelib.domain.errors import BadRequest, Conflict, Unavailable
 from chalicelib.domain.invoicing import OPEN_STATUSES, InvoiceStatus
 from chalicelib.services import invoicing
 from chalicelib.store.models import InvoiceItem
+from chalicelib.urls import portal_link
 
 
 def start_checkout(invoice: InvoiceItem, email: str) -> CheckoutSession:
     """A hosted checkout for what is still due on the invoice."""
     if InvoiceStatus(invoice.status) not in OPEN_STATUSES or invoice.amount_due <= 0:
         raise Conflict(f"Invoice {invoice.number} is {invoice.status}; nothing to pay.", code="invoice_not_open")
-    portal = app_settings().portal_url
     try:
         return gateway_from_env().create_checkout(
             invoice.id, invoice.number, invoice.amount_due, invoice.currency,
-            f"{portal}/invoices/{invoice.id}?paid=1", f"{portal}/invoices/{invoice.id}", email)
+            portal_link(f"/invoices/{invoice.id}?paid=1"), portal_link(f"/invoices/{invoice.id}"), email)
     except PaymentUnavailable as exc:
         raise Unavailable("Online payment is not reachable right now; try again in a few minutes.",
                           code="payment_gateway_unavailable") from exc

@@ -27,6 +27,7 @@ from chalicelib.store import users as user_store
 from chalicelib.store.clients import get_client
 from chalicelib.store.models import ChecksMap, OrderFlags, OrderItem, ProposalMap, sku_key
 from chalicelib.store.products import find_products
+from chalicelib.urls import portal_link
 
 CLIENT_ANSWER_SECONDS = 7 * 24 * 3600
 LINK_AUDIENCE = "order-review-link"
@@ -186,7 +187,7 @@ def review_link(order: OrderItem, decision: str, reviewer_id: str) -> str:
     claims = {"order_id": order.id, "decision": decision, "sub": reviewer_id, "aud": LINK_AUDIENCE,
               "exp": datetime.now(timezone.utc) + LINK_LIFETIME}
     token = jwt.encode(claims, _link_secret(), algorithm="HS256")
-    return f"{app_settings().portal_url}/review-links/{token}"
+    return portal_link(f"/review-links/{token}")
 
 
 def read_review_link(token: str) -> dict[str, Any]:

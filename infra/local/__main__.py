@@ -8,18 +8,19 @@ import time
 
 
 def main() -> int:
+    from infra.local import gateway
     from infra.local.stack import LocalStack, free_port
 
     port = int(os.environ.get("PORT", "8000"))
+    base_path = gateway.normalize_base_path(os.environ.get("BASE_PATH"))  # e.g. /api, as API Gateway's stage
     started = time.monotonic()
     stack = LocalStack(port=int(os.environ.get("MOTO_PORT") or free_port())).start()
-    os.environ.setdefault("PORTAL_URL", f"http://127.0.0.1:{port}")
+    os.environ.setdefault("PORTAL_URL", f"http://127.0.0.1:{port}{base_path}")
 
     from chalice.config import Config
-    from chalice.local import create_local_server
 
     from app import app
-    from infra.local import gateway, lambda_shim, seed
+    from infra.local import lambda_shim, seed
     from infra.local.outbox import outbox
     from infra.local.pollers import Pollers
     from infra.local.sandbox_pages import sandbox_pages
@@ -33,10 +34,11 @@ def main() -> int:
     pollers.start()
     daily = _daily_reminders()
 
-    server = create_local_server(app, Config.create(chalice_stage="local", app_name=app.app_name), "127.0.0.1", port)
-    print(f"\nB2B portal running at http://127.0.0.1:{port}  (ready in {time.monotonic() - started:.1f}s)")
+    server = gateway.local_server(app, Config.create(chalice_stage="local", app_name=app.app_name), "127.0.0.1", port,
+                                  base_path)
+    print(f"\nB2B portal running at http://127.0.0.1:{port}{base_path}  (ready in {time.monotonic() - started:.1f}s)")
     print(f"  Embedded AWS (moto):   {stack.endpoint_url}   e.g. aws --endpoint-url {stack.endpoint_url} dynamodb list-tables")
-    print(f"  Outbox (local only):   http://127.0.0.1:{port}/local/outbox")
+    print(f"  Outbox (local only):   http://127.0.0.1:{port}{base_path}/local/outbox")
     print(f"  Admin (API):           {demo.admin} / {seed.ADMIN_PASSWORD}")
     for who, password in {**demo.staff, **demo.buyers}.items():
         print(f"  Login:                 {who} / {password}")

@@ -9,6 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.adapters.courier import courier_from_env
 from chalicelib.adapters.payments import from_minor_units, gateway_from_env
+from chalicelib.api.web import url
 from chalicelib.services import payments
 
 sandbox_pages = Blueprint(__name__)
@@ -29,7 +30,7 @@ def checkout_page(session_id):
     number = html.escape(session["metadata"]["invoice_number"])
     return _page("Sandbox checkout", (
         f"<h1>Sandbox checkout</h1><p>Invoice <strong>{number}</strong>: {Decimal(amount):,.2f} {session['currency'].upper()}</p>"
-        f"<form method=post action='/local/pay/{html.escape(session_id)}'><button id=pay type=submit>Pay</button></form>"
+        f"<form method=post action='{html.escape(url('/local/pay/' + session_id))}'><button id=pay type=submit>Pay</button></form>"
         f"<p><a href='{html.escape(session['cancel_url'])}'>Cancel</a></p>"))
 
 
