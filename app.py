@@ -13,6 +13,7 @@ from chalicelib.api.security import security
 from chalicelib.api.web import web
 from chalicelib.api.web_agent import web_agent
 from chalicelib.api.web_documents import web_documents
+from chalicelib.api.web_operations import web_operations
 from chalicelib.api.web_orders import web_orders
 from chalicelib.api.web_proposals import web_proposals
 from chalicelib.config import require_deployable
@@ -35,6 +36,7 @@ app.register_blueprint(portal_api)
 app.register_blueprint(web)
 app.register_blueprint(web_orders)
 app.register_blueprint(web_agent)
+app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
 app.register_blueprint(review_steps)

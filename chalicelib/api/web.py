@@ -48,7 +48,8 @@ PERMISSION_WORDS = {"place_orders": "place orders", "orders": "see your company'
                     "deliveries": "see your company's deliveries", "invoices": "see your company's invoices and statement",
                     "download_documents": "download documents"}
 CAPABILITY_WORDS = {Capability.VIEW_DELIVERIES: "see delivery notes", Capability.MANAGE_DELIVERIES: "work on delivery notes",
-                    Capability.VIEW_INVOICES: "see invoices", Capability.MANAGE_INVOICES: "issue invoices or record payments"}
+                    Capability.VIEW_INVOICES: "see invoices", Capability.MANAGE_INVOICES: "issue invoices or record payments",
+                    Capability.OPERATE_PLATFORM: "see or replay failed background work"}
 
 
 # --- requests and answers ---------------------------------------------------------------
@@ -240,6 +241,8 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
             staff.append({"key": "agent_deliveries", "label": "Delivery notes", "href": "/agent/delivery-notes"})
         if role_can(principal.role, Capability.VIEW_INVOICES):
             staff.append({"key": "agent_invoices", "label": "Invoices", "href": "/agent/invoices"})
+        if role_can(principal.role, Capability.OPERATE_PLATFORM):
+            staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
         return [*staff, {"key": "clients", "label": "Clients", "href": None}]
     can = principal.permissions
     entries = [{"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]

@@ -1,0 +1,38 @@
+"""The admin's page of failed background work (dead letters): see what a consumer gave up on, replay it
+once the cause is fixed, or discard it."""
+from __future__ import annotations
+
+from chalicelib.api.web import FORM, WebBlueprint, form_fields, redirect, render_page, require_csrf, staff_session
+from chalicelib.domain.access import Capability
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.services import dead_letters
+
+web_operations = WebBlueprint(__name__)
+PAGE = "/agent/failed-work"
+
+
+@web_operations.route(PAGE, methods=["GET"])
+def failed_work_page():
+    session = staff_session(Capability.OPERATE_PLATFORM)
+    return render_page("agent/failed_work.html", session, letters=dead_letters.dead_letters())
+
+
+def _act(message_id: str, action: str):
+    session = staff_session(Capability.OPERATE_PLATFORM)
+    require_csrf(form_fields())
+    try:
+        letter = dead_letters.replay(message_id) if action == "replay" else dead_letters.discard(message_id)
+    except (NotFound, Conflict) as exc:
+        return redirect(PAGE, session.cookies, flash={"error": exc.message})
+    done = "Replayed" if action == "replay" else "Discarded"
+    return redirect(PAGE, session.cookies, flash={"notice": f"{done}: {letter.summary}."})
+
+
+@web_operations.route(PAGE + "/{message_id}/replay", methods=["POST"], content_types=FORM)
+def replay_failed_work(message_id):
+    return _act(message_id, "replay")
+
+
+@web_operations.route(PAGE + "/{message_id}/discard", methods=["POST"], content_types=FORM)
+def discard_failed_work(message_id):
+    return _act(message_id, "discard")
