@@ -146,7 +146,7 @@ def send(invoice_id: str) -> None:
     invoice_store.change(invoice, actions=(InvoiceItem.notified.add({"issued"}),))
 
 
-def _notify_once(invoice: InvoiceItem, key: str, template: str, **context: Any) -> bool | None:
+def _notify_once(invoice: InvoiceItem, key: str, template: str, /, **context: Any) -> bool | None:
     """Claim (conditional write: `sending`), send, then record `sent` or `failed`: None when it was not ours to send.
 
     At least once only in one window: an attempt that dies after SES accepted the email and before
