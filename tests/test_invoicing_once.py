@@ -73,6 +73,8 @@ def test_an_email_ses_refuses_is_marked_failed_and_the_workflow_goes_on(api, wor
     assert notification.status == "failed" and "MessageRejected" in notification.error
     shown = api.get(f"/admin/invoices/{invoice.id}", admin).body["notifications"]
     assert [(n["label"], n["status_label"]) for n in shown] == [("Invoice email", "Failed (not delivered)")]
+    page = api.get(f"/agent/invoices/{invoice.id}", headers={"Cookie": f"b2b_session={admin}"}).text
+    assert 'id="notifications"' in page and "Failed (not delivered)" in page and "MessageRejected" in page
 
 
 def overdue_invoice(api, world):

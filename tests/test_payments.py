@@ -42,6 +42,11 @@ class Shop:
     def admin_invoice(self, invoice_id: str) -> dict:
         return self.api.get(f"/admin/invoices/{invoice_id}", self.finance).body
 
+    def staff_page(self, invoice_id: str) -> str:
+        reply = self.api.get(f"/agent/invoices/{invoice_id}", headers={"Cookie": f"b2b_session={self.finance}"})
+        assert reply.status == 200, reply.text[:300]
+        return reply.text
+
     def tasks(self) -> list[dict]:
         return self.api.get("/admin/tasks", self.finance).body["items"]
 
@@ -75,6 +80,8 @@ def test_two_checkouts_for_one_invoice_both_paid_record_all_the_money(shop):
     detail = shop.admin_invoice(invoice.id)
     assert [(e["outcome"], e["applied"], e["credit"]) for e in detail["webhook_events"]] == [
         ("recorded", "119.00", "0.00"), ("credit", "0.00", "119.00")]
+    page = shop.staff_page(invoice.id)
+    assert 'id="webhook-events"' in page and "Recorded, excess kept as client credit" in page and "Payment recorded" in page
     [task] = [t for t in shop.tasks() if t["kind"].startswith("client_credit")]
     assert invoice.number in task["title"] and "119.00 EUR" in task["title"] and task["order_id"] == invoice.order_id
 
@@ -147,6 +154,7 @@ def test_payment_in_another_currency_is_kept_as_a_mismatch_for_finance(shop):
     assert [t for t in shop.tasks() if t["kind"].startswith("payment_mismatch") and invoice.number in t["title"]]
     assert shop.webhook(*signed).body["duplicate"] is True  # a replay stays one mismatch
     assert len(shop.admin_invoice(invoice.id)["webhook_events"]) == 1
+    assert "Mismatch: check it" in shop.staff_page(invoice.id)
 
 
 def test_replayed_event_is_recorded_once_and_shown_as_a_duplicate(shop):
