@@ -2,10 +2,12 @@
 checkout, a staff payment, a replay, parallel webhooks); the excess becomes a client credit with a finance task."""
 from __future__ import annotations
 
+import io
 import threading
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 
 from chalicelib.adapters.payments import PaymentError, gateway_from_env
 from chalicelib.services import invoicing, payments, review
@@ -89,6 +91,12 @@ def test_two_checkouts_for_one_invoice_both_paid_record_all_the_money(shop):
     assert [(e["kind"], e["credit"]) for e in statement["entries"]] == [
         ("invoice", "0.00"), ("payment", "119.00"), ("credit", "119.00")]
     assert statement["closing_balance"] == "-119.00"
+    from chalicelib.documents import pdf  # noqa: PLC0415
+
+    today = supplier_today()
+    printed = PdfReader(io.BytesIO(pdf.render_statement(invoicing.statement(shop.client_id, today.replace(day=1), today))))
+    text = "\n".join(page.extract_text() for page in printed.pages)
+    assert "Paid beyond invoice" in text and ": client credit" in text and "-119.00" in text
 
     following = shop.invoice(qty=5)  # 59.50 EUR: the credit pays it when it is issued
     assert (following.status, following.amount_paid) == ("paid", Decimal("59.50"))

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from chalicelib.adapters.payments import CheckoutSession, InvalidSignature, PaymentError, PaymentUnavailable, gateway_from_env
 from chalicelib.config import settings as app_settings
-from chalicelib.domain.errors import BadRequest, Conflict, Unavailable
+from chalicelib.domain.errors import BadRequest, Conflict, NotFound, Unavailable
 from chalicelib.domain.invoicing import OPEN_STATUSES, InvoiceStatus
 from chalicelib.services import invoicing
 from chalicelib.store import invoices as invoice_store
 from chalicelib.store.models import InvoiceItem
 
+logger = Logger(service="b2b-portal", child=True)
 
 def start_checkout(invoice: InvoiceItem, email: str) -> CheckoutSession:
     """A hosted checkout for what is still due on the invoice; the invoice's older checkouts are expired."""
@@ -43,7 +46,13 @@ def handle_webhook(payload: bytes, signature: str) -> dict[str, Any]:
         raise BadRequest("The webhook signature is not valid.", code="invalid_signature") from exc
     if event is None:
         return {"received": True, "recorded": False}
-    outcome = invoicing.record_online_payment(event)
+    try:
+        outcome = invoicing.record_online_payment(event)
+    except NotFound:
+        # Money for an invoice we do not know: 404 makes the gateway retry (and show it failing); say so loudly.
+        logger.error("Paid checkout for an unknown invoice", extra={"event_id": event.id, "invoice_id": event.invoice_id,
+                                                                     "amount": str(event.amount), "currency": event.currency})
+        raise
     invoice_store.close_checkout(event.invoice_id, event.session_id, "paid")
     invoicing.expire_checkouts(event.invoice_id, keep=event.session_id)
     return {"received": True, "recorded": True, "outcome": outcome.outcome, "duplicate": outcome.deliveries > 1}

@@ -113,10 +113,9 @@ def change(invoice: InvoiceItem, *, status: str | None = None, actions: tuple[An
 
 
 def record_payment(invoice: InvoiceItem, payment: PaymentItem, status: str) -> InvoiceItem:
-    """The payment, the invoice's paid amount and status, the ledger credit and the client's balance, atomically.
-
-    The payment id makes it idempotent (a replayed gateway event records nothing twice: 409
-    `payment_exists`); the invoice's version makes concurrent payments serialize.
+    """A staff-entered payment: the payment, the invoice's paid amount and status, the ledger credit and the
+    client's balance, atomically. The payment id makes it idempotent (409 `payment_exists`); the invoice's
+    version makes concurrent payments serialize. Gateway money goes through `record_gateway_payment`.
     """
     payment.pk, payment.sk = invoice_pk(invoice.id), f"PAYMENT#{payment.id}"
     entry = LedgerEntryItem(client_pk(invoice.client_id), _ledger_sk(payment.paid_on, payment.id),
