@@ -280,8 +280,9 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         client=shape(name=STR), currency=STR, **{"from": DATE, "to": DATE},
         opening_balance=ref("SignedMoney"), closing_balance=ref("SignedMoney"),
         entries={"type": "array", "items": shape(
-            date=DATE, kind={"enum": ["invoice", "payment", "credit"],
-                             "description": "`credit`: money paid beyond an invoice, kept as the client's credit"},
+            date=DATE, kind={"enum": ["invoice", "payment", "credit", "refund"],
+                             "description": "`credit`: money paid beyond an invoice, kept as the client's credit; "
+                                            "`refund`: such a credit paid back"},
             reference=STR, description=STR,
             debit=MONEY, credit=MONEY, balance={**ref("SignedMoney"), "description": "running balance after this entry"},
         )},
@@ -596,6 +597,12 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         page_of("ClientCredit"), capability=Capability.VIEW_INVOICES, errors={404: "`client_not_found`."},
         description="A credit is applied to the client's next invoices in its currency when they are issued; finance "
                     "gets a task when one is created, to refund it instead."),
+    ("POST", "/admin/clients/{client_id}/credits/{credit_id}/refund"): api(
+        "Record that what is left of a credit was paid back to the client", "The credit, nothing left",
+        ref("ClientCredit"), capability=Capability.MANAGE_INVOICES,
+        description="The money goes back outside the platform (a bank transfer, or a refund in the gateway's dashboard); "
+                    "this records it: a `refund` line on the statement, the client's balance, and the finance task closed.",
+        errors={404: "`credit_not_found`.", 409: "`credit_used` (nothing left) or `stale_version` (retry)."}),
     ("POST", "/admin/invoices/{invoice_id}/payments"): api(
         "Record a (partial) payment", "Recorded: the invoice, now `partially_paid`, `paid` (or still `overdue`), with its "
         "payments", ref("StaffInvoiceWithPayments"), status=201, body="PAYMENT", capability=Capability.MANAGE_INVOICES,

@@ -122,6 +122,28 @@ def test_checkout_started_before_a_staff_payment_then_paid_in_full_is_recorded(s
     assert get_client(shop.client_id).balance == Decimal("-50.00")
 
 
+def test_finance_refunds_a_credit_and_its_task_closes(shop):
+    invoice = shop.invoice()
+    gateway = gateway_from_env()
+    paid_first = gateway.pay(shop.checkout(invoice))
+    paid_second = gateway.pay(shop.checkout(invoice))
+    shop.webhook(*paid_first)
+    shop.webhook(*paid_second)
+    [credit] = shop.api.get(f"/admin/clients/{shop.client_id}/credits", shop.finance).body["items"]
+    assert (credit["amount"], credit["remaining"]) == ("119.00", "119.00")
+    base = f"/admin/clients/{shop.client_id}/credits"
+    assert shop.api.post(f"{base}/{credit['id']}/refund", None, shop.buyer).status == 403
+    assert shop.api.post(f"{base}/cr_missing/refund", None, shop.finance).error["code"] == "credit_not_found"
+
+    refunded = shop.api.post(f"{base}/{credit['id']}/refund", None, shop.finance)
+    assert refunded.status == 200 and refunded.body["remaining"] == "0.00"
+    assert shop.api.post(f"{base}/{credit['id']}/refund", None, shop.finance).error["code"] == "credit_used"
+    assert get_client(shop.client_id).balance == Decimal("0.00")
+    assert [e["kind"] for e in shop.statement()["entries"]] == ["invoice", "payment", "credit", "refund"]
+    assert not [t for t in shop.tasks() if t["kind"].startswith("client_credit")]
+    assert shop.invoice(qty=5).amount_paid == Decimal(0)  # nothing left to apply
+
+
 def test_staff_overpayment_is_still_refused(shop):
     invoice = shop.invoice()
     reply = shop.api.post(f"/admin/invoices/{invoice.id}/payments",

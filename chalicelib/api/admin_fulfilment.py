@@ -126,6 +126,13 @@ def client_credits(client_id):
     return json_response(page([credit_json(c) for c in invoice_store.credits_of(client_id)], None))
 
 
+@admin_fulfilment_api.route("/admin/clients/{client_id}/credits/{credit_id}/refund", methods=["POST"], authorizer=token_authorizer)
+def refund_credit(client_id, credit_id):
+    """Finance paid what is left of a credit back to the client (by bank transfer or a gateway refund)."""
+    staff = require_staff(_request(), Capability.MANAGE_INVOICES)
+    return json_response(credit_json(invoicing.refund_credit(client_id, credit_id, f"refunded by {staff.email}")))
+
+
 @admin_fulfilment_api.route("/admin/invoices/{invoice_id}/payments", methods=["POST"], authorizer=token_authorizer)
 def record_payment(invoice_id):
     staff = require_staff(_request(), Capability.MANAGE_INVOICES)

@@ -249,7 +249,7 @@ def record_online_payment(event: PaymentEvent) -> GatewayEventItem:
         payment = PaymentItem(id=event.id, invoice_id=invoice.id, amount=applied, paid_on=event.paid_at.date(), method="online",
                               reference=event.reference, recorded_by="payment-gateway", created_at=item.received_at) if applied else None
         credit_item = ClientCreditItem(
-            id=f"cr_{event.id}", client_id=invoice.client_id, currency=invoice.currency, amount=credit, remaining=credit,
+            id=credit_id_for(event.id), client_id=invoice.client_id, currency=invoice.currency, amount=credit, remaining=credit,
             source_invoice_id=invoice.id, source_invoice_number=invoice.number, created_at=item.received_at) if credit else None
         try:
             invoice_store.record_gateway_payment(invoice, item, status.value, payment=payment, credit=credit_item)
@@ -273,17 +273,40 @@ def _redelivered(invoice: InvoiceItem, event_id: str) -> GatewayEventItem:
 
 
 def _finance_tasks(invoice: InvoiceItem, event: GatewayEventItem) -> None:
-    """A task per finance person (admins when there is none) for a credit to refund or apply, or a mismatch to sort out."""
+    """A finance task (an admin's when there is no finance staff) for a credit to refund, or a mismatch to sort out."""
     if event.outcome == "mismatch":
         kind, title = f"payment_mismatch_{event.event_id}", f"Check the online payment for invoice {invoice.number}: {event.message}"
     elif event.credit > 0:
-        kind = f"client_credit_cr_{event.event_id}"
+        kind = credit_task_kind(credit_id_for(event.event_id))
         title = (f"{invoice.client_name} paid {format_money(event.credit)} {event.currency} beyond invoice {invoice.number}: "
                  "refund it, or it is applied to the client's next invoice")
     else:
         return
-    for person in user_store.staff_with_roles(("finance",)) or user_store.staff_with_roles(("admin",)):
-        order_store.add_task(invoice.order_id, kind, person.id, title)
+    people = user_store.staff_with_roles(("finance",)) or user_store.staff_with_roles(("admin",))
+    if people:  # one task per invoice and kind (the order's task key): the first finance person holds it
+        order_store.add_task(invoice.order_id, kind, people[0].id, title)
+
+
+def credit_id_for(event_id: str) -> str:
+    return f"cr_{event_id}"
+
+
+def credit_task_kind(credit_id: str) -> str:
+    return f"client_credit_{credit_id}"
+
+
+def refund_credit(client_id: str, credit_id: str, reference: str) -> ClientCreditItem:
+    """Finance paid back what is left of a credit (outside the platform: a bank transfer, a gateway refund)."""
+    credit = invoice_store.get_credit(client_id, credit_id)
+    if credit.remaining <= 0:
+        raise Conflict("Nothing is left of this credit: it was applied or refunded.", code="credit_used")
+    refunded = invoice_store.refund_credit(credit, supplier_today(), reference)
+    _close_credit_task(refunded)
+    return refunded
+
+
+def _close_credit_task(credit: ClientCreditItem) -> None:
+    order_store.close_task(invoice_store.get(credit.source_invoice_id).order_id, credit_task_kind(credit.id))
 
 
 def apply_credits(invoice: InvoiceItem) -> InvoiceItem:
@@ -302,6 +325,8 @@ def apply_credits(invoice: InvoiceItem) -> InvoiceItem:
                                   recorded_by="system", created_at=order_store.now())
             try:
                 invoice = invoice_store.apply_credit(invoice, credit, payment, status.value)
+                if amount == credit.remaining:
+                    _close_credit_task(credit)  # all used: nothing left to refund
                 break
             except Conflict as exc:
                 if exc.code == "payment_exists":
@@ -310,7 +335,7 @@ def apply_credits(invoice: InvoiceItem) -> InvoiceItem:
                     raise
                 _pause()
                 invoice = invoice_store.get(invoice.id)
-                credit = invoice_store.credit(invoice.client_id, credit.id)
+                credit = invoice_store.get_credit(invoice.client_id, credit.id)
     return invoice
 
 

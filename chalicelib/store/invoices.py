@@ -232,8 +232,11 @@ def open_credits(client_id: str, currency: str) -> list[ClientCreditItem]:
     return sorted((c for c in credits if c.currency == currency and c.remaining > 0), key=lambda c: c.created_at)
 
 
-def credit(client_id: str, credit_id: str) -> ClientCreditItem:
-    return ClientCreditItem.get(client_pk(client_id), f"CREDIT#{credit_id}", consistent_read=True)
+def get_credit(client_id: str, credit_id: str) -> ClientCreditItem:
+    try:
+        return ClientCreditItem.get(client_pk(client_id), f"CREDIT#{credit_id}", consistent_read=True)
+    except ClientCreditItem.DoesNotExist as exc:
+        raise NotFound(f"No credit {credit_id} for this client.", code="credit_not_found") from exc
 
 
 def credits_of(client_id: str) -> list[ClientCreditItem]:
@@ -261,6 +264,25 @@ def apply_credit(invoice: InvoiceItem, credit: ClientCreditItem, payment: Paymen
             raise Conflict("The invoice or the credit changed meanwhile; retry.", code="stale_version") from exc
         raise
     return get(invoice.id)
+
+
+def refund_credit(credit: ClientCreditItem, day: date, reference: str) -> ClientCreditItem:
+    """What is left of a credit was paid back: nothing left, a ledger debit and the client's balance, atomically.
+    409 `stale_version` when the credit changed since it was read (applied or refunded meanwhile)."""
+    amount = credit.remaining
+    entry = LedgerEntryItem(client_pk(credit.client_id), _ledger_sk(day, f"refund-{credit.id}"), entry_date=day, kind="refund",
+                            reference=reference, description=f"Refund of the credit from invoice {credit.source_invoice_number}",
+                            debit=amount, credit=Decimal(0), document_id=credit.source_invoice_id)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(entry)
+            tx.update(credit, actions=[ClientCreditItem.remaining.set(Decimal(0))])
+            tx.update(ClientItem(client_pk(credit.client_id), "CLIENT"), actions=[ClientItem.balance.add(amount)])
+    except TransactWriteError as exc:
+        if any(failed_conditions(exc)):
+            raise Conflict("The credit changed meanwhile; reload it.", code="stale_version") from exc
+        raise
+    return get_credit(credit.client_id, credit.id)
 
 
 # --- notifications (emails about an invoice) ----------------------------------------------------------------
