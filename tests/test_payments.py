@@ -10,12 +10,34 @@ import pytest
 from pypdf import PdfReader
 
 from chalicelib.adapters.payments import PaymentError, gateway_from_env
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.invoicing import InvoiceStatus, split_gateway_payment, status_after_applied
 from chalicelib.services import invoicing, payments, review
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import invoices as invoice_store
 from chalicelib.store.clients import get_client
 
 ADDRESS = {"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}
+
+
+@pytest.mark.parametrize(("amount", "status", "due", "applied", "credit"), [
+    ("119.00", InvoiceStatus.UNPAID, "119.00", "119.00", "0"),
+    ("119.00", InvoiceStatus.PARTIALLY_PAID, "69.00", "69.00", "50.00"),
+    ("40.00", InvoiceStatus.OVERDUE, "69.00", "40.00", "0"),
+    ("119.00", InvoiceStatus.PAID, "0", "0", "119.00"),
+    ("119.00", InvoiceStatus.CANCELLED, "119.00", "0", "119.00"),
+])
+def test_gateway_money_pays_what_is_due_and_the_rest_is_credit(amount, status, due, applied, credit):
+    assert split_gateway_payment(amount=Decimal(amount), status=status, amount_due=Decimal(due)) == (Decimal(applied), Decimal(credit))
+
+
+def test_gateway_payment_rules_refuse_nothing_but_a_non_positive_amount():
+    with pytest.raises(ValidationFailed):
+        split_gateway_payment(amount=Decimal(0), status=InvoiceStatus.UNPAID, amount_due=Decimal(10))
+    assert status_after_applied(total=Decimal(10), paid=Decimal(10), status=InvoiceStatus.OVERDUE) is InvoiceStatus.PAID
+    assert status_after_applied(total=Decimal(10), paid=Decimal(4), status=InvoiceStatus.UNPAID) is InvoiceStatus.PARTIALLY_PAID
+    assert status_after_applied(total=Decimal(10), paid=Decimal(0), status=InvoiceStatus.OVERDUE) is InvoiceStatus.OVERDUE
+    assert status_after_applied(total=Decimal(10), paid=Decimal(10), status=InvoiceStatus.CANCELLED) is InvoiceStatus.CANCELLED
 
 
 class Shop:
