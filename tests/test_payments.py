@@ -251,3 +251,27 @@ def test_parallel_webhooks_for_one_invoice_add_up_exactly(shop):
     assert sum((p.amount for p in invoice_store.payments(invoice.id)), Decimal(0)) == Decimal("119.00")
     assert len(invoice_store.gateway_events(invoice.id)) == 6
     assert get_client(shop.client_id).balance == Decimal("119.00") - Decimal("47.60") * 6
+
+
+@pytest.fixture
+def sandbox_pages(chalice_app):
+    """The local stack's stand-in for the gateway's hosted checkout page (registered by the local stack only)."""
+    from infra.local.sandbox_pages import sandbox_pages as pages  # noqa: PLC0415
+
+    before = set(chalice_app.routes)
+    chalice_app.register_blueprint(pages)
+    yield
+    for path in set(chalice_app.routes) - before:
+        chalice_app.routes.pop(path)
+
+
+def test_the_sandbox_checkout_page_refuses_an_expired_checkout(sandbox_pages, shop):
+    invoice = shop.invoice()
+    older, newer = shop.checkout(invoice), shop.checkout(invoice)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert shop.api.get(f"/local/pay/{older}").status == 410
+    assert shop.api.post(f"/local/pay/{older}", raw="", headers=form).status == 410
+    assert invoice_store.get(invoice.id).amount_paid == 0
+    assert shop.api.get(f"/local/pay/{newer}").status == 200
+    assert shop.api.post(f"/local/pay/{newer}", raw="", headers=form).status == 303
+    assert invoice_store.get(invoice.id).status == "paid"
