@@ -246,9 +246,32 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     ),
     "Payment": shape(
         id=STR, invoice_id=STR, amount=MONEY, date=DATE,
-        method={"enum": schemas.PAYMENT["properties"]["method"]["enum"]}, reference=STR_OR_NULL,
+        method={"enum": [*schemas.PAYMENT["properties"]["method"]["enum"], "credit"],
+                "description": "`online`: through the gateway; `credit`: from the client's credit (paid beyond an earlier invoice)"},
+        reference=STR_OR_NULL,
     ),
     "StaffInvoiceWithPayments": {"allOf": [ref("StaffInvoice"), shape(payments={"type": "array", "items": ref("Payment")})]},
+    "GatewayEvent": shape(
+        event_id=STR, session_id=STR_OR_NULL,
+        outcome={"enum": ["recorded", "credit", "mismatch"],
+                 "description": "`credit`: paid beyond what was due, the excess is the client's credit; `mismatch`: another "
+                                "currency (nothing applied) or another amount than the checkout's: finance has a task"},
+        outcome_label=STR, amount=MONEY, currency=STR, applied=MONEY, credit=MONEY,
+        deliveries={**INT, "description": "times the gateway sent it (more than 1: duplicates, recorded once)"},
+        duplicate=BOOL, message=STR_OR_NULL, received_at=TIMESTAMP,
+    ),
+    "InvoiceNotification": shape(
+        key={"type": "string", "description": "`issued`, or `reminder:<days overdue>`"}, label=STR, to=STR,
+        status={"enum": ["sending", "sent", "failed"], "description": "`failed`: SES refused it (unverified or bounced address)"},
+        status_label=STR, at=TIMESTAMP, error=STR_OR_NULL,
+    ),
+    "StaffInvoiceDetail": {"allOf": [ref("StaffInvoiceWithPayments"), shape(
+        webhook_events={"type": "array", "items": ref("GatewayEvent")},
+        notifications={"type": "array", "items": ref("InvoiceNotification")})]},
+    "ClientCredit": shape(
+        id=STR, amount=MONEY, remaining={**MONEY, "description": "what is left; applied to the client's next invoices"},
+        currency=STR, source_invoice_id=STR, source_invoice_number=STR, created_at=TIMESTAMP,
+    ),
     "Checkout": shape(
         checkout_url={"type": "string", "format": "uri", "description": "the gateway's hosted payment page: send the buyer there"},
         session_id=STR,
@@ -257,12 +280,18 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         client=shape(name=STR), currency=STR, **{"from": DATE, "to": DATE},
         opening_balance=ref("SignedMoney"), closing_balance=ref("SignedMoney"),
         entries={"type": "array", "items": shape(
-            date=DATE, kind={"enum": ["invoice", "payment"]}, reference=STR, description=STR,
+            date=DATE, kind={"enum": ["invoice", "payment", "credit", "refund"],
+                             "description": "`credit`: money paid beyond an invoice, kept as the client's credit; "
+                                            "`refund`: such a credit paid back"},
+            reference=STR, description=STR,
             debit=MONEY, credit=MONEY, balance={**ref("SignedMoney"), "description": "running balance after this entry"},
         )},
     ),
     "ReminderRun": shape(execution_arn={"type": "string", "description": "the Step Functions execution sending the reminders"}),
-    "WebhookReceipt": shape(received=BOOL, recorded={"type": "boolean", "description": "false for events that are no payment"}),
+    "WebhookReceipt": shape(
+        ("outcome", "duplicate"), received=BOOL, recorded={"type": "boolean", "description": "false for events that are no payment"},
+        outcome={"enum": ["recorded", "credit", "mismatch"]},
+        duplicate={"type": "boolean", "description": "the event was recorded before; nothing changed"}),
 }
 
 
@@ -561,8 +590,19 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         query=("invoice_status", "invoice_client_id", "limit", "cursor"), capability=Capability.VIEW_INVOICES,
         errors={422: "`invalid_value` (status), `invalid_limit` or `invalid_cursor`."}),
     ("GET", "/admin/invoices/{invoice_id}"): api(
-        "One invoice with its payments", "The invoice", ref("StaffInvoiceWithPayments"), capability=Capability.VIEW_INVOICES,
-        errors={404: "`invoice_not_found`."}),
+        "One invoice with its payments, gateway events and emails", "The invoice", ref("StaffInvoiceDetail"),
+        capability=Capability.VIEW_INVOICES, errors={404: "`invoice_not_found`."}),
+    ("GET", "/admin/clients/{client_id}/credits"): api(
+        "The client's credits (money paid online beyond its invoices)", "The credits, oldest first",
+        page_of("ClientCredit"), capability=Capability.VIEW_INVOICES, errors={404: "`client_not_found`."},
+        description="A credit is applied to the client's next invoices in its currency when they are issued; finance "
+                    "gets a task when one is created, to refund it instead."),
+    ("POST", "/admin/clients/{client_id}/credits/{credit_id}/refund"): api(
+        "Record that what is left of a credit was paid back to the client", "The credit, nothing left",
+        ref("ClientCredit"), capability=Capability.MANAGE_INVOICES,
+        description="The money goes back outside the platform (a bank transfer, or a refund in the gateway's dashboard); "
+                    "this records it: a `refund` line on the statement, the client's balance, and the finance task closed.",
+        errors={404: "`credit_not_found`.", 409: "`credit_used` (nothing left) or `stale_version` (retry)."}),
     ("POST", "/admin/invoices/{invoice_id}/payments"): api(
         "Record a (partial) payment", "Recorded: the invoice, now `partially_paid`, `paid` (or still `overdue`), with its "
         "payments", ref("StaffInvoiceWithPayments"), status=201, body="PAYMENT", capability=Capability.MANAGE_INVOICES,
@@ -577,14 +617,15 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
                     "due), never twice."),
     # payments.py (public: the gateway's signature is the authentication)
     ("POST", "/payments/webhook"): api(
-        "The payment gateway's webhook (Stripe events): a paid checkout becomes a payment on its invoice",
-        "Received; `recorded` says whether it was a payment (a replayed event is recorded once)", ref("WebhookReceipt"),
+        "The payment gateway's webhook (Stripe events): money taken is always recorded on its invoice",
+        "Recorded (2xx only once it is stored): what is due is paid, the rest becomes the client's credit; a currency "
+        "mismatch is kept for finance; a replayed event is recorded once", ref("WebhookReceipt"),
         headers=("Stripe-Signature",),
         description="The body is the gateway's event exactly as signed (a Stripe event object, `application/json`); "
                     "it is verified with `Stripe-Signature`, not parsed against a schema of this API.",
         errors={400: "`invalid_signature`: missing, wrong or stale signature, or a body that is no signed event.",
-                404: "`invoice_not_found`.", 409: "`invoice_not_open` or `stale_version` (the gateway retries).",
-                422: "`overpayment` or `invalid_amount`."}),
+                404: "`invoice_not_found`.", 409: "`stale_version` (the invoice kept changing; the gateway retries).",
+                422: "`invalid_amount` (not a positive amount)."}),
     # portal.py (buyer tokens, scoped to the token's client)
     ("GET", "/portal/me"): api("The signed-in contact, its client and permissions", "Who is calling", ref("Me"),
                                errors={403: PORTAL_403}),

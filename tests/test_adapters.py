@@ -438,8 +438,14 @@ def test_stripe_paid_checkout_becomes_a_payment_event(stripe_gateway):
 
     assert event == payments_module.PaymentEvent(
         id="evt_1PaidInvoice", invoice_id="INV#01", amount=Decimal("1234.50"), currency="EUR",
-        paid_at=PAID_AT, reference="pi_3Paid",
+        paid_at=PAID_AT, reference="pi_3Paid", session_id="cs_test_a1", expected_amount=None,
     )
+
+
+def test_stripe_event_carries_the_amount_the_checkout_was_created_for(stripe_gateway):
+    metadata = {"invoice_id": "INV#01", "invoice_number": "INV-2026-0007", "amount": "1234.50"}
+    event = stripe_gateway.parse_webhook(*stripe_signed(checkout_completed(metadata=metadata)))
+    assert event.expected_amount == Decimal("1234.50") == event.amount
 
 
 def test_stripe_zero_decimal_amount_comes_back_whole(stripe_gateway):
@@ -520,12 +526,28 @@ def test_stripe_checkout_sends_the_invoice_amount_in_minor_units():
         "client_reference_id": "INV#01",
         "metadata[invoice_id]": "INV#01",
         "metadata[invoice_number]": "INV-2026-0007",
+        "metadata[amount]": "1234.50",
         "payment_intent_data[metadata][invoice_id]": "INV#01",
         "payment_intent_data[metadata][invoice_number]": "INV-2026-0007",
+        "payment_intent_data[metadata][amount]": "1234.50",
         "success_url": "http://127.0.0.1:8000/invoices/INV%2301?paid=1",
         "cancel_url": "http://127.0.0.1:8000/invoices/INV%2301",
         "customer_email": "buyer@acme.example",
     }
+
+
+def test_stripe_expire_posts_to_the_session_and_a_closed_session_is_not_an_error():
+    def respond(seen: Seen):
+        if seen.path.endswith("/cs_done/expire"):
+            return 400, {"error": {"type": "invalid_request_error", "message": "Only open sessions can be expired."}}
+        return 200, {"id": "cs_open", "object": "checkout.session", "status": "expired"}
+
+    with LocalServer(respond) as server:
+        gateway = StripeGateway("sk_test_local", WEBHOOK_SECRET, api_base=server.url, max_network_retries=0)
+        assert gateway.expire_checkout("cs_open") is True
+        assert gateway.expire_checkout("cs_done") is False
+    assert [r.path for r in server.requests("POST")] == ["/v1/checkout/sessions/cs_open/expire",
+                                                         "/v1/checkout/sessions/cs_done/expire"]
 
 
 @pytest.mark.parametrize(("status", "error"), [(400, PaymentError), (503, PaymentUnavailable)])
@@ -570,6 +592,19 @@ def test_sandbox_checkout_pays_through_the_stripe_verification_path():
     assert gateway.parse_webhook(*gateway.pay(session.id)).id == event.id, "a redelivery has the same event id"
     # Genuine Stripe format: Stripe's own gateway accepts it when it shares the secret.
     assert StripeGateway("sk_unused", "whsec_local").parse_webhook(payload, header) == event
+
+
+def test_sandbox_expired_checkout_cannot_be_paid_and_a_paid_one_cannot_expire():
+    gateway = SandboxGateway("whsec_local")
+    older = gateway.create_checkout("INV#01", "INV-1", Decimal("10"), "EUR", "http://ok", "http://no", None)
+    paid = gateway.create_checkout("INV#01", "INV-1", Decimal("10"), "EUR", "http://ok", "http://no", None)
+    gateway.pay(paid.id)
+
+    assert gateway.expire_checkout(older.id) is True and gateway.session(older.id)["status"] == "expired"
+    with pytest.raises(PaymentError):
+        gateway.pay(older.id)
+    assert gateway.expire_checkout(paid.id) is False and gateway.session(paid.id)["status"] == "complete"
+    assert gateway.expire_checkout("cs_local_unknown") is False
 
 
 def test_sandbox_webhook_with_a_bad_signature_is_refused():

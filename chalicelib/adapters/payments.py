@@ -40,6 +40,8 @@ class PaymentEvent:
     currency: str  # ISO 4217, upper case like the rest of the app
     paid_at: datetime
     reference: str  # the gateway's payment id (Stripe PaymentIntent, else the Checkout Session)
+    session_id: str
+    expected_amount: Decimal | None  # what the checkout was created for (its metadata), when known
 
 
 class InvalidSignature(Exception):
@@ -58,6 +60,10 @@ class PaymentGateway(Protocol):
     def create_checkout(self, invoice_id: str, number: str, amount: Decimal, currency: str,
                         success_url: str, cancel_url: str, customer_email: str | None) -> CheckoutSession:
         """A hosted page where the buyer pays `amount` of the invoice."""
+        ...
+
+    def expire_checkout(self, session_id: str) -> bool:
+        """Close an open checkout so it can no longer be paid; False when it cannot be (paid or gone already)."""
         ...
 
     def parse_webhook(self, payload: bytes, signature_header: str) -> PaymentEvent | None:
@@ -120,6 +126,7 @@ def _payment_event(event: dict) -> PaymentEvent | None:
         logger.warning("Paid checkout without an invoice id ignored", event_id=event.get("id"))
         return None
     currency = str(session["currency"])
+    expected = (session.get("metadata") or {}).get("amount")
     return PaymentEvent(
         id=str(event["id"]),
         invoice_id=str(invoice_id),
@@ -127,11 +134,14 @@ def _payment_event(event: dict) -> PaymentEvent | None:
         currency=currency.upper(),
         paid_at=datetime.fromtimestamp(int(event["created"]), tz=timezone.utc),
         reference=str(session.get("payment_intent") or session["id"]),
+        session_id=str(session["id"]),
+        expected_amount=Decimal(expected) if expected else None,
     )
 
 
 def _checkout_params(invoice_id: str, number: str, amount: Decimal, currency: str,
                      success_url: str, cancel_url: str, customer_email: str | None) -> dict:
+    metadata = {"invoice_id": invoice_id, "invoice_number": number, "amount": str(amount)}
     params: dict[str, Any] = {
         "mode": "payment",
         "line_items": [{
@@ -143,8 +153,8 @@ def _checkout_params(invoice_id: str, number: str, amount: Decimal, currency: st
             },
         }],
         "client_reference_id": invoice_id,
-        "metadata": {"invoice_id": invoice_id, "invoice_number": number},
-        "payment_intent_data": {"metadata": {"invoice_id": invoice_id, "invoice_number": number}},
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
@@ -178,6 +188,20 @@ class StripeGateway:
             transient = isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)) or status >= 500
             raise (PaymentUnavailable if transient else PaymentError)(f"Stripe checkout for {number}: {exc}") from exc
         return CheckoutSession(id=session.id, url=session.url)
+
+    def expire_checkout(self, session_id: str) -> bool:
+        """`checkout.sessions.expire`; Stripe refuses (400) a session that is complete or expired already."""
+        import stripe  # noqa: PLC0415
+
+        try:
+            self._stripe().v1.checkout.sessions.expire(session_id)
+        except stripe.InvalidRequestError:
+            return False
+        except stripe.StripeError as exc:
+            status = getattr(exc, "http_status", None) or 0
+            transient = isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)) or status >= 500
+            raise (PaymentUnavailable if transient else PaymentError)(f"Stripe expire {session_id}: {exc}") from exc
+        return True
 
     def parse_webhook(self, payload: bytes, signature_header: str) -> PaymentEvent | None:
         return _payment_event(_verified_event(payload, signature_header, self._webhook_secret, self._api_key))
@@ -245,7 +269,7 @@ class SandboxGateway:
             "amount_total": to_minor_units(amount, currency),
             "currency": currency.lower(),
             "client_reference_id": invoice_id,
-            "metadata": {"invoice_id": invoice_id, "invoice_number": number},
+            "metadata": {"invoice_id": invoice_id, "invoice_number": number, "amount": str(amount)},
             "customer_email": customer_email,
             "success_url": success_url,
             "cancel_url": cancel_url,
@@ -263,15 +287,29 @@ class SandboxGateway:
             session = self._sessions.get(session_id)
             return dict(session) if session else None
 
+    def expire_checkout(self, session_id: str) -> bool:
+        """Like Stripe: only an open session expires; its page then refuses to take money."""
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None or session["status"] != "open":
+                return False
+            session["status"] = "expired"
+            return True
+
     def completed_event(self, session_id: str) -> dict:
-        """The `checkout.session.completed` event Stripe would send once the buyer has paid.
+        """The `checkout.session.completed` event Stripe would send once the buyer has paid (the session is complete).
 
         The event id is fixed per session, so paying twice delivers the same event twice, as a
-        redelivering gateway would.
+        redelivering gateway would. An expired session cannot be paid: PaymentError.
         """
-        session = self.session(session_id)
-        if session is None:
-            raise KeyError(session_id)
+        with self._lock:
+            stored = self._sessions.get(session_id)
+            if stored is None:
+                raise KeyError(session_id)
+            if stored["status"] == "expired":
+                raise PaymentError(f"Checkout {session_id} has expired")
+            stored["status"] = "complete"
+            session = dict(stored)
         suffix = session_id.removeprefix("cs_local_")
         paid = {**session, "payment_status": "paid", "status": "complete", "payment_intent": f"pi_local_{suffix}"}
         return {"id": f"evt_local_{suffix}", "object": "event", "type": "checkout.session.completed",

@@ -8,6 +8,7 @@ from chalicelib.api import schemas
 from chalicelib.api.http import (
     ApiBlueprint, decode_cursor, encode_cursor, json_body, json_response, page, page_params, validate,
 )
+from chalicelib.api.payments import credit_json, invoice_activity
 from chalicelib.api.security import require_staff, token_authorizer
 from chalicelib.api.views import delivery_note_json, invoice_json, payment_json
 from chalicelib.domain.access import Capability
@@ -18,6 +19,7 @@ from chalicelib.services import fulfilment, invoicing
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
+from chalicelib.store.clients import get_client
 
 admin_fulfilment_api = ApiBlueprint(__name__)
 
@@ -112,7 +114,23 @@ def get_invoice(invoice_id):
     require_staff(_request(), Capability.VIEW_INVOICES)
     invoice = invoice_store.get(invoice_id)
     return json_response({**invoice_json(invoice, staff=True),
-                          "payments": [payment_json(p) for p in invoice_store.payments(invoice_id)]})
+                          "payments": [payment_json(p) for p in invoice_store.payments(invoice_id)],
+                          **invoice_activity(invoice_id)})
+
+
+@admin_fulfilment_api.route("/admin/clients/{client_id}/credits", methods=["GET"], authorizer=token_authorizer)
+def client_credits(client_id):
+    """The client's credits (money paid beyond invoices): what is left is applied to its next invoices."""
+    require_staff(_request(), Capability.VIEW_INVOICES)
+    get_client(client_id)  # 404 for an unknown client
+    return json_response(page([credit_json(c) for c in invoice_store.credits_of(client_id)], None))
+
+
+@admin_fulfilment_api.route("/admin/clients/{client_id}/credits/{credit_id}/refund", methods=["POST"], authorizer=token_authorizer)
+def refund_credit(client_id, credit_id):
+    """Finance paid what is left of a credit back to the client (by bank transfer or a gateway refund)."""
+    staff = require_staff(_request(), Capability.MANAGE_INVOICES)
+    return json_response(credit_json(invoicing.refund_credit(client_id, credit_id, f"refunded by {staff.email}")))
 
 
 @admin_fulfilment_api.route("/admin/invoices/{invoice_id}/payments", methods=["POST"], authorizer=token_authorizer)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from chalicelib.api import schemas
 from chalicelib.api.http import decode_cursor, encode_cursor, validate
+from chalicelib.api.payments import invoice_activity
 from chalicelib.api.views import delivery_note_json, invoice_json, payment_json, statement_json
 from chalicelib.api.web import (
     FORM, Session, WebBlueprint, buyer_session, form_fields, form_lists, local_time, query_params, redirect, render_page,
@@ -433,7 +434,7 @@ def _staff_invoice_page(session: Session, invoice_id: str, *, status: int = 200,
     may_record = role_can(session.principal.role, Capability.MANAGE_INVOICES)
     return render_page(
         "agent/invoice.html", session, status=status, invoice=_invoice_view(invoice, staff=True),
-        payments=[payment_json(p) for p in invoice_store.payments(invoice.id)],
+        payments=[payment_json(p) for p in invoice_store.payments(invoice.id)], **invoice_activity(invoice.id),
         may_record=may_record and InvoiceStatus(invoice.status) in OPEN_STATUSES,
         methods=PAYMENT_METHODS, values=values or {"date": supplier_today().isoformat(), "method": "bank_transfer"},
         error=error, error_field=error_field, today=supplier_today().isoformat(),

@@ -38,6 +38,25 @@ def status_after_payment(*, total: Decimal, paid_before: Decimal, amount: Decima
     return InvoiceStatus.PAID if paid == total else InvoiceStatus.PARTIALLY_PAID
 
 
+def split_gateway_payment(*, amount: Decimal, status: InvoiceStatus, amount_due: Decimal) -> tuple[Decimal, Decimal]:
+    """Money the gateway already took: (applied to the invoice, left over as the client's credit).
+
+    Unlike a staff entry it is never refused: what an open invoice still owes is paid, the rest (all of
+    it for a paid or cancelled invoice) becomes a credit for the client.
+    """
+    if amount <= 0:
+        raise ValidationFailed("A payment is a positive amount.", code="invalid_amount", field="amount")
+    applied = min(amount, amount_due) if status in OPEN_STATUSES and amount_due > 0 else Decimal(0)
+    return applied, amount - applied
+
+
+def status_after_applied(*, total: Decimal, paid: Decimal, status: InvoiceStatus) -> InvoiceStatus:
+    """The status once `paid` in all is on the invoice (a status with no payments stays as it is)."""
+    if status not in OPEN_STATUSES or paid <= 0:
+        return status
+    return InvoiceStatus.PAID if paid >= total else InvoiceStatus.PARTIALLY_PAID
+
+
 def check_can_pay(status: InvoiceStatus) -> None:
     if status not in OPEN_STATUSES:
         raise Conflict(f"This invoice is {status.value}; it takes no payments.", code="invoice_not_open")

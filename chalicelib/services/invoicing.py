@@ -2,20 +2,26 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import os
+import random
 import secrets
-from datetime import date, datetime, timezone
+import time
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
+from chalicelib.adapters.payments import PaymentError, PaymentEvent, gateway_from_env
 from chalicelib.aws import client
 from chalicelib import config as app_config
 from chalicelib.config import settings as app_settings
 from chalicelib.documents.models import DocumentLine, InvoiceDocument, Party, StatementDocument, StatementEntry, VatBreakdown
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.invoicing import (
-    DEFAULT_REMINDER_OFFSETS, InvoiceStatus, check_can_pay, due_date, reminders_due, status_after_payment,
+    DEFAULT_REMINDER_OFFSETS, OPEN_STATUSES, InvoiceStatus, check_can_pay, due_date, reminders_due, split_gateway_payment,
+    status_after_applied, status_after_payment,
 )
 from chalicelib.domain.money import format_money
 from chalicelib.domain.orders import OrderStatus, order_totals
@@ -25,10 +31,16 @@ from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
 from chalicelib.store import orders as order_store
+from chalicelib.store import users as user_store
 from chalicelib.store.clients import get_client
-from chalicelib.store.models import InvoiceItem, PaymentItem, VatMap, sku_key
+from chalicelib.store.models import ClientCreditItem, GatewayEventItem, InvoiceItem, PaymentItem, VatMap, sku_key
 
+logger = Logger(service="b2b-portal", child=True)
 PRESIGNED_SECONDS = 300
+# How long a claimed email ("sending") belongs to the attempt that claimed it; longer than any Lambda
+# timeout of the steps that send, so a live attempt is never doubled. After it, a retry sends again.
+SENDING_LEASE = timedelta(minutes=5)
+WRITE_ATTEMPTS = 30  # concurrent payments on one invoice serialize on its version
 
 
 def invoice_id_for(source_id: str) -> str:
@@ -44,7 +56,7 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
     source_id = source_id or order_id
     existing = invoice_store.find(invoice_id_for(source_id))
     if existing:
-        return existing
+        return apply_credits(existing)  # a retry finishes what a failed attempt began
     order = order_store.get(order_id)
     if order.status != OrderStatus.ACCEPTED.value:
         raise Conflict(f"Order {order.number} is {order.status}; only accepted orders are invoiced.", code="order_not_accepted")
@@ -67,9 +79,10 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
         amount_paid=Decimal(0), created_at=order_store.now(),
     )
     try:
-        return invoice_store.issue(invoice)
-    except Conflict:
-        return invoice_store.get(invoice.id)
+        stored = invoice_store.issue(invoice)
+    except Conflict:  # issued meanwhile by a parallel start (Express workflows are not deduplicated by name)
+        stored = invoice_store.get(invoice.id)
+    return apply_credits(stored)
 
 
 # --- documents ---------------------------------------------------------------------------
@@ -119,12 +132,38 @@ def render_documents(invoice_id: str) -> InvoiceItem:
 
 
 def send(invoice_id: str) -> None:
-    """Email the issued invoice to the client, once."""
+    """Email the issued invoice to the client, once (see `_notify_once`); an address SES refuses is marked
+    failed on the invoice and does not fail the workflow."""
     invoice = invoice_store.get(invoice_id)
     if "issued" in (invoice.notified or set()):
         return
-    mail.send("invoice_issued", invoice.contact_email, invoice=invoice_view(invoice))
+    claimed = _notify_once(invoice, "issued", "invoice_issued", invoice=invoice_view(invoice))
+    if claimed is None:
+        mine = invoice_store.notification(invoice.id, "issued")
+        if mine is not None and mine.status == "sending":  # another attempt is sending it right now
+            raise Conflict(f"Invoice {invoice.number} is being emailed by another attempt.", code="notification_in_progress")
     invoice_store.change(invoice, actions=(InvoiceItem.notified.add({"issued"}),))
+
+
+def _notify_once(invoice: InvoiceItem, key: str, template: str, /, **context: Any) -> bool | None:
+    """Claim (conditional write: `sending`), send, then record `sent` or `failed`: None when it was not ours to send.
+
+    At least once only in one window: an attempt that dies after SES accepted the email and before
+    `sent` is written leaves `sending`; after SENDING_LEASE a retry sends it again. A transient SES error
+    releases the claim and raises, so the step's retry sends it.
+    """
+    claim = invoice_store.claim_notification(invoice.id, key, invoice.contact_email, lease=SENDING_LEASE)
+    if claim is None:
+        return None
+    try:
+        delivery = mail.deliver(template, invoice.contact_email, **context)
+    except Exception:
+        invoice_store.release_notification(claim)
+        raise
+    invoice_store.finish_notification(claim, sent=delivery.delivered, message_id=delivery.message_id, error=delivery.error)
+    if not delivery.delivered:
+        logger.warning("Invoice email refused", extra={"invoice_id": invoice.id, "key": key, "error": delivery.error})
+    return delivery.delivered
 
 
 def download_url(key: str, filename: str) -> str:
@@ -135,7 +174,12 @@ def download_url(key: str, filename: str) -> str:
 
 
 def start(order_id: str, source_id: str | None = None) -> None:
-    """Run the invoicing workflow for an order (or one delivery note); the execution name makes it once."""
+    """Run the invoicing workflow for an order (or one delivery note).
+
+    The name only spares a second execution where Step Functions deduplicates (Standard; moto also does
+    it for Express, AWS does not): a second run is harmless because every step is once at the data level
+    (the invoice's conditional put, the email's claim).
+    """
     source_id = source_id or order_id
     sfn = client("stepfunctions")
     try:
@@ -148,26 +192,171 @@ def start(order_id: str, source_id: str | None = None) -> None:
 # --- payments ----------------------------------------------------------------------------------
 
 def record_payment(invoice_id: str, *, amount: Decimal, paid_on: date, method: str, reference: str | None,
-                   actor: str, payment_id: str | None = None) -> InvoiceItem:
-    """Record a (partial) payment; the invoice becomes partially paid or paid and the client's balance drops."""
-    payment_id = payment_id or f"pay_{secrets.token_hex(8)}"
-    for _attempt in range(5):  # the invoicing workflow may be writing the invoice's documents meanwhile
+                   actor: str) -> InvoiceItem:
+    """Record a (partial) payment entered by staff; the invoice becomes partially paid or paid and the client's
+    balance drops. Overpayment is refused (422): only money the gateway already took becomes a credit."""
+    payment_id = f"pay_{secrets.token_hex(8)}"
+    for _attempt in range(WRITE_ATTEMPTS):  # the invoicing workflow or a webhook may be writing the invoice meanwhile
         invoice = invoice_store.get(invoice_id)
-        if any(p.id == payment_id for p in invoice_store.payments(invoice_id)):
-            return invoice  # a replayed gateway event
         check_can_pay(InvoiceStatus(invoice.status))
         status = status_after_payment(total=invoice.total, paid_before=invoice.amount_paid, amount=amount,
                                       due=invoice.due_date, today=supplier_today())
         payment = PaymentItem(id=payment_id, invoice_id=invoice.id, amount=amount, paid_on=paid_on, method=method,
                               reference=reference, recorded_by=actor, created_at=order_store.now())
         try:
-            return invoice_store.record_payment(invoice, payment, status.value)
+            paid = invoice_store.record_payment(invoice, payment, status.value)
         except Conflict as exc:
             if exc.code == "payment_exists":
                 return invoice_store.get(invoice_id)
             if exc.code != "stale_version":
                 raise
+            _pause()
+            continue
+        expire_checkouts(invoice_id, keep=None)
+        return paid
     raise Conflict("The invoice keeps changing; try again.", code="stale_version")
+
+
+def record_online_payment(event: PaymentEvent) -> GatewayEventItem:
+    """Money the gateway took is always recorded, whatever happened meanwhile.
+
+    What is still due is paid; the rest (all of it on a paid or cancelled invoice) becomes the client's
+    credit, with a task for finance. Another currency than the invoice's is kept as a mismatch for finance
+    (nothing applied). The event id makes it once: a replay is counted on the stored event.
+    """
+    for _attempt in range(WRITE_ATTEMPTS):
+        invoice = invoice_store.get(event.invoice_id)
+        item = GatewayEventItem(event_id=event.id, invoice_id=invoice.id, session_id=event.session_id, amount=event.amount,
+                                currency=event.currency, applied=Decimal(0), credit=Decimal(0), received_at=order_store.now())
+        if event.currency != invoice.currency:
+            item.outcome = "mismatch"
+            item.message = (f"Paid {format_money(event.amount)} {event.currency}, but the invoice is in {invoice.currency}: "
+                            "nothing was applied. Refund the payment or record it by hand.")
+            if not invoice_store.record_refused_event(invoice, item):
+                return _redelivered(invoice, event.id)
+            _finance_tasks(invoice, item)
+            return item
+        applied, credit = split_gateway_payment(amount=event.amount, status=InvoiceStatus(invoice.status),
+                                                amount_due=invoice.amount_due)
+        item.applied, item.credit = applied, credit
+        item.outcome = "credit" if credit else "recorded"
+        if event.expected_amount is not None and event.expected_amount != event.amount:
+            item.outcome = "mismatch"
+            item.message = (f"The checkout was for {format_money(event.expected_amount)} {invoice.currency}; "
+                            f"the gateway reports {format_money(event.amount)}.")
+        status = status_after_applied(total=invoice.total, paid=invoice.amount_paid + applied, status=InvoiceStatus(invoice.status))
+        payment = PaymentItem(id=event.id, invoice_id=invoice.id, amount=applied, paid_on=event.paid_at.date(), method="online",
+                              reference=event.reference, recorded_by="payment-gateway", created_at=item.received_at) if applied else None
+        credit_item = ClientCreditItem(
+            id=credit_id_for(event.id), client_id=invoice.client_id, currency=invoice.currency, amount=credit, remaining=credit,
+            source_invoice_id=invoice.id, source_invoice_number=invoice.number, created_at=item.received_at) if credit else None
+        try:
+            invoice_store.record_gateway_payment(invoice, item, status.value, payment=payment, credit=credit_item)
+        except Conflict as exc:
+            if exc.code == "event_exists":
+                return _redelivered(invoice, event.id)
+            if exc.code != "stale_version":
+                raise
+            _pause()
+            continue
+        _finance_tasks(invoice, item)
+        return item
+    raise Conflict("The invoice keeps changing; the gateway will retry.", code="stale_version")
+
+
+def _redelivered(invoice: InvoiceItem, event_id: str) -> GatewayEventItem:
+    """A replayed event: counted, and its finance tasks made sure of (the first delivery may have died after recording)."""
+    item = invoice_store.count_redelivery(invoice.id, event_id)
+    _finance_tasks(invoice, item)
+    return item
+
+
+def _finance_tasks(invoice: InvoiceItem, event: GatewayEventItem) -> None:
+    """A finance task (an admin's when there is no finance staff) for a credit to refund, or a mismatch to sort out."""
+    if event.outcome == "mismatch":
+        kind, title = f"payment_mismatch_{event.event_id}", f"Check the online payment for invoice {invoice.number}: {event.message}"
+    elif event.credit > 0:
+        kind = credit_task_kind(credit_id_for(event.event_id))
+        title = (f"{invoice.client_name} paid {format_money(event.credit)} {event.currency} beyond invoice {invoice.number}: "
+                 "refund it, or it is applied to the client's next invoice")
+    else:
+        return
+    people = user_store.staff_with_roles(("finance",)) or user_store.staff_with_roles(("admin",))
+    if people:  # one task per invoice and kind (the order's task key): the first finance person holds it
+        order_store.add_task(invoice.order_id, kind, people[0].id, title)
+
+
+def credit_id_for(event_id: str) -> str:
+    return f"cr_{event_id}"
+
+
+def credit_task_kind(credit_id: str) -> str:
+    return f"client_credit_{credit_id}"
+
+
+def refund_credit(client_id: str, credit_id: str, reference: str) -> ClientCreditItem:
+    """Finance paid back what is left of a credit (outside the platform: a bank transfer, a gateway refund)."""
+    credit = invoice_store.get_credit(client_id, credit_id)
+    if credit.remaining <= 0:
+        raise Conflict("Nothing is left of this credit: it was applied or refunded.", code="credit_used")
+    refunded = invoice_store.refund_credit(credit, supplier_today(), reference)
+    _close_credit_task(refunded)
+    return refunded
+
+
+def _close_credit_task(credit: ClientCreditItem) -> None:
+    order_store.close_task(invoice_store.get(credit.source_invoice_id).order_id, credit_task_kind(credit.id))
+
+
+def apply_credits(invoice: InvoiceItem) -> InvoiceItem:
+    """The client's credits (same currency, oldest first) pay what is due on a newly issued invoice. Retry-safe:
+    a credit pays a given invoice at most once (the payment id names both)."""
+    for credit in invoice_store.open_credits(invoice.client_id, invoice.currency):
+        for _attempt in range(WRITE_ATTEMPTS):
+            if InvoiceStatus(invoice.status) not in OPEN_STATUSES or invoice.amount_due <= 0:
+                return invoice
+            amount = min(credit.remaining, invoice.amount_due)
+            if amount <= 0:
+                break
+            status = status_after_applied(total=invoice.total, paid=invoice.amount_paid + amount, status=InvoiceStatus(invoice.status))
+            payment = PaymentItem(id=f"credit_{credit.id}", invoice_id=invoice.id, amount=amount, paid_on=supplier_today(),
+                                  method="credit", reference=f"Credit from invoice {credit.source_invoice_number}",
+                                  recorded_by="system", created_at=order_store.now())
+            try:
+                invoice = invoice_store.apply_credit(invoice, credit, payment, status.value)
+                if amount == credit.remaining:
+                    _close_credit_task(credit)  # all used: nothing left to refund
+                break
+            except Conflict as exc:
+                if exc.code == "payment_exists":
+                    break
+                if exc.code != "stale_version":
+                    raise
+                _pause()
+                invoice = invoice_store.get(invoice.id)
+                credit = invoice_store.get_credit(invoice.client_id, credit.id)
+    return invoice
+
+
+def expire_checkouts(invoice_id: str, *, keep: str | None) -> None:
+    """Expire the invoice's open checkouts (but `keep`): their amount is no longer what is due.
+
+    Best effort: a checkout the gateway cannot expire any more (being paid right now) still lands,
+    as a payment or a credit, when its webhook arrives.
+    """
+    for checkout in invoice_store.open_checkouts(invoice_id):
+        if checkout.session_id == keep:
+            continue
+        try:
+            expired = gateway_from_env().expire_checkout(checkout.session_id)
+        except PaymentError:
+            logger.warning("Checkout not expired", extra={"session_id": checkout.session_id, "invoice_id": invoice_id})
+            continue
+        invoice_store.close_checkout(invoice_id, checkout.session_id, "expired" if expired else "closed")
+
+
+def _pause() -> None:
+    time.sleep(random.uniform(0.002, 0.03))
 
 
 # --- statement ------------------------------------------------------------------------------------
@@ -223,18 +412,26 @@ def remind_overdue_page(today: date, cursor: str | None, page_size: int = 100) -
 
 
 def _remind(invoice: InvoiceItem, today: date, offsets: tuple[int, ...]) -> None:
-    """Overdue, and the reminder due today: one conditional write per invoice, then at most one email."""
+    """Overdue, and the reminder due today: the email is claimed per (invoice, reminder level), sent, and only
+    then counted in `reminders_sent`. A refused address marks the reminder failed; the run goes on."""
     sent = {int(x) for x in invoice.reminders_sent}
     due = reminders_due(due=invoice.due_date, today=today, offsets=offsets, sent=sent)
-    if invoice.status == InvoiceStatus.OVERDUE.value and not due:
+    if invoice.status != InvoiceStatus.OVERDUE.value:
+        try:
+            invoice = invoice_store.change(invoice, status=InvoiceStatus.OVERDUE.value)
+        except Conflict:
+            return  # paid meanwhile (or a parallel run): the next run looks again
+    if not due:
         return
-    actions = (InvoiceItem.reminders_sent.set(sorted(sent | set(due))),) if due else ()
+    key = f"reminder:{due[-1]}"
+    if _notify_once(invoice, key, "invoice_overdue", invoice=invoice_view(invoice), days=(today - invoice.due_date).days) is None:
+        claim = invoice_store.notification(invoice.id, key)
+        if claim is None or claim.status == "sending":
+            return  # another attempt is sending it: it counts it, or the next run does
     try:
-        invoice_store.change(invoice, status=InvoiceStatus.OVERDUE.value, actions=actions)
+        invoice_store.change(invoice, actions=(InvoiceItem.reminders_sent.set(sorted(sent | set(due))),))
     except Conflict:
-        return  # paid or reminded meanwhile (a payment, a parallel run): the next run looks again
-    if due:
-        mail.send("invoice_overdue", invoice.contact_email, invoice=invoice_view(invoice), days=(today - invoice.due_date).days)
+        pass  # a payment meanwhile: the next run counts it, and its claim keeps the email from going twice
 
 
 def start_reminders(today: date, *, on_demand: bool = False) -> str:

@@ -4,12 +4,27 @@ Links in emails are absolute, from PORTAL_URL (which carries any base path): `ur
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.templating import render
 from chalicelib.urls import portal_link
+
+# SES refuses these for this message or address; sending it again will not help (sandbox: unverified
+# recipient; suppressed or bounced address). Anything else (throttling, 5xx, network) is worth a retry.
+REFUSED = frozenset({"MessageRejected", "MailFromDomainNotVerified", "MailFromDomainNotVerifiedException",
+                     "AccountSuppressedException", "InvalidParameterValue"})
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivered: bool
+    message_id: str | None = None
+    error: str | None = None  # why SES refused it, for the people who see the notification failed
 
 
 def send(template: str, to: str, **context: Any) -> str:
@@ -27,3 +42,14 @@ def send(template: str, to: str, **context: Any) -> str:
         },
     )
     return response["MessageId"]
+
+
+def deliver(template: str, to: str, **context: Any) -> Delivery:
+    """Like `send`, but an email SES refuses is a result (delivered=False), not an error; transient errors raise."""
+    try:
+        return Delivery(delivered=True, message_id=send(template, to, **context))
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        if error.get("Code") not in REFUSED:
+            raise
+        return Delivery(delivered=False, error=f"{error.get('Code')}: {error.get('Message', '')}"[:500])

@@ -22,6 +22,10 @@ holds the access-pattern table (pattern -> key condition -> index).
     delivery note   DN#<id>               DN               CLIENT#<id>#DNS / <created>          ORDER#<id>#DNS / <created>   (gsi3: DNS#<status> / <created>)
     invoice         INVOICE#<id>          INVOICE          CLIENT#<id>#INVOICES / <issued>#<n>  ORDER#<id>#INVOICES / <n>    (gsi3: INVOICES#<status> / <due>#<id>)
     payment         INVOICE#<id>          PAYMENT#<id>     -                                    -
+    gateway event   INVOICE#<id>          WEBHOOK#<event id> -                                  -
+    checkout        INVOICE#<id>          CHECKOUT#<session id> -                               -
+    notification    INVOICE#<id>          NOTIFY#<key>     -                                    -
+    client credit   CLIENT#<id>           CREDIT#<id>      -                                    -
     ledger entry    CLIENT#<id>           LEDGER#<date>#<at>#<ref>  -                           -
     proposal        PROPOSAL#<id>         PROPOSAL         CLIENT#<id>#PROPOSALS / <created>#<id>  -
 """
@@ -510,7 +514,7 @@ class PaymentItem(TableItem):
 
 
 class LedgerEntryItem(TableItem):
-    """One line of a client's account: an invoice (debit) or a payment (credit)."""
+    """One line of a client's account: an invoice (debit), a payment or a client credit (credit)."""
 
     entry_date = DateAttribute()
     kind = UnicodeAttribute()
@@ -519,6 +523,58 @@ class LedgerEntryItem(TableItem):
     debit = DecimalAttribute()
     credit = DecimalAttribute()
     document_id = UnicodeAttribute()
+
+
+class GatewayEventItem(TableItem):
+    """A payment gateway webhook about an invoice and what became of it (finance sees every one)."""
+
+    event_id = UnicodeAttribute()
+    invoice_id = UnicodeAttribute()
+    session_id = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute()  # recorded, credit, mismatch
+    amount = DecimalAttribute()
+    currency = UnicodeAttribute()
+    applied = DecimalAttribute()  # to the invoice
+    credit = DecimalAttribute()  # beyond what was due: the client's credit
+    message = UnicodeAttribute(null=True)
+    deliveries = NumberAttribute(default=1)  # more than one: the gateway sent it again (a duplicate)
+    received_at = UTCDateTimeAttribute()
+
+
+class CheckoutItem(TableItem):
+    """A hosted checkout started for an invoice; `open` until it is paid or expired."""
+
+    session_id = UnicodeAttribute()
+    amount = DecimalAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()  # open, expired, paid
+    created_at = UTCDateTimeAttribute()
+
+
+class ClientCreditItem(TableItem):
+    """Money the client paid beyond what was due; applied to its next invoices, or refunded by finance."""
+
+    id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    amount = DecimalAttribute()
+    remaining = DecimalAttribute()
+    source_invoice_id = UnicodeAttribute()
+    source_invoice_number = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class NotificationItem(TableItem):
+    """One email about an invoice, claimed before it is sent (`sending`), then `sent` or `failed`."""
+
+    key = UnicodeAttribute()  # issued, reminder:7 ...
+    recipient = UnicodeAttribute()
+    status = UnicodeAttribute()
+    claimed_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
 
 
 class ProposalItem(TableItem):

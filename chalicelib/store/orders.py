@@ -138,6 +138,15 @@ def tasks_for(assignee_id: str) -> Iterator[TaskItem]:
     return TaskItem.by_assignee.query(f"TASKS#{assignee_id}", scan_index_forward=False)
 
 
+def close_task(order_id: str, kind: str, n: int = 0) -> None:
+    """Mark one task done (its work was done elsewhere); a task that does not exist is left alone."""
+    try:
+        TaskItem(order_pk(order_id), f"TASK#{kind}#{n}").update(actions=[TaskItem.done.set(True)], condition=TaskItem.pk.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
 def close_tasks(order_id: str) -> None:
     for task in TaskItem.query(order_pk(order_id), TaskItem.sk.startswith("TASK#")):
         if not task.done:

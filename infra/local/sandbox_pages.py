@@ -26,6 +26,8 @@ def checkout_page(session_id):
     session = gateway_from_env().session(session_id)
     if session is None:
         return _page("Unknown checkout", "<h1>Unknown checkout</h1><p>This local checkout is gone (the stack restarted).</p>", 404)
+    if session["status"] != "open":
+        return _page("Checkout closed", "<h1>This checkout is closed</h1><p>It expired or was paid; start a new payment from the invoice.</p>", 410)
     amount = from_minor_units(session["amount_total"], session["currency"])
     number = html.escape(session["metadata"]["invoice_number"])
     return _page("Sandbox checkout", (
@@ -40,6 +42,8 @@ def pay(session_id):
     session = gateway.session(session_id)
     if session is None:
         return _page("Unknown checkout", "<h1>Unknown checkout</h1>", 404)
+    if session["status"] != "open":
+        return _page("Checkout closed", "<h1>This checkout is closed</h1><p>It expired or was paid; nothing was charged.</p>", 410)
     payload, signature = gateway.pay(session_id)
     payments.handle_webhook(payload, signature)  # what the gateway's webhook call would do
     return Response("", status_code=303, headers={"Location": session["success_url"]})
