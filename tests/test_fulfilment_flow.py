@@ -277,3 +277,21 @@ def test_fulfilment_steps_are_safe_to_retry(api, world, workflows):
     assert workflows.entered(order["id"], workflows.fulfilment).count("ApplyStock") == 1
     executions = workflows.sfn.list_executions(stateMachineArn=workflows.fulfilment)["executions"]
     assert sorted(e["name"] for e in executions) == sorted([order["id"], f"{dn.id}-b"])
+
+
+def test_an_invoice_step_that_keeps_failing_gives_finance_a_task_and_an_email(api, world, workflows):
+    from infra.local import lambda_shim  # noqa: PLC0415
+
+    configure(invoice_on="accept")
+    finance_id, _ = world.staff("finance")
+    try:
+        lambda_shim.fail_next("render_invoice", 20)
+        order, _ = world_with_order(api, world, workflows)
+        task = workflows.until(lambda: [t for t in order_store.tasks_for(finance_id) if t.order_id == order["id"]],
+                               timeout=60, what="finance's task")
+    finally:
+        lambda_shim.clear_faults()
+    assert [t.kind for t in task] == [f"invoicing_failed_{order['id']}"]
+    alerts = [m for m in ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages if m.subject.startswith("Needs attention")]
+    assert len(alerts) == 1 and order_store.get(order["id"]).number in alerts[0].subject
+    assert invoice_store.find(f"inv_{order['id']}").pdf_key is None  # issued, not rendered: finance re-runs it

@@ -283,3 +283,43 @@ def test_a_step_leaves_no_order_id_in_the_log_context(world):
     assert "correlation_id" not in logger.get_current_keys() and "delivery_note_id" not in logger.get_current_keys()
     step({"order_id": "so_2"}, None)
     assert "delivery_note_id" not in step({"order_id": "so_3"}, None)
+
+
+def _failing_waits(monkeypatch, error_type, times):
+    """The next `times` writes of the review's wait token fail in DynamoDB with `error_type`."""
+    from moto.core.exceptions import JsonRESTError  # noqa: PLC0415
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    original = DynamoDBBackend.update_item
+    left = {"n": times}
+
+    def update_item(self, *args, **kwargs):
+        if "review_task_token" in str(args) + str(kwargs) and left["n"] > 0:
+            left["n"] -= 1
+            raise JsonRESTError(error_type, "injected by the test")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "update_item", update_item)
+    return left
+
+
+def test_a_throttled_wait_is_retried_not_read_as_decided(api, world, workflows, monkeypatch):
+    _, buyer, agent = shop(world)
+    left = _failing_waits(monkeypatch, "ProvisionedThroughputExceededException", 2)
+    order = place(api, buyer)
+    waiting_for_agent(workflows, order["id"])
+    assert left["n"] == 0 and order_store.get(order["id"]).review == "pending"
+    assert workflows.entered(order["id"]).count("Conclude") == 0
+    assert api.post(f"/admin/orders/{order['id']}/approve", {}, agent).status == 200
+    assert workflows.finished(order["id"]) == "SUCCEEDED"
+
+
+def test_any_other_dynamodb_error_in_a_wait_alerts_instead_of_concluding(api, world, workflows, monkeypatch):
+    admin_id, _ = world.staff("admin")
+    _, buyer, _ = shop(world)
+    _failing_waits(monkeypatch, "ValidationException", 1)
+    order = place(api, buyer)
+    assert workflows.finished(order["id"], timeout=30) == "FAILED"
+    assert workflows.entered(order["id"])[-3:] == ["WaitForDecision", "AlertReviewFailed", "ReviewFailed"]
+    assert order_store.get(order["id"]).review == "pending"  # still in the queue for a person
+    assert [t.kind for t in order_store.tasks_for(admin_id) if t.order_id == order["id"]] == [f"order_review_failed_{order['id']}"]
