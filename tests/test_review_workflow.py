@@ -323,3 +323,17 @@ def test_any_other_dynamodb_error_in_a_wait_alerts_instead_of_concluding(api, wo
     assert workflows.entered(order["id"])[-3:] == ["WaitForDecision", "AlertReviewFailed", "ReviewFailed"]
     assert order_store.get(order["id"]).review == "pending"  # still in the queue for a person
     assert [t.kind for t in order_store.tasks_for(admin_id) if t.order_id == order["id"]] == [f"order_review_failed_{order['id']}"]
+
+
+def test_a_modification_the_client_never_answers_expires(api, world, workflows, monkeypatch):
+    from chalicelib.services import review  # noqa: PLC0415
+
+    monkeypatch.setattr(review, "CLIENT_ANSWER_SECONDS", 1)
+    _, buyer, agent = shop(world)
+    order = place(api, buyer)
+    waiting_for_agent(workflows, order["id"])
+    api.post(f"/admin/orders/{order['id']}/modify", {"lines": [{"sku": "CAB-001", "qty": 1}], "message": "Only cables"}, agent)
+    assert workflows.finished(order["id"], timeout=30) == "SUCCEEDED"
+    assert order_store.get(order["id"]).status == "expired"
+    assert workflows.entered(order["id"])[-5:] == ["WaitForClient", "ClientTimedOut", "Conclude", "AwaitingClient?", "Reviewed"]
+    assert [h.event for h in order_store.history(order["id"])][-1] == "expire"
