@@ -31,6 +31,8 @@ def _condition(choice: dict[str, Any]) -> str:
 
 def _errors(names: list[str]) -> str:
     short = sorted({n.split(".")[-1] for n in names})
+    if short == ["ConditionalCheckFailedException"]:
+        return "happened first (condition failed)"
     return "error" if short == ["ALL"] else " / ".join(short)
 
 
