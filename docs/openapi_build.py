@@ -534,7 +534,8 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         capability=Capability.MANAGE_SETTINGS),
     # admin_fulfilment.py (delivery notes, invoices, payments)
     ("POST", "/admin/orders/{order_id}/delivery-notes"): api(
-        "Create a delivery note for an accepted order: what is left to deliver, or the given lines",
+        "Create a delivery note for an accepted order: what is left to deliver, or the given lines. The order's "
+        "fulfilment workflow, when it waits for a manual note, goes on with this one; any other note runs its own",
         "Created, status `ready_for_packing`", ref("StaffDeliveryNote"), status=201, body="DELIVERY_NOTE", optional_body=True,
         capability=Capability.MANAGE_DELIVERIES,
         description="Without a body (or without `lines`) the note takes every quantity not yet on a delivery note. "
@@ -562,7 +563,8 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         ref("StaffDeliveryNote"), body="PACKING_LIST", capability=Capability.MANAGE_DELIVERIES,
         errors={404: "`delivery_note_not_found`.", 409: "`delivery_state_conflict` (not approved) or `stale_version`."}),
     ("POST", "/admin/delivery-notes/{dn_id}/retry-awb"): api(
-        "Book the courier again after a failed AWB", "The note, back to `packed`; a new booking runs",
+        "Book the courier again after a failed AWB", "The note, back to `packed`; the note's waiting fulfilment "
+        "execution (the same one) books the courier again",
         ref("StaffDeliveryNote"), capability=Capability.MANAGE_DELIVERIES,
         errors={404: "`delivery_note_not_found`.", 409: "`delivery_state_conflict` (not awb_failed) or `stale_version`."}),
     ("POST", "/admin/delivery-notes/{dn_id}/delivered"): api(
