@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 REGION = "us-east-1"
+TARGET_PER_1000_ORDERS = 0.75  # dollars, emails included (issue 10)
 PRICES_AS_OF = "2025-06 (us-east-1 list prices, first tier, no free tier; DynamoDB on-demand after the 2024-11-01 price cut)"
 
 STEP_FUNCTIONS_STANDARD_PER_TRANSITION = 0.025 / 1_000
@@ -108,6 +109,8 @@ def cost_per_orders(usage: OrderUsage, orders: int = 1_000) -> dict[str, Any]:
     }
     result: dict[str, Any] = dict(lines)
     result["total"] = sum(lines.values())
+    result["target"] = TARGET_PER_1000_ORDERS * n / 1_000
+    result["within_target"] = result["total"] <= result["target"]
     result["prices_as_of"] = PRICES_AS_OF
     result["region"] = REGION
     result["orders"] = n

@@ -6,13 +6,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+from bench.cost import TARGET_PER_1000_ORDERS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 PAGE_TARGET = 1.5
 IMPORT_TARGET = 1.5
-COST_TARGET = 0.20
+COST_TARGET = TARGET_PER_1000_ORDERS
 
 
 def _ops(calls: dict[str, int]) -> str:

@@ -174,6 +174,19 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
                                                 "`accept_changes`, `decline_changes`, `expire`"},
         status={"enum": ORDER_STATUSES, "description": "the order's status after the event"}, note=STR_OR_NULL,
     ),
+    "TimelineEntry": {**shape(
+        at={"type": "string", "format": "date-time", "description": "in the supplier's time zone (SUPPLIER_TIMEZONE), with its offset"},
+        kind={"type": "string", "description": "`placed`, `checks`, `auto_approve`, `approve`, `modify`, `reject`, "
+                                               "`accept_changes`, `decline_changes`, `expire`, `escalated`, "
+                                               "`delivery_note_created`, `delivery_note_approved`, `packing_overdue`, `packed`, "
+                                               "`shipped`, `awb_failed`, `delivered`, `invoiced`, `paid`, `reminder`"},
+        label={"type": "string", "description": "what happened, in words"},
+        detail={"type": ["string", "null"], "description": "its figures: the checks' credit and stock, lines, AWB, amounts"},
+        actor={"type": ["string", "null"], "description": "staff see emails or `Automatic`/`Warehouse`/`Finance`; a buyer "
+                                                          "sees `You`, `Your company`, `Your sales agent` or `Automatic`"},
+        audience={"enum": ["all", "staff"], "description": "`staff` entries (checks, escalations, reminders to the "
+                                                            "warehouse, failed AWBs) are never shown to a buyer"},
+    ), "description": "One step of an order's story, from its workflow executions' histories and its own records."},
     "Order": shape(
         id=STR, number={"type": "string", "description": "gapless per year, e.g. `SO-2026-000042`"},
         status={"enum": ORDER_STATUSES},
@@ -192,6 +205,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     ),
     "OrderDetail": {"allOf": [ref("Order"), shape(
         history={"type": "array", "items": ref("OrderHistoryEntry")},
+        timeline={"type": "array", "items": ref("TimelineEntry"),
+                  "description": "oldest first; the buyer-facing entries, deliveries and money only with those permissions"},
         delivery_notes={"type": "array", "items": ref("DeliveryNote"),
                         "description": "empty without the `deliveries` permission"},
         invoices={"type": "array", "items": ref("Invoice"),
@@ -214,7 +229,10 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         auto_approved={"type": "boolean", "description": "approved without a person (trusted client, checks passed)"},
         decided_by=STR_OR_NULL, checks={"oneOf": [ref("OrderChecks"), {"type": "null"}]},
     )]},
-    "StaffOrderDetail": {"allOf": [ref("StaffOrder"), shape(history={"type": "array", "items": ref("OrderHistoryEntry")})]},
+    "StaffOrderDetail": {"allOf": [ref("StaffOrder"), shape(
+        history={"type": "array", "items": ref("OrderHistoryEntry")},
+        timeline={"type": "array", "items": ref("TimelineEntry"),
+                  "description": "oldest first; deliveries and money when the role may see them"})]},
     "Settings": shape(
         portal_order_initial_status={"enum": ["draft", "sent"]}, review_required=BOOL,
         review_timeout_hours={"type": "number", "description": "hours before an undecided review is escalated"},
@@ -545,7 +563,8 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         capability=Capability.MANAGE_SETTINGS),
     # admin_fulfilment.py (delivery notes, invoices, payments)
     ("POST", "/admin/orders/{order_id}/delivery-notes"): api(
-        "Create a delivery note for an accepted order: what is left to deliver, or the given lines",
+        "Create a delivery note for an accepted order: what is left to deliver, or the given lines. The order's "
+        "fulfilment workflow, when it waits for a manual note, goes on with this one; any other note runs its own",
         "Created, status `ready_for_packing`", ref("StaffDeliveryNote"), status=201, body="DELIVERY_NOTE", optional_body=True,
         capability=Capability.MANAGE_DELIVERIES,
         description="Without a body (or without `lines`) the note takes every quantity not yet on a delivery note. "
@@ -573,7 +592,8 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         ref("StaffDeliveryNote"), body="PACKING_LIST", capability=Capability.MANAGE_DELIVERIES,
         errors={404: "`delivery_note_not_found`.", 409: "`delivery_state_conflict` (not approved) or `stale_version`."}),
     ("POST", "/admin/delivery-notes/{dn_id}/retry-awb"): api(
-        "Book the courier again after a failed AWB", "The note, back to `packed`; a new booking runs",
+        "Book the courier again after a failed AWB", "The note, back to `packed`; the note's waiting fulfilment "
+        "execution (the same one) books the courier again",
         ref("StaffDeliveryNote"), capability=Capability.MANAGE_DELIVERIES,
         errors={404: "`delivery_note_not_found`.", 409: "`delivery_state_conflict` (not awb_failed) or `stale_version`."}),
     ("POST", "/admin/delivery-notes/{dn_id}/delivered"): api(

@@ -60,15 +60,79 @@ def test_order_is_reviewed_and_approved_by_the_agent(api, world, workflows):
     assert api.get("/admin/orders?status=draft", agent).body["items"] == []
 
 
-def test_trusted_client_is_approved_without_a_person_or_a_workflow(api, world, workflows):
+def test_trusted_client_is_approved_by_the_workflow_whose_history_shows_the_checks(api, world, workflows):
     _, buyer, _ = shop(world, auto_approve=True)
     order = place(api, buyer)
-    stored = workflows.until(lambda: (o := order_store.get(order["id"])).accepted_event_sent and o, what="acceptance")
-    assert (stored.status, stored.auto_approved, stored.review_task_token) == ("accepted", True, None)
-    # the checks ran in the stream consumer: no Standard execution (no state transitions) for this order
-    assert workflows.sfn.list_executions(stateMachineArn=workflows.machine)["executions"] == []
+    assert workflows.finished(order["id"]) == "SUCCEEDED"
+    stored = order_store.get(order["id"])
+    assert (stored.status, stored.auto_approved, stored.review_task_token, stored.accepted_event_sent) == ("accepted", True, None, True)
+    assert workflows.entered(order["id"]) == ["RunChecks", "Trusted?", "AutoApprove"]
+    checks = workflows.output_of(order["id"], "RunChecks")["review"]
+    assert checks["outcome"] == "auto_approve" and checks["trusted"] is True
+    assert checks["checks"] == {"credit_ok": True, "credit_available": "10000.00", "order_total": "154.70", "stock_ok": True,
+                                "short_skus": [], "prices_ok": True, "changed_price_skus": []}
+    assert workflows.output_of(order["id"], "AutoApprove")["decision"] == {"decided_by": "system", "status": "accepted"}
     workflows.deliver()  # a redelivered record changes nothing
     assert order_store.get(order["id"]).version == stored.version
+    about_the_order = [m.subject for m in mails_to(stored.contact_email) if m.subject.startswith(f"Order {stored.number}")]
+    assert len(about_the_order) == 1 and "accepted" in about_the_order[0]  # one email, not "received" and then "accepted"
+
+
+def test_manual_review_history_shows_the_wait_and_the_decision(api, world, workflows):
+    _, buyer, agent = shop(world)
+    order = place(api, buyer)
+    waiting_for_agent(workflows, order["id"])
+    assert api.post(f"/admin/orders/{order['id']}/approve", {}, agent).status == 200
+    assert workflows.finished(order["id"]) == "SUCCEEDED"
+    assert workflows.entered(order["id"]) == ["RunChecks", "Trusted?", "NotifyReviewer", "WaitForDecision", "Conclude",
+                                              "AwaitingClient?", "Reviewed"]
+    assert workflows.output_of(order["id"], "RunChecks")["review"]["outcome"] == "needs_review"
+    assert workflows.output_of(order["id"], "WaitForDecision")["decision"] == {"decision": "approved"}
+
+
+def test_a_person_deciding_before_the_automatic_approval_wins(api, world, workflows):
+    from chalicelib.services import review  # noqa: PLC0415
+
+    _, buyer, agent = shop(world, auto_approve=True)
+    order = place(api, buyer)
+    review.reject(order["id"], "agent@supplier.example", "Not this month")  # before the stream delivered the order
+    assert workflows.finished(order["id"]) == "SUCCEEDED"
+    assert workflows.entered(order["id"]) == ["RunChecks", "Trusted?", "Conclude", "AwaitingClient?", "Reviewed"]
+    assert order_store.get(order["id"]).status == "declined"
+
+
+def test_review_steps_are_safe_to_retry(api, world, workflows):
+    from infra.local import lambda_shim  # noqa: PLC0415
+
+    _, buyer, _ = shop(world, auto_approve=True)
+    try:
+        lambda_shim.fail_next("run_checks", 1, after_running=True)
+        lambda_shim.fail_next("auto_approve", 1, after_running=True)  # approved and announced, then "timed out"
+        order = place(api, buyer)
+        assert workflows.finished(order["id"], timeout=40) == "SUCCEEDED"
+    finally:
+        lambda_shim.clear_faults()
+    stored = order_store.get(order["id"])
+    assert [h.event for h in order_store.history(order["id"])] == ["placed", "auto_approve"]
+    assert len([m for m in mails_to(stored.contact_email) if "accepted" in m.subject]) == 1
+
+
+def test_a_step_that_keeps_failing_alerts_the_admins(api, world, workflows):
+    from infra.local import lambda_shim  # noqa: PLC0415
+
+    admin_id, _ = world.staff("admin")
+    _, buyer, _ = shop(world, auto_approve=True)
+    try:
+        lambda_shim.fail_next("run_checks", 10)
+        order = place(api, buyer)
+        assert workflows.finished(order["id"], timeout=60) == "FAILED"
+    finally:
+        lambda_shim.clear_faults()
+    assert workflows.entered(order["id"])[-2:] == ["AlertReviewFailed", "ReviewFailed"]
+    tasks = [t for t in order_store.tasks_for(admin_id) if t.order_id == order["id"]]
+    assert [t.kind for t in tasks] == ["order_review_failed_" + order["id"]]
+    alert = [m for m in ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages if m.subject.startswith("Needs attention")]
+    assert len(alert) == 1 and "InjectedFault" in alert[0].body
 
 
 def test_credit_limit_exceeded_needs_review_even_for_a_trusted_client(api, world, workflows):
@@ -154,7 +218,7 @@ def test_redelivered_stream_record_starts_no_second_review(api, world, workflows
     waiting_for_agent(workflows, order["id"])
     from chalicelib.services import workflows as wf  # noqa: PLC0415
 
-    wf.start_review(order["id"], 3600)
+    wf.start_review(order["id"])
     from chalicelib.steps.stream import on_table_change  # noqa: PLC0415
 
     record = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": f"ORDER#{order['id']}"}, "sk": {"S": "ORDER"}},
@@ -162,7 +226,7 @@ def test_redelivered_stream_record_starts_no_second_review(api, world, workflows
                                                   "StreamViewType": "NEW_AND_OLD_IMAGES"},
               "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/b2b-local/stream/x",
               "awsRegion": "us-east-1", "eventID": "redelivered"}
-    on_table_change({"Records": [record]}, None)
+    assert on_table_change({"Records": [record]}, None) == {"batchItemFailures": []}
     approve = api.post(f"/admin/orders/{order['id']}/approve", {}, agent)
     assert approve.status == 200 and workflows.finished(order["id"]) == "SUCCEEDED"
     on_table_change({"Records": [record]}, None)  # a late redelivery after the review ended
@@ -179,3 +243,97 @@ def test_the_agent_sees_the_review_as_a_task_until_it_is_decided(api, world, wor
     api.post(f"/admin/orders/{order['id']}/approve", {}, agent)
     workflows.finished(order["id"])
     assert api.get("/admin/tasks", agent).body["items"] == []
+
+
+def test_a_record_that_cannot_start_its_review_is_reported_alone(world, monkeypatch):
+    from chalicelib.services import workflows as wf  # noqa: PLC0415
+    from chalicelib.steps.stream import on_table_change  # noqa: PLC0415
+
+    started = []
+
+    def start_review(order_id):
+        if order_id == "so_bad":
+            raise RuntimeError("Step Functions is throttling")
+        started.append(order_id)
+
+    monkeypatch.setattr(wf, "start_review", start_review)
+
+    def record(order_id, sequence):
+        return {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}},
+                                                    "ApproximateCreationDateTime": 0, "SequenceNumber": sequence, "SizeBytes": 1,
+                                                    "StreamViewType": "NEW_AND_OLD_IMAGES"},
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/b2b-local/stream/x",
+                "awsRegion": "us-east-1", "eventID": sequence}
+
+    reply = on_table_change({"Records": [record("so_1", "100"), record("so_bad", "101"), record("so_2", "102")]}, None)
+    assert reply == {"batchItemFailures": [{"itemIdentifier": "101"}]}
+    assert started == ["so_1", "so_2"]
+
+
+def test_a_step_leaves_no_order_id_in_the_log_context(world):
+    from chalicelib.steps import logger, workflow_step  # noqa: PLC0415
+
+    @workflow_step
+    def step(event, context):
+        logger.info("inside")
+        return logger.get_current_keys()
+
+    inside = step({"order_id": "so_1", "delivery_note_id": "dn_1"}, None)
+    assert inside["correlation_id"] == "so_1" and inside["delivery_note_id"] == "dn_1"
+    assert "correlation_id" not in logger.get_current_keys() and "delivery_note_id" not in logger.get_current_keys()
+    step({"order_id": "so_2"}, None)
+    assert "delivery_note_id" not in step({"order_id": "so_3"}, None)
+
+
+def _failing_waits(monkeypatch, error_type, times):
+    """The next `times` writes of the review's wait token fail in DynamoDB with `error_type`."""
+    from moto.core.exceptions import JsonRESTError  # noqa: PLC0415
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    original = DynamoDBBackend.update_item
+    left = {"n": times}
+
+    def update_item(self, *args, **kwargs):
+        if "review_task_token" in str(args) + str(kwargs) and left["n"] > 0:
+            left["n"] -= 1
+            raise JsonRESTError(error_type, "injected by the test")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "update_item", update_item)
+    return left
+
+
+def test_a_throttled_wait_is_retried_not_read_as_decided(api, world, workflows, monkeypatch):
+    _, buyer, agent = shop(world)
+    left = _failing_waits(monkeypatch, "ProvisionedThroughputExceededException", 2)
+    order = place(api, buyer)
+    waiting_for_agent(workflows, order["id"])
+    assert left["n"] == 0 and order_store.get(order["id"]).review == "pending"
+    assert workflows.entered(order["id"]).count("Conclude") == 0
+    assert api.post(f"/admin/orders/{order['id']}/approve", {}, agent).status == 200
+    assert workflows.finished(order["id"]) == "SUCCEEDED"
+
+
+def test_any_other_dynamodb_error_in_a_wait_alerts_instead_of_concluding(api, world, workflows, monkeypatch):
+    admin_id, _ = world.staff("admin")
+    _, buyer, _ = shop(world)
+    _failing_waits(monkeypatch, "ValidationException", 1)
+    order = place(api, buyer)
+    assert workflows.finished(order["id"], timeout=30) == "FAILED"
+    assert workflows.entered(order["id"])[-3:] == ["WaitForDecision", "AlertReviewFailed", "ReviewFailed"]
+    assert order_store.get(order["id"]).review == "pending"  # still in the queue for a person
+    assert [t.kind for t in order_store.tasks_for(admin_id) if t.order_id == order["id"]] == [f"order_review_failed_{order['id']}"]
+
+
+def test_a_modification_the_client_never_answers_expires(api, world, workflows, monkeypatch):
+    from chalicelib.services import review  # noqa: PLC0415
+
+    monkeypatch.setattr(review, "CLIENT_ANSWER_SECONDS", 1)
+    _, buyer, agent = shop(world)
+    order = place(api, buyer)
+    waiting_for_agent(workflows, order["id"])
+    api.post(f"/admin/orders/{order['id']}/modify", {"lines": [{"sku": "CAB-001", "qty": 1}], "message": "Only cables"}, agent)
+    assert workflows.finished(order["id"], timeout=30) == "SUCCEEDED"
+    assert order_store.get(order["id"]).status == "expired"
+    assert workflows.entered(order["id"])[-5:] == ["WaitForClient", "ClientTimedOut", "Conclude", "AwaitingClient?", "Reviewed"]
+    assert [h.event for h in order_store.history(order["id"])][-1] == "expire"

@@ -78,7 +78,7 @@ def staff_member(world, role):
 def shipped_note(workflows, order_id):
     """A delivery note for the whole order, taken through approval and packing to its AWB, as the warehouse would."""
     dn = fulfilment.create_delivery_note(order_id)
-    workflows.until(lambda: dn_store.get(dn.id).packing_task_token, what="the packing wait")
+    workflows.until(lambda: dn_store.get(dn.id).approval_task_token, what="the warehouse's approval wait")
     fulfilment.approve(dn.id, "warehouse@supplier.example")
     fulfilment.record_packing(dn.id, [PARCEL])
     return workflows.until(lambda: (d := dn_store.get(dn.id)).status == "shipped" and d, what="the AWB")
@@ -130,7 +130,7 @@ def test_warehouse_approves_and_packs_a_delivery_note_and_the_awb_appears(people
     submit(warehouse, "#create-delivery-note")
     assert "/agent/delivery-notes/dn_" in warehouse.url and "ready for packing" in warehouse.inner_text("#flash-notice")
     dn_id = warehouse.url.rsplit("/", 1)[1]
-    workflows.until(lambda: dn_store.get(dn_id).packing_task_token, what="the packing wait")
+    workflows.until(lambda: dn_store.get(dn_id).approval_task_token, what="the warehouse's approval wait")
     warehouse.click("nav.sidebar >> text=Delivery notes")
     warehouse.wait_for_url("**/agent/delivery-notes")
     warehouse.click(f'#delivery-queue tr[data-id="{dn_id}"] a.number')

@@ -12,7 +12,7 @@ from chalicelib.api.views import order_json, proposal_json, settings_json
 from chalicelib.domain.access import Capability
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.orders import OrderStatus
-from chalicelib.services import proposals, review
+from chalicelib.services import proposals, review, timeline
 from chalicelib.store import orders as order_store
 from chalicelib.store import proposals as proposal_store
 from chalicelib.store import settings as settings_store
@@ -47,8 +47,10 @@ def my_tasks():
 
 @admin_orders_api.route("/admin/orders/{order_id}", methods=["GET"], authorizer=token_authorizer)
 def order_detail(order_id):
-    require_staff(_request(), Capability.VIEW_ORDERS)
-    return json_response(order_json(order_store.get(order_id), staff=True, history=order_store.history(order_id)))
+    staff = require_staff(_request(), Capability.VIEW_ORDERS)
+    body = order_json(order_store.get(order_id), staff=True, history=order_store.history(order_id))
+    body["timeline"] = timeline.staff_timeline(order_id, staff.role)
+    return json_response(body)
 
 
 @admin_orders_api.route("/admin/orders/{order_id}/approve", methods=["POST"], authorizer=token_authorizer)

@@ -15,7 +15,7 @@ from chalicelib.api.views import (
 )
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.proposals import VISIBLE_TO_CLIENT, ProposalStatus
-from chalicelib.services import catalogue, documents, invoicing, ordering, payments, proposals, review
+from chalicelib.services import catalogue, documents, invoicing, ordering, payments, proposals, review, timeline
 from chalicelib.services.ordering import Buyer
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
@@ -98,7 +98,10 @@ def my_order(order_id):
     order = order_store.get_for_client(order_id, principal.client_id)
     notes = dn_store.for_order(order_id) if principal.permissions.get("deliveries") else []
     invoices = invoice_store.for_order(order_id) if principal.permissions.get("invoices") else []
-    return json_response(order_json(order, history=order_store.history(order_id), delivery_notes=notes, invoices=invoices))
+    body = order_json(order, history=order_store.history(order_id), delivery_notes=notes, invoices=invoices)
+    body["timeline"] = timeline.order_timeline(order_id, buyer=True, deliveries=bool(principal.permissions.get("deliveries")),
+                                               invoices=bool(principal.permissions.get("invoices")))
+    return json_response(body)
 
 
 @portal_api.route("/portal/orders/{order_id}/accept-changes", methods=["POST"], authorizer=token_authorizer)

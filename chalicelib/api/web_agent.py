@@ -19,7 +19,7 @@ from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.money import display_amount
 from chalicelib.domain.orders import OPEN, OrderStatus, Review
-from chalicelib.services import review
+from chalicelib.services import review, timeline
 from chalicelib.services.pricing import chain_for, prices_for
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
@@ -119,6 +119,7 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
         left_to_deliver=_left_to_deliver(order, notes or []) if notes is not None else [],
         may_deliver=accepted and role_can(role, Capability.MANAGE_DELIVERIES),
         may_invoice=accepted and invoices is not None and not invoices and role_can(role, Capability.MANAGE_INVOICES),
+        timeline=timeline.order_timeline(order.id, deliveries=notes is not None, invoices=invoices is not None),
     )
 
 

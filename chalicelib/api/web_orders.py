@@ -19,7 +19,7 @@ from chalicelib.api.web import (
 from chalicelib.domain.errors import Conflict, DomainError, ValidationFailed
 from chalicelib.domain.money import display_amount
 from chalicelib.domain.orders import OrderLine, order_totals
-from chalicelib.services import catalogue, ordering, review
+from chalicelib.services import catalogue, ordering, review, timeline
 from chalicelib.services.ordering import Buyer
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
@@ -301,7 +301,9 @@ def buyer_order_page(order_id):
     return render_page("portal/order.html", session, order=view, can_order=_can(session, "place_orders"),
                        can_download=_can(session, "download_documents"),
                        awaiting_answer=view["proposal"] is not None and order.status in ("draft", "sent"),
-                       reorder_key=secrets.token_urlsafe(18))  # a double click reorders once
+                       reorder_key=secrets.token_urlsafe(18),  # a double click reorders once
+                       timeline=timeline.order_timeline(order.id, buyer=True, deliveries=_can(session, "deliveries"),
+                                                        invoices=_can(session, "invoices")))
 
 
 def _answer_changes(order_id: str, answer: Any, done: str) -> Any:

@@ -1,13 +1,11 @@
 """From accepted order to delivered goods: delivery notes, stock, packing, courier AWB, delivery."""
 from __future__ import annotations
 
-import json
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters.courier import Parcel, ShipmentRequest, courier_from_env
-from chalicelib.aws import client
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.fulfilment import DeliveryStatus, delivery_transition, split_for_stock
 from chalicelib.domain.orders import OrderStatus
@@ -16,17 +14,67 @@ from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import orders as order_store
 from chalicelib.store import settings as settings_store
 from chalicelib.store import users as user_store
-from chalicelib.store.models import DeliveryNoteItem, OrderItem, ParcelMap, ShipLineMap, sku_key
+from chalicelib.store.models import DeliveryNoteItem, OrderFlags, OrderItem, ParcelMap, ShipLineMap, sku_key
 from chalicelib.store.products import find_products
 
-def create_delivery_note(order_id: str, lines: list[dict[str, Any]] | None = None, *, note_id: str | None = None) -> DeliveryNoteItem:
-    """A delivery note for an accepted order: all its lines, or the given part of them.
+PACKING_REMINDER_AFTER = timedelta(hours=48)  # an approved note not packed by then: the warehouse is reminded
 
-    With `note_id` (the automatic one is `dn_<order id>`) a repeated call returns the note already made.
+
+class DeliveryNoteNotApproved(Exception):
+    """The workflow reached the stock step for a note nobody approved (its state machine fails it to an alert)."""
+
+
+# --- the fulfilment workflow's executions ---------------------------------------------------------
+
+def start_fulfilment(order_id: str, delivery_note_id: str | None = None) -> None:
+    """The order's fulfilment (named after the order), or the one of a back-order or further note (named
+    after the note)."""
+    workflows.start("FULFILMENT_STATE_MACHINE_ARN", delivery_note_id or order_id, {
+        "order_id": order_id, "delivery_note_id": delivery_note_id,
+        "packing": {"reminders": 0, "timeout_seconds": int(PACKING_REMINDER_AFTER.total_seconds())}})
+
+
+def delivery_note_step(order_id: str, delivery_note_id: str | None) -> dict[str, Any]:
+    """The CreateDeliveryNote state: the note this execution follows. A note's own execution has it; the order's
+    execution follows the note claimed for it, creates it when notes are automatic, or waits (None)."""
+    if delivery_note_id:
+        return {"delivery_note_id": delivery_note_id}
+    order = order_store.get(order_id)
+    if order.fulfilment_note_id is None and settings_store.load().auto_create_delivery_note:
+        dn = _make_note(order, None, note_id=f"dn_{order_id}")
+        _claim(order_id, dn.id)
+        order = order_store.get(order_id)
+    return {"delivery_note_id": order.fulfilment_note_id}
+
+
+def create_delivery_note(order_id: str, lines: list[dict[str, Any]] | None = None, *, note_id: str | None = None) -> DeliveryNoteItem:
+    """A delivery note for an accepted order (all its lines, or the given part of them), handed to a workflow:
+    the order's own execution when it waits for its first note, otherwise an execution named after the note.
+
+    With `note_id` (a back-order note is `<note>-b`) a repeated call returns the note already made.
     """
     order = order_store.get(order_id)
     if order.status != OrderStatus.ACCEPTED.value:
         raise Conflict(f"Order {order.number} is {order.status}; only accepted orders are delivered.", code="order_not_accepted")
+    dn = _make_note(order, lines, note_id=note_id)
+    claimed = _claim(order_id, dn.id)
+    if claimed is not None:
+        workflows.resume(claimed.delivery_note_task_token, {"delivery_note_id": dn.id})
+    elif order_store.get(order_id).fulfilment_note_id != dn.id:
+        start_fulfilment(order_id, dn.id)
+    return dn
+
+
+def _claim(order_id: str, dn_id: str) -> OrderItem | None:
+    """Make `dn_id` the note the order's own execution follows, unless it follows one already; the order
+    after the claim (with the token of a wait that began before it), or None."""
+    if not order_store.set_flags(order_id, [OrderFlags.fulfilment_note_id.set(dn_id)],
+                                 condition=OrderFlags.fulfilment_note_id.does_not_exist()):
+        return None
+    return order_store.get(order_id)
+
+
+def _make_note(order: OrderItem, lines: list[dict[str, Any]] | None, *, note_id: str | None) -> DeliveryNoteItem:
     if note_id and (existing := dn_store.find(note_id)):
         return existing
     ordered = {sku_key(m.sku): m for m in order.lines}
@@ -74,6 +122,7 @@ def approve(dn_id: str, actor: str) -> DeliveryNoteItem:
     dn = dn_store.get(dn_id)
     if dn.stock_applied:
         _ensure_backorder(dn)
+        workflows.resume(dn.approval_task_token, {"approved": True})
         return dn
     delivery_transition("approve", DeliveryStatus(dn.status))
     for _attempt in range(5):
@@ -92,12 +141,38 @@ def approve(dn_id: str, actor: str) -> DeliveryNoteItem:
                 raise
             dn = dn_store.get(dn_id)
             if dn.stock_applied:
-                return dn
+                return approve(dn_id, actor)
             continue
         if split.backorder:
             _ensure_backorder(approved, split.backorder)
+        workflows.resume(approved.approval_task_token, {"approved": True})
         return approved
     raise Conflict("Stock is changing too fast; try again.", code="busy")
+
+
+def apply_stock(dn_id: str) -> dict[str, Any]:
+    """The ApplyStock state, after the warehouse's approval: the note's stock taken (once, by the same
+    conditional transaction as the approval) and its back-order note made, which runs its own execution."""
+    dn = dn_store.get(dn_id)
+    if not dn.stock_applied:
+        raise DeliveryNoteNotApproved(f"delivery note {dn.number} is {dn.status} without its stock taken")
+    approve(dn_id, "workflow")
+    return {"delivery_note_id": dn.id, "backorder_id": dn.backorder_id,
+            "shipped": {line.sku: line.qty for line in dn.lines}}
+
+
+def packing_overdue(dn_id: str, reminders: int) -> dict[str, Any]:
+    """An approved note waited too long for packing: a task and an email for the warehouse, then the wait
+    goes on (a retried step finds its task and sends nothing twice)."""
+    dn = dn_store.get(dn_id)
+    n = reminders + 1
+    hours = int(PACKING_REMINDER_AFTER.total_seconds() // 3600) * n
+    if dn.status == DeliveryStatus.APPROVED.value:
+        for person in user_store.staff_with_roles(("warehouse",)) or user_store.staff_with_roles(("manager", "admin")):
+            if order_store.add_task(dn.order_id, f"packing_overdue_{dn.id}", person.id,
+                                    f"Pack delivery note {dn.number} (order {dn.order_number})", n):
+                mail.send("packing_overdue", person.email, id=dn.id, number=dn.number, order_number=dn.order_number, hours=hours)
+    return {"delivery_note_id": dn.id, "reminders": n, "timeout_seconds": int(PACKING_REMINDER_AFTER.total_seconds())}
 
 
 def _ensure_backorder(dn: DeliveryNoteItem, missing: dict[str, int] | None = None) -> None:
@@ -187,19 +262,11 @@ def mark_delivered(dn_id: str, when: datetime | None = None) -> DeliveryNoteItem
 
 
 def retry_awb(dn_id: str) -> DeliveryNoteItem:
-    """After awb_failed: back to packed and a new shipping workflow."""
+    """After awb_failed: back to packed, and the note's waiting execution books the courier again (the same
+    execution: when it has not reached its wait yet, the wait sees the note packed and goes straight on)."""
     dn = dn_store.get(dn_id)
     status = delivery_transition("retry_awb", DeliveryStatus(dn.status))
     dn = dn_store.change(dn, status=status.value)
-    start_shipping(dn.id, attempt=dn.version)
+    workflows.resume(dn.awb_retry_task_token, {"retry": True})
     return dn
-
-
-def start_shipping(dn_id: str, attempt: int | None = None) -> None:
-    name = f"dn-{dn_id}" if attempt is None else f"dn-{dn_id}-retry-{attempt}"
-    try:
-        client("stepfunctions").start_execution(stateMachineArn=os.environ["FULFILMENT_STATE_MACHINE_ARN"], name=name,
-                                                input=json.dumps({"delivery_note_id": dn_id}))
-    except client("stepfunctions").exceptions.ExecutionAlreadyExists:
-        pass
 

@@ -36,18 +36,13 @@ LINK_LIFETIME = timedelta(hours=72)
 
 # --- workflow steps -------------------------------------------------------------------
 
-def begin(order_id: str) -> None:
-    """A new order: run the checks (trusted clients are approved there); only an order that needs a person
-    starts the Standard review workflow, so the common case costs no state transitions."""
-    result = check_order(order_id)
-    if result["outcome"] == "needs_review":
-        workflows.start_review(order_id, result["timeout_seconds"])
-    else:
-        conclude(order_id)
+class DecidedByPerson(Exception):
+    """A person decided the order between the checks and the automatic approval (the workflow then concludes)."""
 
 
-def check_order(order_id: str) -> dict[str, Any]:
-    """Credit, stock and price checks; trusted clients whose checks pass are approved here, without a person."""
+def run_checks(order_id: str) -> dict[str, Any]:
+    """Credit, stock and price checks, stored on the order and returned with their figures; the outcome says
+    what the workflow does next: `auto_approve` (trusted client, checks passed), `needs_review` or `decided`."""
     order = order_store.get(order_id)
     client = get_client(order.client_id)
     products = find_products(line.sku for line in order.lines)
@@ -64,15 +59,39 @@ def check_order(order_id: str) -> dict[str, Any]:
         credit_available=result.credit_available, short_skus=list(result.short_skus),
         changed_price_skus=list(result.changed_price_skus), checked_at=order_store.now()))])
     settings = settings_store.load()
-    trusted = client.auto_approve or not settings.review_required
-    if order.review == Review.PENDING.value and trusted and result.passed:
-        _apply(order, Action.AUTO_APPROVE, actor="system", note="Trusted client; credit, stock and price checks passed.")
-    pending = _still_pending(order_id)
-    if pending:  # an auto-approved order gets one email, "accepted", instead of "received" and then "accepted"
+    trusted = bool(client.auto_approve or not settings.review_required)
+    if order.review != Review.PENDING.value:
+        outcome = "decided"
+    elif trusted and result.passed:
+        outcome = "auto_approve"
+    else:
+        outcome = "needs_review"
+        # an auto-approved order gets one email, "accepted", instead of "received" and then "accepted"
         _notify_once(order, "placed", lambda: settings.order_confirmation_email and mail.send(
             "order_placed", order.contact_email, order=order_view(order)))
-    return {"order_id": order_id, "outcome": "needs_review" if pending else "decided",
-            "timeout_seconds": max(1, math.ceil(settings.review_timeout_hours * 3600))}
+    return {"order_id": order_id, "outcome": outcome, "trusted": trusted,
+            "timeout_seconds": max(1, math.ceil(settings.review_timeout_hours * 3600)),
+            "checks": {"credit_ok": result.credit_ok, "credit_available": str(result.credit_available),
+                       "order_total": str(order.total), "stock_ok": result.stock_ok, "short_skus": list(result.short_skus),
+                       "prices_ok": result.prices_ok, "changed_price_skus": list(result.changed_price_skus)}}
+
+
+def auto_approve(order_id: str) -> dict[str, Any]:
+    """Approve a trusted client's order whose checks passed, then announce it (a retry finds it approved and
+    only finishes the announcing). A person's decision that came first wins: DecidedByPerson."""
+    order = order_store.get(order_id)
+    if order.review == Review.PENDING.value:
+        try:
+            _apply(order, Action.AUTO_APPROVE, actor="system", note="Trusted client; credit, stock and price checks passed.")
+        except Conflict:
+            order = order_store.get(order_id)
+            if order.review == Review.PENDING.value:
+                raise
+    order = order_store.get(order_id)
+    if not order.auto_approved:
+        raise DecidedByPerson(f"order {order.number} was decided by {order.decided_by} before the automatic approval")
+    conclude(order_id)
+    return {"order_id": order_id, "decided_by": "system", "status": order.status}
 
 
 def notify_reviewer(order_id: str) -> None:

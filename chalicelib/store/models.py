@@ -359,6 +359,8 @@ class OrderItem(TableItem):
     reorder_of = UnicodeAttribute(null=True)
     review_task_token = UnicodeAttribute(null=True)
     client_task_token = UnicodeAttribute(null=True)
+    delivery_note_task_token = UnicodeAttribute(null=True)  # fulfilment waits for the agent's "create"
+    fulfilment_note_id = UnicodeAttribute(null=True)  # the note the order's own fulfilment execution follows
     escalations = NumberAttribute(default=0)
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
@@ -402,6 +404,7 @@ class OrderFlags(TableItem):
     escalations = NumberAttribute(default=0)
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
+    fulfilment_note_id = UnicodeAttribute(null=True)
 
 
 class ShipLineMap(MapAttribute):
@@ -434,7 +437,9 @@ class DeliveryNoteItem(TableItem):
     courier = UnicodeAttribute(null=True)
     tracking_url = UnicodeAttribute(null=True)
     awb_error = UnicodeAttribute(null=True)
+    approval_task_token = UnicodeAttribute(null=True)
     packing_task_token = UnicodeAttribute(null=True)
+    awb_retry_task_token = UnicodeAttribute(null=True)
     pdf_key = UnicodeAttribute(null=True)
     notified = UnicodeSetAttribute(null=True)
     created_at = UTCDateTimeAttribute()
