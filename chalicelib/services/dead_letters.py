@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.services.table_changes import handle_change
+from chalicelib.services import table_changes
 
 MAX_LISTED = 100
 PEEK_SECONDS = 30  # how long a listed message stays hidden while the listing pages through the queue
@@ -154,7 +154,7 @@ def _describe(source: Source, message: dict[str, Any]) -> DeadLetter:
 def _replay_stream_batch(info: dict[str, Any]) -> None:
     """Read the named records back from the stream (it keeps them 24 hours) and process them again."""
     for record in _stream_records(info):
-        handle_change(record.get("eventName", ""), (record.get("dynamodb") or {}).get("Keys") or {})
+        table_changes.handle_change(record.get("eventName", ""), (record.get("dynamodb") or {}).get("Keys") or {})
 
 
 def _stream_records(info: dict[str, Any]) -> Iterator[dict[str, Any]]:

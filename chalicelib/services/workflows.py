@@ -61,12 +61,11 @@ def alert_failure(workflow: str, error: dict[str, Any] | None, order_id: str | N
     from chalicelib.services import mail  # noqa: PLC0415 - mail renders templates; keep it out of the SFN client's imports
     from chalicelib.store import orders as order_store  # noqa: PLC0415
     from chalicelib.store import users as user_store  # noqa: PLC0415
-    from chalicelib.urls import portal_link  # noqa: PLC0415
 
     cause = _cause(error)
     order = order_store.get(order_id) if order_id else None
     what = f"{WORKFLOW_LABELS.get(workflow, workflow)} {order.number}" if order else WORKFLOW_LABELS.get(workflow, workflow)
-    link = portal_link(f"/agent/orders/{order.id}") if order else None
+    path = f"/agent/orders/{order.id}" if order else None
     logger.error("workflow failed", extra={"workflow": workflow, "order_id": order_id, "subject_id": subject_id, "cause": cause})
     roles = ALERTED_ROLES.get(workflow, ("admin", "manager"))
     alerted = 0
@@ -74,7 +73,7 @@ def alert_failure(workflow: str, error: dict[str, Any] | None, order_id: str | N
         if order is not None and not order_store.add_task(order.id, f"{workflow}_failed_{subject_id or order.id}", person.id,
                                                           f"Needs attention: {what}"):
             continue  # alerted already (a retried alert)
-        mail.send("workflow_failed", person.email, what=what, cause=cause, link=link)
+        mail.send("workflow_failed", person.email, what=what, cause=cause, path=path)
         alerted += 1
     return alerted
 

@@ -45,3 +45,6 @@ class JsonClient:
 
     def put(self, path: str, body: Any = None, token: str | None = None, **kw: Any) -> Reply:
         return self.call("PUT", path, body, token=token, **kw)
+
+    def delete(self, path: str, token: str | None = None, **kw: Any) -> Reply:
+        return self.call("DELETE", path, token=token, **kw)
