@@ -66,11 +66,15 @@ ENV_REFS = {
     "DOCUMENTS_BUCKET": {"Ref": "DocumentsBucket"},
     "EVENT_BUS_NAME": {"Ref": "EventBus"},
     "MAIN_TABLE_STREAM_ARN": {"Fn::GetAtt": ["MainTable", "StreamArn"]},
-    "ORDER_REVIEW_STATE_MACHINE_ARN": {"Ref": "OrderReviewStateMachine"},
-    "FULFILMENT_STATE_MACHINE_ARN": {"Ref": "FulfilmentStateMachine"},
-    "INVOICING_STATE_MACHINE_ARN": {"Ref": "InvoicingStateMachine"},
-    "OVERDUE_REMINDERS_STATE_MACHINE_ARN": {"Ref": "OverdueRemindersStateMachine"},
 }
+# State machine ARNs from their fixed names, not Ref: a state machine depends on the
+# functions it calls, so a function depending on it would be a cycle.
+_STATE_MACHINE_ARN = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+for _env, _resource in {"ORDER_REVIEW_STATE_MACHINE_ARN": "order-review",
+                        "FULFILMENT_STATE_MACHINE_ARN": "fulfilment",
+                        "INVOICING_STATE_MACHINE_ARN": "invoicing",
+                        "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders"}.items():
+    ENV_REFS[_env] = {"Fn::Sub": _STATE_MACHINE_ARN + "b2b-${Stage}-" + _resource}
 
 # API Gateway's own answers (authorizer said no, unknown path, throttling...) in the
 # API's error shape: {"error": {"code": ..., "message": ...}} (shared/API.md).
@@ -96,38 +100,64 @@ def gateway_response_template(code: str, message: str | None) -> str:
 
 # --------------------------------------------------------------------------- policies
 
-_ARN = re.compile(r"^arn:aws:([a-z0-9-]+):\*:\*:(.*)$")
+_ARN = re.compile(r"^arn:[^:]+:([a-z0-9-]+):[^:]*:[^:]*:(.*)$")
 
 
 def pin_policy(doc: dict, stage: str, *, partition: str, region: str, account: str,
                user_pool_arn: Any, bucket: str,
                wrap: Callable[[str], Any] = lambda s: s) -> dict:
-    """Return the policy with `*` regions/accounts, the user pool and the bucket pinned.
+    """Return the policy with every ARN's partition, region and account, the user pool and
+    the bucket set to the given ones.
 
+    Works on the committed files (`*` region/account, `userpool/*`) and on files pinned
+    before: every ARN is rewritten each time, so a recreated user pool or bucket, or
+    another account, replaces the old values (re-pinning is never one way).
     Values are literal strings (path 1) or CloudFormation expressions such as
     "${AWS::Region}" with `wrap` turning a string into Fn::Sub (path 2).
     Statements whose resource is "*" (X-Ray, task tokens) stay as they are.
     """
-    bucket_pattern = f"arn:aws:s3:::b2b-{stage}-documents-*"
+    bucket_arn = re.compile(r"^arn:[^:]+:s3:::b2b-%s-documents-[^/]*(/.*)?$" % re.escape(stage))
 
     def pin(resource: Any) -> Any:
         if not isinstance(resource, str) or resource == "*":
             return resource
-        if resource.startswith(bucket_pattern):
-            return wrap(f"arn:{partition}:s3:::{bucket}" + resource[len(bucket_pattern):])
+        m = bucket_arn.match(resource)
+        if m:
+            return wrap(f"arn:{partition}:s3:::{bucket}" + (m.group(1) or ""))
         m = _ARN.match(resource)
         if not m:
             return resource
         service, rest = m.groups()
-        if service == "cognito-idp" and rest == "userpool/*":
+        if service == "cognito-idp" and rest.startswith("userpool/"):
             return user_pool_arn
         return wrap(f"arn:{partition}:{service}:{region}:{account}:{rest}")
+
+    def pin_condition(condition: Any) -> Any:  # kms:ViaService ssm.<region>.amazonaws.com
+        if isinstance(condition, dict):
+            return {k: pin_condition(v) for k, v in condition.items()}
+        if isinstance(condition, str) and re.fullmatch(r"ssm\.[^.]+\.amazonaws\.com", condition):
+            return wrap(f"ssm.{region}.amazonaws.com")
+        return condition
 
     pinned = copy.deepcopy(doc)
     for statement in pinned["Statement"]:
         res = statement.get("Resource")
         statement["Resource"] = [pin(r) for r in res] if isinstance(res, list) else pin(res)
+        if "Condition" in statement:
+            statement["Condition"] = pin_condition(statement["Condition"])
     return pinned
+
+
+def policy_paths(stage: str, chalice_dir: Path | None = None) -> list[Path]:
+    """Every policy file of the stage: the stage's own and each function's."""
+    chalice_dir = chalice_dir or CHALICE_DIR
+    config = json.loads((chalice_dir / "config.json").read_text())
+    names = [policy_path(stage, chalice_dir).name]
+    for scope in (config, config["stages"].get(stage, {})):
+        for fn in (scope.get("lambda_functions") or {}).values():
+            if fn.get("iam_policy_file") and fn["iam_policy_file"] not in names:
+                names.append(fn["iam_policy_file"])
+    return [chalice_dir / name for name in names]
 
 
 def policy_path(stage: str, chalice_dir: Path | None = None) -> Path:
@@ -136,6 +166,128 @@ def policy_path(stage: str, chalice_dir: Path | None = None) -> Path:
     name = config["stages"].get(stage, {}).get("iam_policy_file") or config.get(
         "iam_policy_file") or f"policy-{stage}.json"
     return chalice_dir / name
+
+
+# ------------------------------------------------------------------ policy files
+
+def policy_statements(stage: str) -> dict[str, dict]:
+    """Every statement any function may get, by Sid, for the stage (unpinned: `*` region
+    and account; `from-stack --pin-policy` and the merge template pin them)."""
+    table = f"arn:aws:dynamodb:*:*:table/b2b-{stage}"
+    return {s["Sid"]: s for s in [
+        {"Sid": "MainTableItems", "Action": [
+            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+            "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+            "dynamodb:ConditionCheckItem"], "Resource": [table, f"{table}/index/*"]},
+        {"Sid": "MainTableStream", "Action": [
+            "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams"], "Resource": f"{table}/stream/*"},
+        {"Sid": "StreamDeadLetterQueue", "Action": ["sqs:SendMessage"],
+         "Resource": f"arn:aws:sqs:*:*:b2b-{stage}-stream-dlq"},
+        {"Sid": "IdempotencyTable", "Action": [
+            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+         "Resource": f"{table}-idempotency"},
+        # AdminDeleteUser only undoes the AdminCreateUser of the same request when the user
+        # record cannot be written (services/accounts.py open_account).
+        {"Sid": "CognitoUsers", "Action": [
+            "cognito-idp:AdminCreateUser", "cognito-idp:AdminDeleteUser",
+            "cognito-idp:InitiateAuth", "cognito-idp:RespondToAuthChallenge",
+            "cognito-idp:ForgotPassword", "cognito-idp:ConfirmForgotPassword"],
+         "Resource": "arn:aws:cognito-idp:*:*:userpool/*"},
+        {"Sid": "SendMail", "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+         "Resource": "arn:aws:ses:*:*:identity/*"},
+        {"Sid": "DocumentsBucketObjects", "Action": ["s3:GetObject", "s3:PutObject"],
+         "Resource": f"arn:aws:s3:::b2b-{stage}-documents-*/*"},
+        {"Sid": "StartWorkflows", "Action": "states:StartExecution",
+         "Resource": f"arn:aws:states:*:*:stateMachine:b2b-{stage}-*"},
+        {"Sid": "AnswerTaskTokensNoResourceLevelPermissions", "Action": [
+            "states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+         "Resource": "*"},
+        {"Sid": "PublishDomainEvents", "Action": "events:PutEvents",
+         "Resource": f"arn:aws:events:*:*:event-bus/b2b-{stage}"},
+        {"Sid": "EventsQueue", "Action": [
+            "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+         "Resource": f"arn:aws:sqs:*:*:b2b-{stage}-events"},
+        {"Sid": "StageSecrets", "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+         "Resource": f"arn:aws:ssm:*:*:parameter/b2b-portal/{stage}/*"},
+        {"Sid": "DecryptStageSecretsViaSsm", "Action": "kms:Decrypt",
+         "Resource": "arn:aws:kms:*:*:key/*",
+         "Condition": {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}},
+        {"Sid": "FunctionLogs", "Action": [
+            "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [f"arn:aws:logs:*:*:log-group:/aws/lambda/b2b-portal-{stage}-*",
+                      f"arn:aws:logs:*:*:log-group:/aws/lambda/b2b-portal-{stage}-*:log-stream:*"]},
+        {"Sid": "XRayNoResourceLevelPermissions", "Action": [
+            "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+            "xray:GetSamplingTargets"], "Resource": "*"},
+    ]}
+
+
+_BASE = ["FunctionLogs", "XRayNoResourceLevelPermissions"]
+# Every function reads the stage's secrets at cold start (chalicelib/config.py fails closed).
+_SECRETS = ["StageSecrets", "DecryptStageSecretsViaSsm"]
+_WORK = ["MainTableItems", "SendMail", "StartWorkflows", "AnswerTaskTokensNoResourceLevelPermissions",
+         "PublishDomainEvents"]
+# Policy file suffix -> statements, read from what each module's code calls (boto3
+# clients in chalicelib/services, PynamoDB models in chalicelib/store).
+POLICIES: dict[str | None, list[str]] = {
+    # the API (app.py): every route; the stage's own file (iam_policy_file)
+    None: ["MainTableItems", "IdempotencyTable", "CognitoUsers", "SendMail", "DocumentsBucketObjects",
+           "StartWorkflows", "AnswerTaskTokensNoResourceLevelPermissions", "PublishDomainEvents",
+           *_SECRETS, *_BASE],
+    # verifies the ID token against Cognito's public JWKS (HTTPS, no AWS API)
+    "authorizer": [*_SECRETS, *_BASE],
+    # services/review.py: orders, users, mail, review workflow, task tokens, events
+    "review-steps": [*_WORK, *_SECRETS, *_BASE],
+    # services/fulfilment.py + documents.py: delivery notes, courier, AWB PDF, mail
+    "fulfilment-steps": [*_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
+    # services/invoicing.py: invoice documents to S3, mail, reminders workflow
+    "invoicing-steps": [*_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
+    # steps/stream.py: reads the table stream, starts review / shipping workflows
+    "stream": ["MainTableStream", "StreamDeadLetterQueue", *_WORK, *_SECRETS, *_BASE],
+    # steps/fulfilment.py on_domain_event: consumes the events queue
+    "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
+}
+FUNCTION_POLICY = {
+    "token_authorizer": "authorizer",
+    "notify_reviewer": "review-steps", "escalate_review": "review-steps",
+    "conclude_review": "review-steps",
+    "generate_awb": "fulfilment-steps", "awb_failed": "fulfilment-steps",
+    "issue_invoice": "invoicing-steps", "render_invoice": "invoicing-steps",
+    "send_invoice": "invoicing-steps", "remind_overdue_page": "invoicing-steps",
+    "daily_overdue_reminders": "invoicing-steps",
+    "on_table_change": "stream",
+    "on_domain_event": "events",
+}
+
+
+def policy_file_name(stage: str, suffix: str | None) -> str:
+    return f"policy-{stage}.json" if suffix is None else f"policy-{stage}-{suffix}.json"
+
+
+def build_policy(stage: str, suffix: str | None) -> dict:
+    catalogue = policy_statements(stage)
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": sid, "Effect": "Allow", **{k: v for k, v in catalogue[sid].items() if k != "Sid"}}
+        for sid in POLICIES[suffix]]}
+
+
+def cmd_policies(args: argparse.Namespace) -> None:
+    """Write the stage's policy files and point each function at its own (config.json)."""
+    chalice_dir = Path(args.chalice_dir)
+    for suffix in POLICIES:
+        path = chalice_dir / policy_file_name(args.stage, suffix)
+        path.write_text(json.dumps(build_policy(args.stage, suffix), indent=2) + "\n")
+    path = chalice_dir / "config.json"
+    config = json.loads(path.read_text())
+    stage_cfg = config["stages"][args.stage]
+    stage_cfg["iam_policy_file"] = policy_file_name(args.stage, None)
+    functions = stage_cfg.setdefault("lambda_functions", {})
+    for name, suffix in FUNCTION_POLICY.items():
+        functions.setdefault(name, {})["iam_policy_file"] = policy_file_name(args.stage, suffix)
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    print(f"wrote the {args.stage} policies; pin them with `from-stack --pin-policy`", file=sys.stderr)
 
 
 # ------------------------------------------------------------ path 2: merge template
@@ -177,9 +329,121 @@ def _queue_name(queue: Any) -> str | None:
     return None
 
 
-def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict) -> dict:
-    """infra/template.json plus the overlay for the functions found in `sam`."""
+# Settings Chalice cannot express: the table-stream consumer's failure handling. The
+# same values are set by the merge template (path 2) and by `post-deploy` (path 1).
+STREAM_FAILURE_SETTINGS = {
+    "MaximumRetryAttempts": 5,
+    "BisectBatchOnFunctionError": True,
+    "MaximumRecordAgeInSeconds": 6 * 3600,
+    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+}
+STREAM_DLQ = "StreamDeadLetterQueue"
+LOG_RETENTION_DAYS = {"dev": 30, "prod": 365}
+# API stage throttling (requests per second, burst) and access log format.
+API_THROTTLING = {"dev": (20, 40), "prod": (100, 200)}
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+    "time": "$context.requestTime", "method": "$context.httpMethod",
+    "path": "$context.path", "status": "$context.status",
+    "responseLength": "$context.responseLength", "latencyMs": "$context.responseLatency",
+    "integrationError": "$context.integrationErrorMessage",
+    "authorizerError": "$context.authorizer.error",
+})
+
+# How the infra template names a Chalice function (path 1's deterministic names).
+_FUNCTION_ARN = re.compile(
+    r"^arn:\$\{AWS::Partition\}:lambda:\$\{AWS::Region\}:\$\{AWS::AccountId\}:function:"
+    r"b2b-portal-\$\{Stage\}-(\w+|\*)$")
+_FUNCTION_NAME = re.compile(r"^b2b-portal-\$\{Stage\}-(\w+)$")
+
+
+def _function_ids(sam_resources: dict) -> dict[str, str]:
+    """Chalice function name -> the logical id `chalice package` gave its function."""
+    from chalice.utils import to_cfn_resource_name
+
+    by_lower = {lid.lower(): lid for lid, res in sam_resources.items()
+                if res.get("Type") == "AWS::Serverless::Function"}
+
+    class _Ids(dict):
+        def __missing__(self, name: str) -> str:
+            lid = by_lower.get(to_cfn_resource_name(name).lower())
+            if lid is None:
+                raise SystemExit(
+                    f"infra/template.json refers to function {name!r}, which `chalice package` "
+                    f"does not emit (functions: {', '.join(sorted(by_lower.values()))})")
+            self[name] = lid
+            return lid
+    return _Ids()
+
+
+def wire_function_references(infra: dict, sam_resources: dict) -> dict:
+    """infra with every `b2b-portal-${Stage}-<fn>` name or ARN replaced by the generated function.
+
+    `chalice package` sets no FunctionName, so CloudFormation names the functions itself:
+    a function ARN becomes Fn::GetAtt [<logical id>, Arn], a function name becomes Ref, and
+    the `b2b-portal-${Stage}-*` wildcard (the state machines' invoke permission) becomes the
+    stack's functions. Read from the template, so a new state
+    machine or step needs no edit here.
+    """
+    ids = _function_ids(sam_resources)
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, list):
+            out = []
+            for item in node:
+                new = rewrite(item)
+                out.extend(new if isinstance(new, list) and not isinstance(item, list) else [new])
+            return out
+        if not isinstance(node, dict):
+            return node
+        if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+            text = node["Fn::Sub"]
+            m = _FUNCTION_ARN.match(text)
+            if m and m.group(1) == "*":
+                # Not a list of GetAtt: function env -> state machine -> role -> function
+                # would be a cycle. CloudFormation names the functions <stack>-<id>-<random>.
+                return {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}"
+                                   ":function:${AWS::StackName}-*"}
+            if m:
+                return {"Fn::GetAtt": [ids[m.group(1)], "Arn"]}
+            m = _FUNCTION_NAME.match(text)
+            if m:
+                return {"Ref": ids[m.group(1)]}
+        return {key: rewrite(value) for key, value in node.items()}
+
+    return rewrite(copy.deepcopy(infra))
+
+
+def inline_definitions(infra: dict, statemachines_dir: Path) -> dict:
+    """DefinitionS3Location -> DefinitionString read from statemachines/: every change deploys."""
+    out = copy.deepcopy(infra)
+    for resource in out["Resources"].values():
+        props = resource.get("Properties", {})
+        location = props.pop("DefinitionS3Location", None) if resource.get(
+            "Type") == "AWS::StepFunctions::StateMachine" else None
+        if location is None:
+            continue
+        key = location["Key"]
+        name = (key.get("Fn::Sub") if isinstance(key, dict) else key).rsplit("/", 1)[-1]
+        definition = json.loads((statemachines_dir / name).read_text())
+        props["DefinitionString"] = json.dumps(definition, separators=(",", ":"))
+    for parameter in ("ArtifactsBucket", "DefinitionsVersion"):  # unused once inlined
+        if parameter not in json.dumps(out["Resources"]):
+            out["Parameters"].pop(parameter, None)
+    return out
+
+
+def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict | None = None,
+                         statemachines_dir: Path | None = None) -> dict:
+    """infra/template.json plus the overlay for the functions found in `sam`.
+
+    Each role keeps the policy Chalice read for its function (`iam_policy_file`, per
+    function or per stage), pinned to the stack's resources; `policy` is only used for a
+    role that has none.
+    """
     resources = sam.get("Resources", {})
+    infra = wire_function_references(infra, resources)
+    infra = inline_definitions(infra, statemachines_dir or REPO_ROOT / "statemachines")
     infra_ids = set(infra["Resources"])
     queues = {f"b2b-{stage}-events": "EventsQueue",
               f"b2b-{stage}-events-dlq": "EventsDeadLetterQueue"}
@@ -206,7 +470,11 @@ def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict) -> di
             eprops = event.get("Properties", {})
             if event.get("Type") == "DynamoDB" and stream_marker in str(eprops.get("Stream")):
                 stream = _replacing(eprops["Stream"], "MainTable.StreamArn")
-                events[name] = {"Properties": {"Stream": stream}}
+                events[name] = {"Properties": {
+                    "Stream": stream, **STREAM_FAILURE_SETTINGS,
+                    "DestinationConfig": {"OnFailure": {
+                        "Type": "SQS", "Destination": {"Fn::GetAtt": [STREAM_DLQ, "Arn"]}}},
+                }}
             elif event.get("Type") == "SQS" and _queue_name(eprops.get("Queue")) in queues:
                 target = queues[_queue_name(eprops["Queue"])]
                 queue = _replacing(eprops["Queue"], f"{target}.Arn")
@@ -214,14 +482,29 @@ def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict) -> di
         if events:
             fn["Events"] = events
         out[logical_id] = {"Properties": fn}
+        out[f"{logical_id}ErrorsAlarm"] = lambda_errors_alarm({"Ref": logical_id}, logical_id)
         role = props.get("Role")
         if isinstance(role, dict) and "Fn::GetAtt" in role:
             roles.add(role["Fn::GetAtt"][0])
 
-    pinned = pin_policy(
-        policy, stage, partition="${AWS::Partition}", region="${AWS::Region}",
-        account="${AWS::AccountId}", user_pool_arn={"Fn::GetAtt": ["UserPool", "Arn"]},
-        bucket="${DocumentsBucket}", wrap=_sub)
+    functions = {lid.lower(): lid for lid, r in resources.items()
+                 if r.get("Type") == "AWS::Serverless::Function"}
+    for logical_id, resource in resources.items():
+        # `log_retention_in_days` log groups: Chalice 1.34 names the API's `${ApiHandler}`
+        # (its function is APIHandler); log groups hold nothing worth keeping past deletion.
+        if resource.get("Type") == "AWS::Logs::LogGroup" and logical_id.endswith("LogGroup"):
+            fn = functions.get(logical_id.removesuffix("LogGroup").lower())
+            entry: dict[str, Any] = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+            if fn:
+                entry["Properties"] = {"LogGroupName": {"Fn::Sub": "/aws/lambda/${%s}" % fn}}
+            out[logical_id] = entry
+
+    def pinned(document: dict) -> dict:
+        return pin_policy(
+            document, stage, partition="${AWS::Partition}", region="${AWS::Region}",
+            account="${AWS::AccountId}", user_pool_arn={"Fn::GetAtt": ["UserPool", "Arn"]},
+            bucket="${DocumentsBucket}", wrap=_sub)
+
     for role_id in sorted(roles):
         role = resources.get(role_id, {})
         if role.get("Type") != "AWS::IAM::Role":
@@ -229,7 +512,8 @@ def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict) -> di
         policies = role.get("Properties", {}).get("Policies") or []
         # Chalice's merge replaces lists wholesale: emit the complete Policies list.
         out[role_id] = {"Properties": {"Policies": [
-            {"PolicyName": p["PolicyName"], "PolicyDocument": pinned} for p in policies]}}
+            {"PolicyName": p["PolicyName"],
+             "PolicyDocument": pinned(p.get("PolicyDocument") or policy)} for p in policies]}}
 
     if resources.get("RestAPI", {}).get("Type") == "AWS::Serverless::Api":
         # SAM writes these into the API definition, so the stage deployment has them.
@@ -240,8 +524,29 @@ def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict) -> di
             if status is not None:
                 spec["StatusCode"] = status
             responses[rtype] = spec
-        out["RestAPI"] = {"Properties": {"GatewayResponses": responses}}
+        rate, burst = API_THROTTLING.get(stage, API_THROTTLING["dev"])
+        out["RestAPI"] = {"Properties": {
+            "GatewayResponses": responses,
+            "TracingEnabled": True,
+            "AccessLogSetting": {"DestinationArn": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
+                                 "Format": ACCESS_LOG_FORMAT},
+            "MethodSettings": [{"HttpMethod": "*", "ResourcePath": "/*", "MetricsEnabled": True,
+                                "ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}],
+        }}
     return deep_merge(overlay, infra)
+
+
+def lambda_errors_alarm(function_name: Any, label: str) -> dict:
+    """One alarm per function: any invocation error in 5 minutes (docs/deploy.md, Alarms)."""
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmName": {"Fn::Sub": "b2b-${Stage}-%s-errors" % label},
+        "AlarmDescription": f"Function {label} raised errors (docs/deploy.md, Alarms).",
+        "Namespace": "AWS/Lambda", "MetricName": "Errors",
+        "Dimensions": [{"Name": "FunctionName", "Value": function_name}],
+        "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 0,
+        "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+        "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}],
+    }}
 
 
 def _chalice_executable() -> str:
@@ -328,13 +633,13 @@ def cmd_from_stack(args: argparse.Namespace) -> None:
     if args.pin_policy:
         # arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/ID
         _, partition, _, region, account, _ = stack_id.split(":", 5)
-        path = policy_path(args.stage)
-        pinned = pin_policy(
-            json.loads(path.read_text()), args.stage, partition=partition, region=region,
-            account=account, user_pool_arn=outputs["UserPoolArn"],
-            bucket=outputs["DocumentsBucketName"])
-        path.write_text(json.dumps(pinned, indent=2) + "\n")
-        print(f"pinned {path}", file=sys.stderr)
+        for path in policy_paths(args.stage):
+            pinned = pin_policy(
+                json.loads(path.read_text()), args.stage, partition=partition, region=region,
+                account=account, user_pool_arn=outputs["UserPoolArn"],
+                bucket=outputs["DocumentsBucketName"])
+            path.write_text(json.dumps(pinned, indent=2) + "\n")
+            print(f"pinned {path}", file=sys.stderr)
 
 
 def rest_api_id(stage: str) -> str:
@@ -380,6 +685,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--pin-policy", action="store_true",
                    help="narrow .chalice/policy-<stage>.json to this stack's resources")
     p.set_defaults(func=cmd_from_stack)
+
+    p = sub.add_parser("policies", help="write the stage's per-function policy files")
+    p.add_argument("--stage", required=True, choices=["dev", "prod"])
+    p.add_argument("--chalice-dir", default=str(CHALICE_DIR))
+    p.set_defaults(func=cmd_policies)
 
     p = sub.add_parser("merge-template", help="path 2: file for chalice package --merge-template")
     p.add_argument("--stage", required=True, choices=["dev", "prod"])
