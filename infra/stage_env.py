@@ -673,6 +673,109 @@ def cmd_gateway_responses(args: argparse.Namespace) -> None:
     print(f"gateway responses set on {api_id}, stage {API_STAGE!r} redeployed")
 
 
+# ---------------------------------------------- path 1: definitions and post-deploy
+
+def definitions_version(statemachines_dir: Path | None = None) -> str:
+    """Content hash of every statemachines/*.asl.json (names and bytes)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((statemachines_dir or REPO_ROOT / "statemachines").glob("*.asl.json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def upload_definitions(s3: Any, bucket: str, stage: str, statemachines_dir: Path | None = None) -> str:
+    """Upload the definitions to <stage>/statemachines/<version>/ and return the version."""
+    folder = statemachines_dir or REPO_ROOT / "statemachines"
+    version = definitions_version(folder)
+    for path in sorted(folder.glob("*.asl.json")):
+        s3.put_object(Bucket=bucket, Key=f"{stage}/statemachines/{version}/{path.name}",
+                      Body=path.read_bytes(), ContentType="application/json")
+    return version
+
+
+def cmd_upload_definitions(args: argparse.Namespace) -> None:
+    import boto3
+
+    version = upload_definitions(boto3.client("s3", region_name=args.region), args.bucket, args.stage)
+    print(f"ArtifactsBucket={args.bucket} DefinitionsVersion={version}")
+
+
+def deployed_resources(stage: str, chalice_dir: Path | None = None) -> list[dict]:
+    deployed = (chalice_dir or CHALICE_DIR) / "deployed" / f"{stage}.json"
+    if not deployed.exists():
+        raise SystemExit(f"{deployed} not found: run `chalice deploy --stage {stage}` first")
+    return json.loads(deployed.read_text()).get("resources", [])
+
+
+def apply_stream_settings(lambda_client: Any, resources: list[dict], dlq_arn: str) -> list[str]:
+    """The failure settings on every DynamoDB stream mapping `chalice deploy` created."""
+    updated = []
+    for resource in resources:
+        if resource.get("resource_type") != "dynamodb_event":
+            continue
+        uuid = resource["event_uuid"]
+        lambda_client.update_event_source_mapping(
+            UUID=uuid, **STREAM_FAILURE_SETTINGS,
+            DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
+        updated.append(uuid)
+    return updated
+
+
+def apply_function_alarms_and_retention(cloudwatch: Any, logs: Any, resources: list[dict],
+                                        stage: str, topic_arn: str) -> None:
+    for resource in resources:
+        if resource.get("resource_type") != "lambda_function":
+            continue
+        name = resource["lambda_arn"].rsplit(":", 1)[-1]
+        group = f"/aws/lambda/{name}"
+        try:
+            logs.create_log_group(logGroupName=group)
+        except logs.exceptions.ResourceAlreadyExistsException:
+            pass
+        logs.put_retention_policy(logGroupName=group, retentionInDays=LOG_RETENTION_DAYS[stage])
+        props = lambda_errors_alarm(name, name.removeprefix(f"b2b-portal-{stage}-"))["Properties"]
+        cloudwatch.put_metric_alarm(
+            AlarmName=f"b2b-{stage}-{name.removeprefix(f'b2b-portal-{stage}-')}-errors",
+            AlarmDescription=props["AlarmDescription"], Namespace="AWS/Lambda", MetricName="Errors",
+            Dimensions=[{"Name": "FunctionName", "Value": name}], Statistic="Sum", Period=300,
+            EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold",
+            TreatMissingData="notBreaching", AlarmActions=[topic_arn], OKActions=[topic_arn])
+
+
+def apply_api_stage_settings(apigateway: Any, api_id: str, stage: str, log_group_arn: str) -> None:
+    rate, burst = API_THROTTLING[stage]
+    apigateway.update_stage(restApiId=api_id, stageName=API_STAGE, patchOperations=[
+        {"op": "replace", "path": "/accessLogSettings/destinationArn",
+         "value": log_group_arn.removesuffix(":*")},
+        {"op": "replace", "path": "/accessLogSettings/format", "value": ACCESS_LOG_FORMAT},
+        {"op": "replace", "path": "/tracingEnabled", "value": "true"},
+        {"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"},
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(rate)},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(burst)},
+    ])
+
+
+def cmd_post_deploy(args: argparse.Namespace) -> None:
+    """After every `chalice deploy` (path 1): what Chalice cannot express."""
+    import boto3
+
+    session = boto3.session.Session(region_name=args.region)
+    outputs, _ = stack_outputs(args.stack_name or f"b2b-{args.stage}-infra", args.region)
+    resources = deployed_resources(args.stage)
+    api_id = next(r["rest_api_id"] for r in resources if r.get("resource_type") == "rest_api")
+    apigateway = session.client("apigateway")
+    apply_gateway_responses(apigateway, api_id)
+    apply_api_stage_settings(apigateway, api_id, args.stage, outputs["ApiAccessLogGroupArn"])
+    updated = apply_stream_settings(session.client("lambda"), resources,
+                                    outputs["StreamDeadLetterQueueArn"])
+    apply_function_alarms_and_retention(session.client("cloudwatch"), session.client("logs"),
+                                        resources, args.stage, outputs["AlarmTopicArn"])
+    print(f"post-deploy done on {api_id}: gateway responses, access logs, throttling; "
+          f"stream mappings {', '.join(updated) or 'none'}; log retention and error alarms")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -697,6 +800,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--project-dir", default=str(REPO_ROOT))
     p.add_argument("-o", "--output", help="default: stdout")
     p.set_defaults(func=cmd_merge_template)
+
+    p = sub.add_parser("upload-definitions", help="path 1: state machine definitions to S3")
+    p.add_argument("--stage", required=True, choices=["dev", "prod"])
+    p.add_argument("--bucket", required=True, help="the artifacts bucket")
+    p.add_argument("--region", default=os.environ.get("AWS_REGION"))
+    p.set_defaults(func=cmd_upload_definitions)
+
+    p = sub.add_parser("post-deploy", help="path 1: after every chalice deploy")
+    p.add_argument("--stage", required=True, choices=["dev", "prod"])
+    p.add_argument("--stack-name", help="default: b2b-<stage>-infra")
+    p.add_argument("--region", default=os.environ.get("AWS_REGION"))
+    p.set_defaults(func=cmd_post_deploy)
 
     p = sub.add_parser("gateway-responses", help="path 1: JSON gateway responses")
     p.add_argument("--stage", required=True, choices=["dev", "prod"])

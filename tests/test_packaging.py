@@ -500,3 +500,35 @@ def test_gateway_responses_for_chalice_deploy_path():
         stubber.assert_no_pending_responses()
     assert stage_env.gateway_response_template("unauthorized", None) == (
         '{"error": {"code": "unauthorized", "message": $context.error.messageString}}')
+
+
+def test_post_deploy_sets_stream_failure_settings():
+    """Path 1: Chalice cannot set them, `stage_env.py post-deploy` does (each call checked
+    against the Lambda API model by botocore's Stubber)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    stage_env = load_stage_env()
+    client = boto3.session.Session().client(
+        "lambda", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    dlq = "arn:aws:sqs:us-east-1:111122223333:b2b-dev-stream-dlq"
+    resources = [{"resource_type": "lambda_function", "lambda_arn": "arn:aws:lambda:us-east-1:1:function:x"},
+                 {"resource_type": "dynamodb_event", "event_uuid": "11111111-2222-3333-4444-555555555555"},
+                 {"resource_type": "sqs_event", "event_uuid": "11111111-2222-3333-4444-666666666666"}]
+    with Stubber(client) as stubber:
+        stubber.add_response("update_event_source_mapping", {"UUID": "11111111-2222-3333-4444-555555555555"}, {
+            "UUID": "11111111-2222-3333-4444-555555555555", "MaximumRetryAttempts": 5, "BisectBatchOnFunctionError": True,
+            "MaximumRecordAgeInSeconds": 21600, "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "DestinationConfig": {"OnFailure": {"Destination": dlq}}})
+        assert stage_env.apply_stream_settings(client, resources, dlq) == ["11111111-2222-3333-4444-555555555555"]
+        stubber.assert_no_pending_responses()
+
+
+def test_definitions_version_changes_with_any_definition(tmp_path):
+    stage_env = load_stage_env()
+    for path in (REPO_ROOT / "statemachines").glob("*.asl.json"):
+        shutil.copy2(path, tmp_path / path.name)
+    before = stage_env.definitions_version(tmp_path)
+    assert before == stage_env.definitions_version(REPO_ROOT / "statemachines")
+    (tmp_path / "fulfilment.asl.json").write_text((tmp_path / "fulfilment.asl.json").read_text() + " ")
+    assert stage_env.definitions_version(tmp_path) != before
