@@ -82,9 +82,11 @@ def _run(args: list[str], timeout: int = 120) -> subprocess.CompletedProcess:
     return proc
 
 
-def cfn_lint(template: Path) -> None:
+def cfn_lint(template: Path, serverless: bool = False) -> None:
+    """cfn-lint; with `serverless`, also the cfn-lint-serverless rules (packaged templates)."""
+    rules = ["--append-rules", "cfn_lint_serverless.rules"] if serverless else []
     proc = subprocess.run(
-        [_tool("cfn-lint"), "--format", "json", "--include-checks", "I",
+        [_tool("cfn-lint"), *rules, "--format", "json", "--include-checks", "I",
          "--non-zero-exit-code", "none", "--regions", *LINT_REGIONS, "--", str(template)],
         env=_env(), capture_output=True, text=True, timeout=120)
     try:
@@ -221,7 +223,7 @@ def test_one_stack_merge_template_passes_cfn_lint(project, merged_dev, tmp_path,
         args += ["--sam", str(merged_dev)]
     _run(args)
     template = chalice_package(project, stage, tmp_path / "out", merge_file)
-    cfn_lint(tmp_path / "out" / "sam.json")
+    cfn_lint(tmp_path / "out" / "sam.json", serverless=True)
 
     assert template["Parameters"]["Stage"]["Default"] == stage
     assert "from-infra-stack" not in json.dumps(template), "a placeholder survived the merge"
