@@ -33,7 +33,9 @@ bench: $(STAMP)
 
 package: $(STAMP)
 	PYTHONPATH=. $(BIN)/python infra/stage_env.py merge-template --stage $(STAGE) -o build/merge-$(STAGE).json
+	rm -rf build/package-$(STAGE)
 	$(BIN)/chalice package --stage $(STAGE) --merge-template build/merge-$(STAGE).json build/package-$(STAGE)
+	PYTHONPATH=. $(BIN)/python infra/slim_package.py build/package-$(STAGE)/deployment.zip
 
 # cfn-lint, cfn-lint-serverless and checkov on the stage's packaged template (run `make package`
 # first). checkov pins its own boto3, so it lives in its own virtualenv (.venv-checkov).

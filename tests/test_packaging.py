@@ -534,3 +534,23 @@ def test_definitions_version_changes_with_any_definition(tmp_path):
     assert before == stage_env.definitions_version(REPO_ROOT / "statemachines")
     (tmp_path / "fulfilment.asl.json").write_text((tmp_path / "fulfilment.asl.json").read_text() + " ")
     assert stage_env.definitions_version(tmp_path) != before
+
+
+def test_slim_package_keeps_only_the_services_the_code_uses(tmp_path):
+    spec = importlib.util.spec_from_file_location("slim_package", REPO_ROOT / "infra" / "slim_package.py")
+    slim_package = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(slim_package)
+    services = slim_package.used_services()
+    # every client the code creates, and what the libraries need
+    assert {"cognito-idp", "s3", "ses", "stepfunctions", "events", "dynamodb", "ssm"} <= services
+    import zipfile
+    package = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(package, "w") as zf:
+        for name in ("app.py", "botocore/data/endpoints.json", "botocore/data/s3/2006-03-01/service-2.json.gz",
+                     "botocore/data/ec2/2016-11-15/service-2.json.gz", "botocore/__init__.py",
+                     "PIL/__init__.py"):
+            zf.writestr(name, "x")
+    slim_package.slim(package, services)
+    kept = set(zipfile.ZipFile(package).namelist())
+    assert kept == {"app.py", "botocore/data/endpoints.json", "botocore/data/s3/2006-03-01/service-2.json.gz",
+                    "botocore/__init__.py", "PIL/__init__.py"}
