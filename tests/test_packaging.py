@@ -379,6 +379,12 @@ def test_config_stages():
         assert env["POWERTOOLS_SERVICE_NAME"] == "b2b-portal"
         if stage != "local":
             assert (REPO_ROOT / ".chalice" / cfg["iam_policy_file"]).exists()
+            # secrets come from SSM at cold start, never from the Lambda environment
+            assert env["SSM_PREFIX"] == f"/b2b-portal/{stage}/"
+            assert not {"REVIEW_LINK_SECRET", "STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET",
+                        "INNOSHIP_API_KEY"} & set(env), stage
+            assert "set-per-stage" not in json.dumps(cfg)
+            assert env["PAYMENTS"] != "sandbox" and env["COURIER"] != "sandbox"
 
 
 def _policies(stage: str) -> dict[str, dict]:
