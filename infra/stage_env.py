@@ -1,27 +1,34 @@
-"""Wire the infra resources into a Chalice stage, for either deploy path.
+"""Wire the infra resources into a Chalice stage, for either deploy path (docs/deploy.md).
 
-See docs/deploy.md. Three commands:
+``policies``
+    Writes the stage's per-function IAM policy files from one table (``POLICIES``,
+    ``FUNCTION_POLICY``) and names them per function in ``.chalice/config.json``.
+
+``upload-definitions`` (path 1)
+    Uploads statemachines/*.asl.json to ``<stage>/statemachines/<content hash>/`` in the
+    artifacts bucket and prints the ``DefinitionsVersion`` for the infra stack.
 
 ``from-stack`` (path 1: infra stack, then ``chalice deploy``)
-    Reads the outputs of the infra stack (``b2b-<stage>-infra``) and prints the
-    stage's environment variables. With ``--write`` it stores them in
-    ``.chalice/config.json``; with ``--pin-policy`` it also narrows
-    ``.chalice/policy-<stage>.json`` to this account, region, user pool and bucket.
+    Reads the outputs of the infra stack (``b2b-<stage>-infra``) and prints the stage's
+    environment variables. ``--write`` stores them in ``.chalice/config.json``;
+    ``--pin-policy`` rewrites every ARN of every policy file of the stage to this
+    account, region, user pool and bucket (again on each run).
+
+``post-deploy`` (path 1, after every ``chalice deploy``)
+    What Chalice cannot express: JSON gateway responses, API access logs, X-Ray and
+    throttling, the table-stream mapping's failure settings (UpdateEventSourceMapping),
+    log retention and one Errors alarm per function. ``gateway-responses`` does the
+    first part alone.
 
 ``merge-template`` (path 2: one CloudFormation stack)
     Writes the file to pass to ``chalice package --merge-template``: infra/template.json
-    plus an overlay that, for every function Chalice generates, sets the resource
-    names with ``Ref`` (so they need no copying and the functions depend on the
-    resources), points the DynamoDB stream and SQS event sources at the resources with
-    ``Fn::GetAtt``, pins the functions' IAM policies to the stack's own resources, and
-    gives the REST API JSON gateway responses. Function and role logical ids are read
-    from what ``chalice package`` actually emits (it is run once without a merge
-    template, or pass ``--sam``), so new ``@app.lambda_function``s need no edit here.
-
-``gateway-responses`` (path 1 only; path 2 gets them from ``merge-template``)
-    Puts the same JSON gateway responses on the REST API that ``chalice deploy``
-    created and redeploys its stage. ``chalice deploy`` re-imports the API definition,
-    which drops them: run this after every ``chalice deploy``.
+    with the state machines' function references rewritten to the functions Chalice
+    generates (``Fn::GetAtt``) and their definitions inlined, plus an overlay that wires
+    every generated function to the stack's resources (env, event sources with the
+    stream's failure settings, pinned per-function policies, log groups, alarms) and
+    gives the REST API JSON gateway responses, access logs, tracing and throttling.
+    Function and role logical ids are read from what ``chalice package`` actually emits,
+    so new ``@app.lambda_function``s and state machines need no edit here.
 """
 from __future__ import annotations
 
@@ -69,12 +76,13 @@ ENV_REFS = {
 }
 # State machine ARNs from their fixed names, not Ref: a state machine depends on the
 # functions it calls, so a function depending on it would be a cycle.
-_STATE_MACHINE_ARN = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
-for _env, _resource in {"ORDER_REVIEW_STATE_MACHINE_ARN": "order-review",
-                        "FULFILMENT_STATE_MACHINE_ARN": "fulfilment",
-                        "INVOICING_STATE_MACHINE_ARN": "invoicing",
-                        "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders"}.items():
-    ENV_REFS[_env] = {"Fn::Sub": _STATE_MACHINE_ARN + "b2b-${Stage}-" + _resource}
+ENV_REFS.update({
+    env: {"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+                     "b2b-${Stage}-" + name}
+    for env, name in {"ORDER_REVIEW_STATE_MACHINE_ARN": "order-review",
+                      "FULFILMENT_STATE_MACHINE_ARN": "fulfilment",
+                      "INVOICING_STATE_MACHINE_ARN": "invoicing",
+                      "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders"}.items()})
 
 # API Gateway's own answers (authorizer said no, unknown path, throttling...) in the
 # API's error shape: {"error": {"code": ..., "message": ...}} (shared/API.md).
