@@ -476,7 +476,10 @@ def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict | None
         events: dict[str, Any] = {}
         for name, event in (props.get("Events") or {}).items():
             eprops = event.get("Properties", {})
-            if event.get("Type") == "DynamoDB" and stream_marker in str(eprops.get("Stream")):
+            if event.get("Type") == "DynamoDB" and stream_marker not in str(eprops.get("Stream")):
+                raise SystemExit(f"{logical_id}: stream {eprops.get('Stream')!r} is not the "
+                                 f"{stage} table's (was --sam packaged for another stage?)")
+            if event.get("Type") == "DynamoDB":
                 stream = _replacing(eprops["Stream"], "MainTable.StreamArn")
                 events[name] = {"Properties": {
                     "Stream": stream, **STREAM_FAILURE_SETTINGS,

@@ -560,3 +560,25 @@ def test_slim_package_keeps_only_the_services_the_code_uses(tmp_path):
     kept = set(zipfile.ZipFile(package).namelist())
     assert kept == {"app.py", "botocore/data/endpoints.json", "botocore/data/s3/2006-03-01/service-2.json.gz",
                     "botocore/__init__.py", "PIL/__init__.py"}
+
+
+def test_custom_domain_is_stage_config_on_the_one_stack_path(project, tmp_path):
+    """docs/deploy.md prerequisites: `api_gateway_custom_domain` in the stage's config gives the
+    packaged stack the domain and its base path mapping (Chalice emits them)."""
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy)
+    config_path = copy / ".chalice" / "config.json"
+    config = json.loads(config_path.read_text())
+    certificate = "arn:aws:acm:eu-central-1:111122223333:certificate/0b6d2a2e-1111-2222-3333-444455556666"
+    config["stages"]["prod"]["api_gateway_custom_domain"] = {
+        "domain_name": "portal.example.com", "certificate_arn": certificate}
+    config_path.write_text(json.dumps(config))
+    merge_file = tmp_path / "merge-prod.json"
+    _run([sys.executable, str(STAGE_ENV), "merge-template", "--stage", "prod", "--project-dir", str(copy),
+          "-o", str(merge_file)])
+    template = chalice_package(copy, "prod", tmp_path / "out", merge_file)
+    cfn_lint(tmp_path / "out" / "sam.json", serverless=True)
+    domains = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::ApiGateway::DomainName"]
+    assert domains and domains[0]["DomainName"] == "portal.example.com"
+    assert certificate in json.dumps(domains[0])
+    assert any(r["Type"] == "AWS::ApiGateway::BasePathMapping" for r in template["Resources"].values())
