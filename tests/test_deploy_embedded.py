@@ -1,5 +1,6 @@
 """Path 1 against the embedded AWS: infra/template.json provisioned, `chalice deploy` for a
-throwaway stage, then `stage_env.py`'s post-deploy stream settings.
+throwaway stage, then each step of `stage_env.py post-deploy` (stream failure settings,
+gateway responses, API access logs/tracing/throttling, log retention, Errors alarms).
 
 moto's CloudFormation cannot create Cognito, so the template is created the way the local
 stack does it (infra/local/provision.py). The moto server runs in this process on its own
@@ -181,3 +182,25 @@ def test_chalice_deploy_on_embedded_aws_matches_state_machines(embedded_aws, tmp
         assert mapping["MaximumRecordAgeInSeconds"] == 6 * 3600
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == done.outputs["StreamDeadLetterQueueArn"]
+
+    # the rest of post-deploy: gateway responses, access logs/throttling, retention, alarms
+    session = boto3.session.Session(region_name=REGION)
+    apigateway = session.client("apigateway", endpoint_url=endpoint)
+    api_id = next(r["rest_api_id"] for r in deployed if r["resource_type"] == "rest_api")
+    stage_env.apply_gateway_responses(apigateway, api_id)
+    stage_env.apply_api_stage_settings(apigateway, api_id, "dev", done.outputs["ApiAccessLogGroupArn"])
+    api_stage = apigateway.get_stage(restApiId=api_id, stageName="api")
+    assert api_stage["accessLogSettings"]["destinationArn"] == done.outputs["ApiAccessLogGroupArn"].removesuffix(":*")
+    assert api_stage["tracingEnabled"] is True
+    topic = session.client("sns", endpoint_url=endpoint).create_topic(Name=f"b2b-{STAGE}-alarms")["TopicArn"]
+    cloudwatch = session.client("cloudwatch", endpoint_url=endpoint)
+    logs = session.client("logs", endpoint_url=endpoint)
+    stage_env.LOG_RETENTION_DAYS[STAGE] = 30  # the throwaway stage's (module loaded for this test only)
+    stage_env.apply_function_alarms_and_retention(cloudwatch, logs, deployed, STAGE, topic)
+    alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms()["MetricAlarms"]}
+    for name in names:
+        alarm = alarms[f"b2b-{STAGE}-{name.removeprefix(f'b2b-portal-{STAGE}-')}-errors"]
+        assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": name}]
+        assert alarm["AlarmActions"] == [topic]
+        group = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
+        assert [g["retentionInDays"] for g in group if g["logGroupName"] == f"/aws/lambda/{name}"] == [30]
