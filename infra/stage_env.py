@@ -217,6 +217,13 @@ def policy_statements(stage: str) -> dict[str, dict]:
             "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
             "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
          "Resource": f"arn:aws:sqs:*:*:b2b-{stage}-events"},
+        # Dead letters page (services/dead_letters.py on main): list, replay and discard.
+        {"Sid": "DeadLetterQueues", "Action": [
+            "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueUrl", "sqs:GetQueueAttributes"],
+         "Resource": [f"arn:aws:sqs:*:*:b2b-{stage}-events-dlq", f"arn:aws:sqs:*:*:b2b-{stage}-stream-dlq"]},
+        {"Sid": "ReplayDomainEvents", "Action": ["sqs:SendMessage", "sqs:GetQueueUrl"],
+         "Resource": f"arn:aws:sqs:*:*:b2b-{stage}-events"},
         {"Sid": "StageSecrets", "Action": ["ssm:GetParameter", "ssm:GetParameters"],
          "Resource": f"arn:aws:ssm:*:*:parameter/b2b-portal/{stage}/*"},
         {"Sid": "DecryptStageSecretsViaSsm", "Action": "kms:Decrypt",
@@ -243,7 +250,7 @@ POLICIES: dict[str | None, list[str]] = {
     # the API (app.py): every route; the stage's own file (iam_policy_file)
     None: ["MainTableItems", "IdempotencyTable", "CognitoUsers", "SendMail", "DocumentsBucketObjects",
            "StartWorkflows", "AnswerTaskTokensNoResourceLevelPermissions", "PublishDomainEvents",
-           *_SECRETS, *_BASE],
+           "DeadLetterQueues", "ReplayDomainEvents", "MainTableStream", *_SECRETS, *_BASE],
     # verifies the ID token against Cognito's public JWKS (HTTPS, no AWS API)
     "authorizer": [*_SECRETS, *_BASE],
     # services/review.py: orders, users, mail, review workflow, task tokens, events
