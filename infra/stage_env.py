@@ -397,18 +397,13 @@ def wire_function_references(infra: dict, sam_resources: dict) -> dict:
     `chalice package` sets no FunctionName, so CloudFormation names the functions itself:
     a function ARN becomes Fn::GetAtt [<logical id>, Arn], a function name becomes Ref, and
     the `b2b-portal-${Stage}-*` wildcard (the state machines' invoke permission) becomes the
-    stack's functions. Read from the template, so a new state
-    machine or step needs no edit here.
+    stack's functions. Read from the template, so a new state machine or step needs no edit here.
     """
     ids = _function_ids(sam_resources)
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, list):
-            out = []
-            for item in node:
-                new = rewrite(item)
-                out.extend(new if isinstance(new, list) and not isinstance(item, list) else [new])
-            return out
+            return [rewrite(item) for item in node]
         if not isinstance(node, dict):
             return node
         if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
