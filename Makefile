@@ -33,7 +33,21 @@ bench: $(STAMP)
 
 package: $(STAMP)
 	PYTHONPATH=. $(BIN)/python infra/stage_env.py merge-template --stage $(STAGE) -o build/merge-$(STAGE).json
+	rm -rf build/package-$(STAGE)
 	$(BIN)/chalice package --stage $(STAGE) --merge-template build/merge-$(STAGE).json build/package-$(STAGE)
+	PYTHONPATH=. $(BIN)/python infra/slim_package.py build/package-$(STAGE)/deployment.zip
+
+# cfn-lint, cfn-lint-serverless and checkov on the stage's packaged template (run `make package`
+# first). checkov pins its own boto3, so it lives in its own virtualenv (.venv-checkov).
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --disable-pip-version-check -q checkov==3.3.30
+
+lint: $(STAMP) $(CHECKOV_VENV)/bin/checkov
+	$(BIN)/cfn-lint --include-checks I -- infra/template.json
+	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules --include-checks I -- build/package-$(STAGE)/sam.json
+	$(CHECKOV_VENV)/bin/checkov --config-file infra/checkov.yaml -f infra/template.json -f build/package-$(STAGE)/sam.json
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache

@@ -7,7 +7,7 @@ import os
 from datetime import date
 from typing import Any
 
-from chalice import Blueprint, Rate
+from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib.services import fulfilment, invoicing
@@ -83,8 +83,10 @@ def remind_overdue_page(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return invoicing.remind_overdue_page(date.fromisoformat(event["today"]), event.get("cursor"))
 
 
-@fulfilment_steps.schedule(Rate(1, unit=Rate.DAYS), name="daily_overdue_reminders")
-def daily_overdue_reminders(event: Any) -> None:
+# Invoked at 07:00 supplier time by the EventBridge Scheduler schedule in infra/template.json
+# (Chalice's Rate(1 day) would fire at whatever time the rule was created, in UTC).
+@fulfilment_steps.lambda_function(name="daily_overdue_reminders")
+def daily_overdue_reminders(event: Any, context: Any) -> None:
     with fresh_log_state():
         invoicing.start_reminders(supplier_today())
 

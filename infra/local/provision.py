@@ -3,7 +3,7 @@
 moto's CloudFormation does not know Cognito, so this reads the same template
 and creates each supported resource with the matching API call. Intrinsics are
 resolved for the subset the template uses (Ref, Fn::Sub, Fn::GetAtt, Fn::If,
-Fn::Equals, Fn::Join); resource types this stack does not need locally
+Fn::Equals, Fn::Not, Fn::Join); resource types this stack does not need locally
 (IAM policies, API Gateway responses...) are skipped and listed.
 """
 from __future__ import annotations
@@ -68,6 +68,8 @@ class _Resolver:
                 return self.value(arg[1] if self.condition(arg[0]) else arg[2])
             if key == "Fn::Equals":
                 return self.value(arg[0]) == self.value(arg[1])
+            if key == "Fn::Not":
+                return not self.value(arg[0])
             if key == "Fn::Join":
                 return arg[0].join(str(v) for v in self.value(arg[1]))
             if key == "Condition":
@@ -103,6 +105,7 @@ def provision(endpoint_url: str, region: str, stage: str = "local", template_pat
         "AWS::Events::Rule": _event_rule,
         "AWS::IAM::Role": _role,
         "AWS::StepFunctions::StateMachine": _state_machine,
+        "AWS::Logs::LogGroup": _log_group,
     }
     for logical, resource in _in_dependency_order(template["Resources"]):
         if "Condition" in resource and not resolver.condition(resource["Condition"]):
@@ -240,10 +243,16 @@ def _role(aws: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, 
     return name, {"Arn": role["Arn"], "RoleId": role["RoleId"]}
 
 
+def _log_group(aws: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, str]]:
+    name = props["LogGroupName"]
+    aws("logs").create_log_group(logGroupName=name)
+    return name, {"Arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{name}:*"}
+
+
 def _state_machine(aws: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, str]]:
     location = props.get("DefinitionS3Location")
-    if location:  # on AWS an uploaded copy of the repo's file; locally the file itself
-        definition = (ROOT / location["Key"]).read_text()
+    if location:  # on AWS an uploaded copy (<stage>/statemachines/<version>/<file>); locally the file itself
+        definition = (ROOT / "statemachines" / Path(location["Key"]).name).read_text()
     else:
         definition = props.get("DefinitionString") or json.dumps(props.get("Definition"))
     for key, value in (props.get("DefinitionSubstitutions") or {}).items():
