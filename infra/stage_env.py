@@ -224,8 +224,12 @@ def policy_statements(stage: str) -> dict[str, dict]:
          "Resource": [f"arn:aws:sqs:*:*:b2b-{stage}-events-dlq", f"arn:aws:sqs:*:*:b2b-{stage}-stream-dlq"]},
         {"Sid": "ReplayDomainEvents", "Action": ["sqs:SendMessage", "sqs:GetQueueUrl"],
          "Resource": f"arn:aws:sqs:*:*:b2b-{stage}-events"},
-        {"Sid": "StageSecrets", "Action": ["ssm:GetParameter", "ssm:GetParameters"],
-         "Resource": f"arn:aws:ssm:*:*:parameter/b2b-portal/{stage}/*"},
+        # chalicelib/config.py reads every secret of the stage with one GetParametersByPath on the prefix.
+        {"Sid": "StageSecrets", "Action": ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters"],
+         "Resource": [f"arn:aws:ssm:*:*:parameter/b2b-portal/{stage}", f"arn:aws:ssm:*:*:parameter/b2b-portal/{stage}/*"]},
+        # The order timeline (services/timeline.py) reads the order's executions' histories.
+        {"Sid": "ReadWorkflowHistories", "Action": ["states:GetExecutionHistory", "states:DescribeExecution"],
+         "Resource": f"arn:aws:states:*:*:execution:b2b-{stage}-*:*"},
         {"Sid": "DecryptStageSecretsViaSsm", "Action": "kms:Decrypt",
          "Resource": "arn:aws:kms:*:*:key/*",
          "Condition": {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}},
@@ -250,7 +254,7 @@ POLICIES: dict[str | None, list[str]] = {
     # the API (app.py): every route; the stage's own file (iam_policy_file)
     None: ["MainTableItems", "IdempotencyTable", "CognitoUsers", "SendMail", "DocumentsBucketObjects",
            "StartWorkflows", "AnswerTaskTokensNoResourceLevelPermissions", "PublishDomainEvents",
-           "DeadLetterQueues", "ReplayDomainEvents", "MainTableStream", *_SECRETS, *_BASE],
+           "DeadLetterQueues", "ReplayDomainEvents", "MainTableStream", "ReadWorkflowHistories", *_SECRETS, *_BASE],
     # verifies the ID token against Cognito's public JWKS (HTTPS, no AWS API)
     "authorizer": [*_SECRETS, *_BASE],
     # services/review.py: orders, users, mail, review workflow, task tokens, events
@@ -266,8 +270,11 @@ POLICIES: dict[str | None, list[str]] = {
 }
 FUNCTION_POLICY = {
     "token_authorizer": "authorizer",
+    "run_checks": "review-steps", "auto_approve": "review-steps",
     "notify_reviewer": "review-steps", "escalate_review": "review-steps",
-    "conclude_review": "review-steps",
+    "conclude_review": "review-steps", "alert_failure": "review-steps",
+    "create_delivery_note": "fulfilment-steps", "apply_stock": "fulfilment-steps",
+    "packing_overdue": "fulfilment-steps",
     "generate_awb": "fulfilment-steps", "awb_failed": "fulfilment-steps",
     "issue_invoice": "invoicing-steps", "render_invoice": "invoicing-steps",
     "send_invoice": "invoicing-steps", "remind_overdue_page": "invoicing-steps",
