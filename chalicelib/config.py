@@ -214,8 +214,8 @@ def deployment_problems(env: Mapping[str, str], stage_secrets: Mapping[str, str]
 
 def require_deployable() -> None:
     """On a deployed stage, refuse to start unless it is configured to serve safely (see module docstring)."""
-    if stage() == LOCAL_STAGE and not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-        return
+    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return  # not the Lambda runtime: the local stack, tests, or `chalice package/deploy` importing the app
     try:
         stage_secrets = secrets()
     except Exception as exc:  # noqa: BLE001 - unreadable SSM is one more reason not to start

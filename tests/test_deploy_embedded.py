@@ -26,6 +26,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import requests
 
 from infra.local.provision import provision
 from infra.local.stack import free_port
@@ -100,6 +101,8 @@ def embedded_aws(monkeypatch):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    # moto's backends are per process: start from an empty AWS even when the session's local stack ran before.
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
                 "AWS_REGION": REGION, "AWS_ENDPOINT_URL": endpoint, "PIP_NO_INDEX": "1",

@@ -8,6 +8,7 @@ Fn::Equals, Fn::Not, Fn::Join); resource types this stack does not need locally
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -237,7 +238,8 @@ def _event_rule(aws: Any, props: dict[str, Any], region: str) -> tuple[str, dict
 
 
 def _role(aws: Any, props: dict[str, Any], region: str) -> tuple[str, dict[str, str]]:
-    name = props.get("RoleName") or f"local-role-{len(props)}"
+    # CloudFormation would generate a unique name; a digest of the properties is unique per role and stable.
+    name = props.get("RoleName") or "local-role-" + hashlib.sha1(json.dumps(props, sort_keys=True).encode()).hexdigest()[:12]
     doc = props.get("AssumeRolePolicyDocument", {})
     role = aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(doc))["Role"]
     return name, {"Arn": role["Arn"], "RoleId": role["RoleId"]}
