@@ -31,7 +31,6 @@ from decimal import Decimal
 
 from pynamodb.attributes import (
     BooleanAttribute,
-    NumberAttribute,
     ListAttribute,
     MapAttribute,
     UnicodeAttribute,
@@ -283,7 +282,7 @@ class SettingsItem(TableItem):
 
 
 class CounterItem(TableItem):
-    value = NumberAttribute(default=0)
+    value = IntegerAttribute(default=0)
 
 
 class LineMap(MapAttribute):
@@ -355,7 +354,7 @@ class OrderItem(TableItem):
     reorder_of = UnicodeAttribute(null=True)
     review_task_token = UnicodeAttribute(null=True)
     client_task_token = UnicodeAttribute(null=True)
-    escalations = NumberAttribute(default=0)
+    escalations = IntegerAttribute(default=0)
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
     created_at = UTCDateTimeAttribute()
@@ -395,7 +394,7 @@ class OrderFlags(TableItem):
     """Workflow bookkeeping on a Sales Order item, written without touching its version."""
 
     checks = ChecksMap(null=True)
-    escalations = NumberAttribute(default=0)
+    escalations = IntegerAttribute(default=0)
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
 
@@ -479,7 +478,7 @@ class InvoiceItem(TableItem):
     amount_paid = DecimalAttribute(default=lambda: Decimal(0))
     pdf_key = UnicodeAttribute(null=True)
     xml_key = UnicodeAttribute(null=True)
-    reminders_sent = ListAttribute(of=NumberAttribute, default=list)
+    reminders_sent = ListAttribute(of=IntegerAttribute, default=list)
     notified = UnicodeSetAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     version = VersionAttribute()
