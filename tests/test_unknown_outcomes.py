@@ -109,3 +109,13 @@ def test_a_read_timeout_is_a_503_not_a_crash(api, world):
     with timeout(connection().client, "Query"):
         reply = api.get("/portal/orders", buyer)
     assert reply.status == 503 and reply.error["code"] == "unavailable"
+
+
+def test_a_lost_answer_to_a_conditional_update_is_a_503_outcome_unknown_not_a_crash(api, world):
+    """PynamoDB wraps a timeout like a refusal; asking that wrapper for DynamoDB's code used to raise AttributeError."""
+    shop(world)
+    admin = world.admin_token()
+    with timeout(connection().client, "UpdateItem"):
+        reply = api.put("/admin/products/NET-001/stock", {"qty_on_hand": 7}, admin)
+    assert reply.status == 503 and reply.error["code"] == "outcome_unknown"
+    assert api.get("/admin/products/NET-001", admin).body["qty_on_hand"] == 7  # it had landed: the retry is harmless

@@ -20,7 +20,7 @@ from chalice.app import Request
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.domain.errors import BadRequest, DomainError, NotFound, Unavailable, ValidationFailed
-from chalicelib.store.db import WriteOutcomeUnknown, error_code
+from chalicelib.store.db import ReadUnanswered, WriteOutcomeUnknown, error_code
 
 logger = Logger(service="b2b-portal")
 
@@ -79,6 +79,8 @@ def dependency_error(exc: Exception) -> DomainError | None:
         return Unavailable("The change was sent but its answer never came: it may or may not have been saved. "
                            "Check before repeating it (a request with the same Idempotency-Key is safe to repeat).",
                            code="outcome_unknown")
+    if isinstance(exc, ReadUnanswered):
+        return Unavailable("The database did not answer in time; try again in a moment.", code="unavailable")
     cause = exc.cause if isinstance(exc, PynamoDBException) and exc.cause is not None else exc
     if isinstance(cause, ParamValidationError):
         return ValidationFailed("A value is longer, shorter or larger than the service accepts.", code="invalid_value")

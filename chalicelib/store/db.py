@@ -6,7 +6,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, TypeVar
 
-from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+from botocore.exceptions import HTTPClientError
 from pynamodb.connection import Connection
 from pynamodb.connection.base import MetaTable
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -31,31 +31,38 @@ class WriteOutcomeUnknown(Exception):
         self.operation = operation
 
 
-class _Connection(Connection):
-    """PynamoDB's connection, with transport failures kept apart from DynamoDB's answers.
+class ReadUnanswered(Exception):
+    """A read sent without an answer (timeout, dropped connection): nothing changed; try again later."""
 
-    PynamoDB wraps a botocore timeout like a refusal (PutError, TransactWriteError ...) whose cause has no
-    response; callers that ask for `cause_response_code` then fail with AttributeError. Here a write whose
-    answer never came raises WriteOutcomeUnknown, and any other transport failure (a read timing out, the
-    endpoint unreachable) propagates as botocore raised it; api/http.py maps both to 503.
+
+class _Connection(Connection):
+    """PynamoDB's connection, with lost answers kept apart from DynamoDB's refusals.
+
+    PynamoDB wraps a botocore read timeout like a refusal (PutError, TransactWriteError ...) whose cause has a
+    `response` of None; callers that ask for `cause_response_code` then fail with AttributeError. Here a request
+    whose answer never came raises WriteOutcomeUnknown (writes) or ReadUnanswered (reads) instead, which no
+    caller mistakes for "refused"; api/http.py answers both with 503. (A connection never made is no lost
+    answer: PynamoDB wraps it as usual and its cause has no `response` at all.)
     """
 
     def _make_api_call(self, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
             return super()._make_api_call(operation_name, operation_kwargs)
-        except (ReadTimeoutError, ConnectionClosedError) as exc:
+        except HTTPClientError as exc:  # ReadTimeoutError, ConnectionClosedError, ResponseStreamingError ...
             if operation_name in READS:
-                raise
+                raise ReadUnanswered(f"DynamoDB {operation_name}: no answer ({exc})") from exc
             raise WriteOutcomeUnknown(operation_name, exc) from exc
 
 
 def committed(item: Any) -> bool:
     """After WriteOutcomeUnknown: is `item` (one that only that write could have created) stored now?
-    A consistent read; raises the read's own failure when it cannot tell either."""
+    A consistent read; when that read goes unanswered too, the outcome stays unknown."""
     try:
         type(item).get(item.pk, item.sk, consistent_read=True, attributes_to_get=["pk"])
     except type(item).DoesNotExist:
         return False
+    except ReadUnanswered as exc:
+        raise WriteOutcomeUnknown("GetItem after a lost write", exc) from exc
     return True
 
 
