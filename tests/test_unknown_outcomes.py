@@ -119,3 +119,26 @@ def test_a_lost_answer_to_a_conditional_update_is_a_503_outcome_unknown_not_a_cr
         reply = api.put("/admin/products/NET-001/stock", {"qty_on_hand": 7}, admin)
     assert reply.status == 503 and reply.error["code"] == "outcome_unknown"
     assert api.get("/admin/products/NET-001", admin).body["qty_on_hand"] == 7  # it had landed: the retry is harmless
+
+
+def test_a_decision_whose_workflow_cannot_be_resumed_still_answers_with_the_committed_decision(api, world, workflows):
+    from chalicelib.aws import client  # noqa: PLC0415
+    from chalicelib.store import orders as order_store  # noqa: PLC0415
+
+    buyer, agent = shop(world)
+    order = place(api, buyer, key="k").body
+    workflows.until(lambda: order_store.get(order["id"]).review_task_token, what="the agent's wait")
+    sfn = client("stepfunctions")
+    left = [1]
+
+    def lost(**kwargs):
+        if left[0]:
+            left[0] = 0
+            raise ReadTimeoutError(endpoint_url="http://states.local")
+
+    sfn.meta.events.register("after-call.sfn.SendTaskSuccess", lost)
+    try:
+        approved = api.post(f"/admin/orders/{order['id']}/approve", {}, agent)
+    finally:
+        sfn.meta.events.unregister("after-call.sfn.SendTaskSuccess", lost)
+    assert left[0] == 0 and approved.status == 200 and approved.body["status"] == "accepted"

@@ -9,6 +9,7 @@ A finding is a 5xx, an answer that does not match the spec, or a status code the
 from __future__ import annotations
 
 import os
+import random
 import sys
 import time
 from collections import Counter
@@ -89,11 +90,13 @@ def seed_world() -> FuzzWorld:
     return FuzzWorld({"buyer": buyer, "admin": admin}, ids)
 
 
-def _operations(base_url: str):
+def _operations(base_url: str, shuffle_with: int | None) -> list[Any]:
     schema = schemathesis.openapi.from_path(str(SPEC))
     schema.config.update(base_url=base_url)
-    for result in schema.get_all_operations():
-        yield result.ok()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    if shuffle_with is not None:  # a time-boxed round cut short still reaches every part of the API over the rounds
+        random.Random(shuffle_with).shuffle(operations)
+    return operations
 
 
 def _strategy(operation: Any, mode: GenerationMode, ids: dict[str, str]) -> st.SearchStrategy:
@@ -116,11 +119,11 @@ def _callers(operation: Any, world: FuzzWorld, every_role: bool) -> list[tuple[s
 
 
 def run(base_url: str, world: FuzzWorld, *, seed: int, max_examples: int, findings: Findings | None = None,
-        stop_at: float | None = None, every_role: bool = True) -> Findings:
+        stop_at: float | None = None, every_role: bool = True, shuffle: bool = False) -> Findings:
     """One pass over every operation, token and generation mode; findings are collected, never raised."""
     findings = findings or Findings()
     session = requests.Session()
-    for operation in _operations(base_url):
+    for operation in _operations(base_url, seed if shuffle else None):
         for who, token in _callers(operation, world, every_role):
             headers = {"Authorization": f"Bearer {token}"} if token else {}
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -180,7 +183,9 @@ def main() -> int:
     try:
         world = seed_world()
         while time.monotonic() < stop_at:
-            run(f"http://127.0.0.1:{port}", world, seed=rounds, max_examples=examples, findings=findings, stop_at=stop_at)
+            # The first round is a quick pass over everything; then deeper rounds in a new order each.
+            run(f"http://127.0.0.1:{port}", world, seed=rounds, max_examples=2 if rounds == 0 else examples,
+                findings=findings, stop_at=stop_at, shuffle=rounds > 0)
             rounds += 1
             print(f"round {rounds} done at {(time.monotonic() - started) / 60:.1f} min: {findings.report(0)}", flush=True)
     finally:
