@@ -3,7 +3,8 @@
 Used two ways: tests/test_fuzz.py (a bounded run: fixed seed, a few examples per operation) and
 `make fuzz` (`python -m tests.support.fuzz`, rounds with new seeds until FUZZ_MINUTES are up; prints counts).
 Every operation runs with a buyer's and an admin's token (public ones once, without a token), with
-generated and with the seeded world's ids in the path, in positive and negative generation modes.
+generated and with the seeded world's ids in the path, in positive and negative generation modes, and with
+its body's whole numbers sent as they are or as floats (`5.0`).
 A finding is a 5xx, an answer that does not match the spec, or a status code the spec does not list.
 """
 from __future__ import annotations
@@ -118,6 +119,15 @@ def _callers(operation: Any, world: FuzzWorld, every_role: bool) -> list[tuple[s
     return [(who, world.tokens[who])]
 
 
+def _floats(value: Any) -> Any:
+    """Every whole number as a float (`5` -> `5.0`): what JSON encoders of many languages send."""
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53 else value
+
+
 def run(base_url: str, world: FuzzWorld, *, seed: int, max_examples: int, findings: Findings | None = None,
         stop_at: float | None = None, every_role: bool = True, shuffle: bool = False) -> Findings:
     """One pass over every operation, token and generation mode; findings are collected, never raised."""
@@ -133,8 +143,10 @@ def run(base_url: str, world: FuzzWorld, *, seed: int, max_examples: int, findin
                 @hypothesis.seed(seed)
                 @hypothesis.settings(max_examples=max_examples, database=None, deadline=None, phases=[Phase.generate],
                                      suppress_health_check=list(HealthCheck), verbosity=hypothesis.Verbosity.quiet)
-                @hypothesis.given(case=_strategy(operation, mode, world.ids))
-                def probe(case: Any) -> None:
+                @hypothesis.given(case=_strategy(operation, mode, world.ids), whole_as_float=st.booleans())
+                def probe(case: Any, whole_as_float: bool) -> None:
+                    if whole_as_float and isinstance(case.body, (dict, list)):
+                        case.body = _floats(case.body)
                     findings.requests += 1
                     response = case.call(session=session, headers=headers, timeout=60)
                     try:
