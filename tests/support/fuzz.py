@@ -148,7 +148,13 @@ def run(base_url: str, world: FuzzWorld, *, seed: int, max_examples: int, findin
                     if whole_as_float and isinstance(case.body, (dict, list)):
                         case.body = _floats(case.body)
                     findings.requests += 1
-                    response = case.call(session=session, headers=headers, timeout=60)
+                    try:
+                        response = case.call(session=session, headers=headers, timeout=60)
+                    except requests.RequestException as exc:  # no valid HTTP answer at all: the server broke
+                        findings.add("server errors", f"{operation.label} ({who}, {mode.value})",
+                                     f"no valid HTTP answer: {type(exc).__name__}",
+                                     f"{case.as_curl_command(headers=headers)} -> {str(exc)[:200]}")
+                        return
                     try:
                         case.validate_response(response, checks=CHECKS, headers=headers)
                     except FailureGroup as group:
