@@ -169,7 +169,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     "StaffQuote": {"allOf": [ref("Quote"), shape(client_id=STR, client_name=STR, created_by=STR, version=INT)]},
     "AcceptedQuote": {"allOf": [ref("Quote"), shape(order=ref("Order"))]},
     "OrderHistoryEntry": shape(
-        at=TIMESTAMP, actor={"type": "string", "description": "an email, or `system`"},
+        at=TIMESTAMP, actor={"type": "string", "description": "an email, or `system`; a buyer sees staff as "
+                                                              "`Your sales agent`, never a staff email"},
         event={"type": "string", "description": "`placed`, `approve`, `auto_approve`, `modify`, `reject`, "
                                                 "`accept_changes`, `decline_changes`, `expire`"},
         status={"enum": ORDER_STATUSES, "description": "the order's status after the event"}, note=STR_OR_NULL,
