@@ -169,7 +169,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     "StaffQuote": {"allOf": [ref("Quote"), shape(client_id=STR, client_name=STR, created_by=STR, version=INT)]},
     "AcceptedQuote": {"allOf": [ref("Quote"), shape(order=ref("Order"))]},
     "OrderHistoryEntry": shape(
-        at=TIMESTAMP, actor={"type": "string", "description": "an email, or `system`"},
+        at=TIMESTAMP, actor={"type": "string", "description": "an email, or `system`; a buyer sees staff as "
+                                                              "`Your sales agent`, never a staff email"},
         event={"type": "string", "description": "`placed`, `approve`, `auto_approve`, `modify`, `reject`, "
                                                 "`accept_changes`, `decline_changes`, `expire`"},
         status={"enum": ORDER_STATUSES, "description": "the order's status after the event"}, note=STR_OR_NULL,
@@ -319,15 +320,20 @@ def page_of(name: str) -> dict[str, Any]:
 
 # Error answers, all in the Error shape; an operation may refine the description.
 ERRORS = {
-    400: ("BadRequest", "Malformed request: `invalid_json` (body not a JSON object)."),
+    400: ("BadRequest", "Malformed request: `invalid_json` (body not a JSON object, over 1 MB, nested over 16 levels, "
+                        "NaN/Infinity, or text that is not Unicode)."),
     401: ("Unauthorized", "Missing, invalid or expired token (`unauthorized`)."),
     403: ("Forbidden", "Valid token, wrong role or missing permission."),
     404: ("NotFound", "No such resource (or a document of another client)."),
     409: ("Conflict", "State conflict."),
     422: ("Unprocessable", "Validation failed: `missing_field`, `unknown_field`, `invalid_value` or a specific code; "
                            "`field` names the field."),
+    415: ("UnsupportedMediaType", "The body's Content-Type is not one this operation takes (`unsupported_media_type`)."),
     500: ("ServerError", "Unexpected error (`internal_error`); it has been logged."),
-    503: ("Unavailable", "A service this depends on cannot be reached; try again later."),
+    503: ("Unavailable", "`unavailable`: a service this depends on did not answer in time or is busy; try again "
+                         "later. `outcome_unknown`: a change was sent but its answer was lost, so it may or may not "
+                         "have been saved (check before repeating it; a request with the same Idempotency-Key is safe "
+                         "to repeat)."),
 }
 
 QUERY = {
@@ -475,6 +481,11 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/auth/refresh"): api(
         "Get a new ID token with the refresh token", "A new token", ref("Refreshed"), body="REFRESH",
         errors={401: "`invalid_refresh_token`."}),
+    ("POST", "/auth/logout"): api(
+        "Sign out: the refresh token stops working", "Signed out (also when the token no longer worked)", status=204,
+        body="REFRESH",
+        description="Revokes the refresh token (Cognito global sign-out of its user: every refresh token of the "
+                    "account stops working). ID tokens already issued stay valid until they expire."),
     ("POST", "/auth/forgot-password"): api(
         "Email a password-reset code", "Always, whether or not the email has an account", ref("Message"),
         status=202, body="FORGOT"),
@@ -1008,7 +1019,8 @@ def error(status: int, description: str | None = None) -> dict[str, Any]:
 
 
 def json_operation(path: str, entry: Any, spec: dict[str, Any]) -> dict[str, Any]:
-    errors: dict[int, str | None] = {500: None}
+    # Every operation: a Content-Type other than its own (415) and AWS not answering (503, chalicelib/api/http.py).
+    errors: dict[int, str | None] = {415: None, 500: None, 503: None}
     op: dict[str, Any] = {"tags": [path.split("/")[1]], "security": []}
     if spec["body"]:
         op["requestBody"] = {"required": not spec["optional_body"],
@@ -1027,6 +1039,8 @@ def json_operation(path: str, entry: Any, spec: dict[str, Any]) -> dict[str, Any
         op["description"] = " ".join(descriptions)
     if "{" in path:
         errors[404] = None
+    if spec["query"]:  # every query parameter is checked: a bad one is a 422 naming it
+        errors[422] = None
     errors |= spec["errors"]
     success: dict[str, Any] = {"description": spec["answer"]}
     if spec["answer_headers"]:
@@ -1053,6 +1067,9 @@ def page_operation(entry: Any, spec: dict[str, Any]) -> dict[str, Any]:
         if not answer["headers"]:
             del answer["headers"]
         responses[str(status)] = answer
+    # Chalice answers a Content-Type the route does not take with 415, and its own failures with 500, both in the
+    # API's error shape (chalicelib/api/http.py reshape_framework_errors).
+    responses |= {str(status): error(status) for status in (415, 500)}
     op["responses"] = responses
     return op
 

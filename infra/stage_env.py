@@ -200,7 +200,8 @@ def policy_statements(stage: str) -> dict[str, dict]:
         {"Sid": "CognitoUsers", "Action": [
             "cognito-idp:AdminCreateUser", "cognito-idp:AdminDeleteUser",
             "cognito-idp:InitiateAuth", "cognito-idp:RespondToAuthChallenge",
-            "cognito-idp:ForgotPassword", "cognito-idp:ConfirmForgotPassword"],
+            "cognito-idp:ForgotPassword", "cognito-idp:ConfirmForgotPassword",
+            "cognito-idp:AdminUserGlobalSignOut"],  # POST /auth/logout (moto has no RevokeToken)
          "Resource": "arn:aws:cognito-idp:*:*:userpool/*"},
         {"Sid": "SendMail", "Action": ["ses:SendEmail", "ses:SendRawEmail"],
          "Resource": "arn:aws:ses:*:*:identity/*"},

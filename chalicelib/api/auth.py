@@ -1,6 +1,8 @@
 """/auth/*: sign-in with Cognito (public routes)."""
 from __future__ import annotations
 
+from chalice import Response
+
 from chalicelib.api import schemas
 from chalicelib.api.http import ApiBlueprint, json_body, json_response, validate
 from chalicelib.services import accounts
@@ -26,6 +28,13 @@ def refresh():
     body = validate(json_body(auth_api.current_request), schemas.REFRESH)
     signed_in = accounts.refresh(body["refresh_token"])
     return json_response({"token": signed_in.token, "expires_in": signed_in.expires_in})
+
+
+@auth_api.route("/auth/logout", methods=["POST"])
+def sign_out():
+    body = validate(json_body(auth_api.current_request), schemas.REFRESH)
+    accounts.logout(body["refresh_token"])
+    return Response(body="", status_code=204)
 
 
 @auth_api.route("/auth/forgot-password", methods=["POST"])

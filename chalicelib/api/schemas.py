@@ -1,4 +1,9 @@
-"""JSON Schemas of the request bodies (the same ones docs/openapi.json publishes)."""
+"""JSON Schemas of the request bodies (the same ones docs/openapi.json publishes).
+
+The business bounds of every number live here, once: quantities, stock, money, hours, days, percentages,
+parcel sizes. Numbers reach these schemas already normalised by api/http.py's JSON parsing (a whole `5.0` is
+the integer 5; NaN and infinities are no JSON); the store refuses anything it could not read back.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -13,6 +18,9 @@ ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 PASSWORD = {"type": "string", "minLength": 1, "maxLength": 256}
 QTY = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+STOCK_QTY = {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}
+HOURS = {"type": "number", "minimum": 0.1, "maximum": 720, "description": "hours, 0.1 (6 minutes) to 720 (30 days)"}
+DAYS = {"type": "integer", "minimum": 0, "maximum": 365}
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -32,7 +40,9 @@ PERMISSIONS = {
 }
 
 LOGIN = obj(["email", "password"], {"email": EMAIL, "password": PASSWORD})
-CHALLENGE = obj(["email", "session", "new_password"], {"email": EMAIL, "session": {"type": "string", "minLength": 1}, "new_password": PASSWORD})
+# Cognito's own bounds for a challenge session (20 to 2048 characters): outside them it refuses the call.
+CHALLENGE = obj(["email", "session", "new_password"], {
+    "email": EMAIL, "session": {"type": "string", "minLength": 20, "maxLength": 2048}, "new_password": PASSWORD})
 REFRESH = obj(["refresh_token"], {"refresh_token": {"type": "string", "minLength": 1, "maxLength": 4096}})
 FORGOT = obj(["email"], {"email": EMAIL})
 RESET = obj(["email", "code", "new_password"], {"email": EMAIL, "code": {"type": "string", "minLength": 1, "maxLength": 64}, "new_password": PASSWORD})
@@ -46,11 +56,11 @@ STAFF = obj(["email", "name", "role"], {
 PRODUCT = obj(["sku", "name", "category", "unit", "base_price", "currency", "vat_rate", "portal_visible"], {
     "sku": SKU, "name": NAME, "category": {**NAME, "maxLength": 100}, "unit": {**NAME, "maxLength": 20},
     "base_price": MONEY, "currency": CURRENCY, "vat_rate": PERCENT,
-    "min_qty": {"type": ["integer", "null"], "minimum": 1}, "max_qty": {"type": ["integer", "null"], "minimum": 1},
+    "min_qty": nullable(QTY), "max_qty": nullable(QTY),
     "portal_visible": {"type": "boolean"},
-    "qty_on_hand": {"type": "integer", "minimum": 0},
+    "qty_on_hand": STOCK_QTY,
 })
-STOCK = obj(["qty_on_hand"], {"qty_on_hand": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000}})
+STOCK = obj(["qty_on_hand"], {"qty_on_hand": STOCK_QTY})
 
 GROUP = obj(["name"], {"name": NAME})
 ADDRESS = obj(["label", "line1", "city", "postcode", "country"], {
@@ -59,7 +69,7 @@ ADDRESS = obj(["label", "line1", "city", "postcode", "country"], {
 CLIENT = obj(["name", "payment_term_days", "credit_limit", "currency"], {
     "name": NAME, "vat_number": {"type": ["string", "null"], "maxLength": 32},
     "group_id": nullable(ID),
-    "payment_term_days": {"type": "integer", "minimum": 0, "maximum": 365},
+    "payment_term_days": DAYS,
     "credit_limit": MONEY, "currency": CURRENCY,
     "sale_agent_id": nullable(ID),
     "auto_approve": {"type": "boolean"},
@@ -94,7 +104,7 @@ ORDER = obj(["lines"], {
 SETTINGS = obj([], {
     "portal_order_initial_status": {"enum": ["draft", "sent"]},
     "review_required": {"type": "boolean"},
-    "review_timeout_hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 720},
+    "review_timeout_hours": HOURS,
     "auto_create_delivery_note": {"type": "boolean"},
     "invoice_on": {"enum": ["accept", "shipping", "manual"]},
     "order_confirmation_email": {"type": "boolean"},
@@ -110,7 +120,8 @@ REJECT = obj(["reason"], {"reason": {**NAME, "maxLength": 2000}})
 
 DELIVERY_NOTE = obj([], {"lines": {"type": "array", "minItems": 1, "items": ORDER_LINE}})
 PARCEL = obj(["weight_kg", "length_cm", "width_cm", "height_cm"], {
-    "weight_kg": {"type": ["number", "string"], "pattern": r"^\d{1,4}(\.\d{1,3})?$", "exclusiveMinimum": 0, "maximum": 10000},
+    "weight_kg": {"type": ["number", "string"], "pattern": r"^\d{1,4}(\.\d{1,3})?$", "minimum": 0.001, "maximum": 10000,
+                  "description": "kg, up to three decimals"},
     "length_cm": {"type": "integer", "minimum": 1, "maximum": 1000},
     "width_cm": {"type": "integer", "minimum": 1, "maximum": 1000},
     "height_cm": {"type": "integer", "minimum": 1, "maximum": 1000},

@@ -8,7 +8,7 @@ from chalicelib.documents.models import StatementDocument
 from chalicelib.domain.money import display_amount
 from chalicelib.services.catalogue import CatalogueEntry
 from chalicelib.domain.fulfilment import CLIENT_VIEW, DeliveryStatus, fulfilment_status
-from chalicelib.domain.orders import OrderStatus
+from chalicelib.domain.orders import Action, OrderStatus
 from chalicelib.domain.proposals import ProposalStatus
 from chalicelib.store.models import (
     ClientItem, DeliveryNoteItem, InvoiceItem, OrderHistoryItem, OrderItem, PaymentItem, PriceListItem, ProductItem,
@@ -100,9 +100,18 @@ def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryI
     if invoices is not None:
         body["invoices"] = [invoice_json(i, staff=staff) for i in invoices if staff or i.status != "draft"]
     if history is not None:
-        body["history"] = [{"at": h.at, "actor": h.actor, "event": h.event, "status": h.status, "note": h.note}
-                           for h in history]
+        body["history"] = [{"at": h.at, "actor": h.actor if staff else _actor_for_client(h), "event": h.event,
+                            "status": h.status, "note": h.note} for h in history]
     return body
+
+
+SUPPLIER_SIDE = "Your sales agent"
+CLIENT_EVENTS = frozenset({"placed", Action.ACCEPT_CHANGES.value, Action.DECLINE_CHANGES.value})
+
+
+def _actor_for_client(h: OrderHistoryItem) -> str:
+    """Who did it, as the client may see it: its own contacts and `system` as stored, never a staff email."""
+    return h.actor if h.event in CLIENT_EVENTS or "@" not in h.actor else SUPPLIER_SIDE
 
 
 def _checks_json(o: OrderItem) -> dict[str, Any] | None:

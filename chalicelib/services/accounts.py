@@ -86,7 +86,8 @@ def complete_new_password(email: str, session: str, new_password: str) -> Signed
         )
     except ClientError as exc:
         _raise_password_problem(exc, "new_password")
-        if _code(exc) in {"NotAuthorizedException", "CodeMismatchException", "ExpiredCodeException", "UserNotFoundException"}:
+        if _code(exc) in {"NotAuthorizedException", "CodeMismatchException", "ExpiredCodeException", "UserNotFoundException",
+                          "ResourceNotFoundException"}:  # the last: moto's answer to a session it never issued
             raise Unauthenticated("The sign-in session is not valid any more; sign in again.", code="invalid_session") from exc
         raise
     return _signed_in(response["AuthenticationResult"])
@@ -106,6 +107,27 @@ def refresh(refresh_token: str) -> SignedIn:
     except KeyError as exc:  # moto answers an unknown refresh token with a server error
         raise Unauthenticated("The refresh token is not valid; sign in again.", code="invalid_refresh_token") from exc
     return _signed_in(response["AuthenticationResult"], refresh_token=None)
+
+
+def logout(refresh_token: str) -> None:
+    """Sign out: the refresh token (and every other one of its user) stops working.
+
+    Cognito's RevokeToken would revoke this one token only, but moto does not implement it; the refresh token
+    names its user (a refresh gives an ID token) and AdminUserGlobalSignOut revokes that user's refresh tokens,
+    on AWS and on the local stack alike. A token that no longer works is signed out already: nothing to do.
+    """
+    try:
+        result = _cognito().initiate_auth(ClientId=settings().user_pool_client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                          AuthParameters={"REFRESH_TOKEN": refresh_token})["AuthenticationResult"]
+    except ClientError as exc:
+        if _code(exc) in {"NotAuthorizedException", "UserNotFoundException"}:
+            return
+        raise
+    except KeyError:  # moto answers an unknown refresh token with a server error
+        return
+    user = find_user(verify_id_token(result["IdToken"])["sub"])
+    if user is not None:
+        _cognito().admin_user_global_sign_out(UserPoolId=settings().user_pool_id, Username=user.email)
 
 
 def forgot_password(email: str) -> None:

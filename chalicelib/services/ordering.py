@@ -1,13 +1,14 @@
 """Placing Sales Orders from the portal: validation at the source, server-side prices, numbering, idempotency."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
 from chalicelib.config import settings as app_settings
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from chalicelib.domain.orders import OrderLine, OrderStatus, Orderable, Review, check_quantity, order_totals
 from chalicelib.services.pricing import chain_for, prices_for
 from chalicelib.store import orders as order_store
@@ -87,15 +88,18 @@ def _delivery_address(client: ClientItem, body: dict[str, Any]) -> DeliveryAddre
     raise ValidationFailed("Where should we deliver? Give delivery_address.", code="missing_field", field="delivery_address")
 
 
-def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None) -> OrderItem:
-    """A new Sales Order from the portal, priced on the server, numbered from the gapless series."""
+def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None, order_id: str | None = None) -> OrderItem:
+    """A new Sales Order from the portal, priced on the server, numbered from the gapless series.
+
+    `order_id` (from the Idempotency-Key) makes a repeated placement find the stored order instead of adding one.
+    """
     client = get_client(buyer.client_id)
     lines = price_lines(client, body["lines"])
     totals = order_totals(lines)
     settings = settings_store.load()
     at = order_store.now()
     order = OrderItem(
-        id=f"so_{secrets.token_hex(8)}", number="", client_id=client.id, client_name=client.name,
+        id=order_id or f"so_{secrets.token_hex(8)}", number="", client_id=client.id, client_name=client.name,
         contact_id=buyer.contact_id, contact_email=buyer.email, sale_agent_id=client.sale_agent_id,
         status=OrderStatus(settings.portal_order_initial_status).value, review=Review.PENDING.value,
         lines=[line_map(line) for line in lines], subtotal=totals.subtotal, vat_total=totals.vat_total,
@@ -112,7 +116,7 @@ class Reorder:
     skipped: list[dict[str, str]]
 
 
-def reorder(buyer: Buyer, order_id: str) -> Reorder:
+def reorder(buyer: Buyer, order_id: str, *, new_order_id: str | None = None) -> Reorder:
     """A new order with the same lines at today's prices; lines that can no longer be ordered are reported."""
     previous = order_store.get_for_client(order_id, buyer.client_id)
     client = get_client(buyer.client_id)
@@ -127,30 +131,56 @@ def reorder(buyer: Buyer, order_id: str) -> Reorder:
         raise ValidationFailed("None of that order's products can be ordered now.", code="nothing_to_reorder", field="lines")
     body = {"lines": keep, "client_reference": previous.client_reference,
             "delivery_address": {k: v for k, v in previous.delivery_address.as_dict().items() if k != "id"}}
-    return Reorder(place(buyer, body, reorder_of=previous.id), skipped)
+    return Reorder(place(buyer, body, reorder_of=previous.id, order_id=new_order_id), skipped)
 
 
 # --- Idempotency-Key: Powertools idempotency on DynamoDB --------------------------------------
 
 @lru_cache(maxsize=1)
-def _idempotent_placement() -> tuple[Callable[..., dict[str, Any]], Any]:
-    from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - loaded on first order only
-        DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function,
-    )
+def idempotency_store() -> Any:
+    """Powertools' persistence layer on the idempotency table (its own DynamoDB client)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer  # noqa: PLC0415 - first order only
 
-    persistence = DynamoDBPersistenceLayer(table_name=app_settings().idempotency_table_name)
+    return DynamoDBPersistenceLayer(table_name=app_settings().idempotency_table_name)
+
+
+@lru_cache(maxsize=1)
+def _idempotent_placement() -> tuple[Callable[..., dict[str, Any]], Any]:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function  # noqa: PLC0415
+
+    persistence = idempotency_store()
     config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
                                expires_after_seconds=24 * 3600, raise_on_no_idempotency_key=True)
 
     @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
     def placed_once(request: dict[str, Any]) -> dict[str, Any]:
-        buyer = Buyer(**request["buyer"])
-        if request["body"].get("reorder_of"):
-            result = reorder(buyer, request["body"]["reorder_of"])
-            return {"order_id": result.order.id, "skipped": result.skipped}
-        return {"order_id": place(buyer, request["body"]).id, "skipped": []}
+        buyer, order_id = Buyer(**request["buyer"]), keyed_order_id(request["key"])
+        try:
+            if request["body"].get("reorder_of"):
+                result = reorder(buyer, request["body"]["reorder_of"], new_order_id=order_id)
+                return {"order_id": result.order.id, "skipped": result.skipped}
+            return {"order_id": place(buyer, request["body"], order_id=order_id).id, "skipped": []}
+        except Conflict as exc:
+            # An earlier attempt with this key stored the order, but its answer was lost (a timeout)
+            # and its key released: this attempt's write found the order there. Answer with it.
+            if exc.code != "document_exists":
+                raise
+            return {"order_id": order_id, "skipped": []}
 
     return placed_once, config
+
+
+def keyed_order_id(scoped_key: str) -> str:
+    """The id of the order an Idempotency-Key places: every attempt with the key writes the same order id,
+    conditional on its absence, so no outcome of an earlier attempt (lost answer, timeout) makes a second order."""
+    return f"so_{hashlib.sha256(scoped_key.encode()).hexdigest()[:16]}"
+
+
+def _stored(order_id: str) -> OrderItem | None:
+    try:
+        return order_store.get(order_id)
+    except NotFound:
+        return None
 
 
 def place_idempotent(buyer: Buyer, body: dict[str, Any], key: str | None, lambda_context: Any = None) -> OrderItem:
@@ -172,7 +202,7 @@ def reorder_idempotent(buyer: Buyer, order_id: str, key: str | None, lambda_cont
 
 def _once(buyer: Buyer, body: dict[str, Any], key: str, lambda_context: Any) -> Reorder:
     from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
-        IdempotencyAlreadyInProgressError, IdempotencyValidationError,
+        IdempotencyAlreadyInProgressError, IdempotencyPersistenceLayerError, IdempotencyValidationError,
     )
 
     request = {"key": f"{buyer.contact_id}:{key}", "buyer": buyer.__dict__, "body": body}
@@ -183,6 +213,14 @@ def _once(buyer: Buyer, body: dict[str, Any], key: str, lambda_context: Any) -> 
         result = placed_once(request=request)
     except IdempotencyValidationError as exc:
         raise Conflict("This Idempotency-Key was used for a different order.", code="idempotency_key_reused") from exc
-    except IdempotencyAlreadyInProgressError as exc:
-        raise Conflict("An order with this Idempotency-Key is being placed right now.", code="request_in_progress") from exc
+    except (IdempotencyAlreadyInProgressError, IdempotencyPersistenceLayerError) as exc:
+        # The key is taken and not (yet) marked done: still running, or an attempt placed the order and then
+        # failed to record its answer. The order is the truth; without it, the key stays in progress.
+        stored = _stored(keyed_order_id(request["key"]))
+        if stored is not None:
+            return Reorder(stored, [])
+        if isinstance(exc, IdempotencyAlreadyInProgressError):
+            raise Conflict("An order with this Idempotency-Key is being placed right now.", code="request_in_progress") from exc
+        raise Unavailable("The order could not be placed just now; repeat the request with the same Idempotency-Key.",
+                          code="unavailable") from exc
     return Reorder(order_store.get(result["order_id"]), result["skipped"])

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws import client
 
@@ -44,6 +44,12 @@ def resume(token: str | None, output: dict[str, Any]) -> bool:
             logger.info("wait already gone", extra={"error": exc.response["Error"]["Code"]})
             return False
         raise
+    except BotoCoreError as exc:
+        # The decision is committed on the order; failing the request now would report a half-success. The wait
+        # ends at its timeout anyway: the next wait's condition (review still pending) fails and the workflow
+        # concludes from the order.
+        logger.warning("could not resume the wait; its timeout will", extra={"error": repr(exc)})
+        return False
     return True
 
 

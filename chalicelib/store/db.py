@@ -6,20 +6,79 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, TypeVar
 
+from botocore.exceptions import HTTPClientError
 from pynamodb.connection import Connection
 from pynamodb.connection.base import MetaTable
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from chalicelib.config import aws_region, table_name
 
 T = TypeVar("T")
 
 
+READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable"})
+
+
+class WriteOutcomeUnknown(Exception):
+    """A write was sent and no answer came back (read timeout, dropped connection): it may or may not have landed.
+
+    Raised instead of PynamoDB's wrapped error so no caller mistakes it for "not written"; the caller that can
+    find out (the order placement reads its deterministic order id back) does, the others answer 503.
+    """
+
+    def __init__(self, operation: str, cause: BaseException):
+        super().__init__(f"DynamoDB {operation}: no answer ({cause})")
+        self.operation = operation
+
+
+class ReadUnanswered(Exception):
+    """A read sent without an answer (timeout, dropped connection): nothing changed; try again later."""
+
+
+class _Connection(Connection):
+    """PynamoDB's connection, with lost answers kept apart from DynamoDB's refusals.
+
+    PynamoDB wraps a botocore read timeout like a refusal (PutError, TransactWriteError ...) whose cause has a
+    `response` of None; callers that ask for `cause_response_code` then fail with AttributeError. Here a request
+    whose answer never came raises WriteOutcomeUnknown (writes) or ReadUnanswered (reads) instead, which no
+    caller mistakes for "refused"; api/http.py answers both with 503. (A connection never made is no lost
+    answer: PynamoDB wraps it as usual and its cause has no `response` at all.)
+    """
+
+    def _make_api_call(self, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return super()._make_api_call(operation_name, operation_kwargs)
+        except HTTPClientError as exc:  # ReadTimeoutError, ConnectionClosedError, ResponseStreamingError ...
+            if operation_name in READS:
+                raise ReadUnanswered(f"DynamoDB {operation_name}: no answer ({exc})") from exc
+            raise WriteOutcomeUnknown(operation_name, exc) from exc
+
+
+def committed(item: Any) -> bool:
+    """After WriteOutcomeUnknown: is `item` (one that only that write could have created) stored now?
+    A consistent read; when that read goes unanswered too, the outcome stays unknown."""
+    try:
+        type(item).get(item.pk, item.sk, consistent_read=True, attributes_to_get=["pk"])
+    except type(item).DoesNotExist:
+        return False
+    except ReadUnanswered as exc:
+        raise WriteOutcomeUnknown("GetItem after a lost write", exc) from exc
+    return True
+
+
+def error_code(exc: BaseException) -> str | None:
+    """DynamoDB's error code behind a PynamoDB or botocore exception; None when there was no answer."""
+    if isinstance(exc, PynamoDBException):
+        exc = exc.cause if exc.cause is not None else exc
+    response = getattr(exc, "response", None)
+    return (response.get("Error") or {}).get("Code") if isinstance(response, dict) else None
+
+
 @lru_cache(maxsize=1)
 def connection() -> Connection:
     """One low-level connection (one botocore session and client) per process, shared by every model
     and by transactions: a cold Lambda creates one DynamoDB client, not one per model."""
-    shared = Connection(region=aws_region())
+    shared = _Connection(region=aws_region())
     shared.add_meta_table(MetaTable({
         "TableName": table_name(),
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -40,7 +99,7 @@ def failed_conditions(exc: TransactWriteError) -> list[bool]:
     PynamoDB sends a transaction's items grouped by kind, not in call order:
     condition checks, then deletes, then puts, then updates.
     """
-    if exc.cause_response_code != "TransactionCanceledException":
+    if error_code(exc) != "TransactionCanceledException":
         return []
     return [bool(reason and reason.code == "ConditionalCheckFailed") for reason in exc.cancellation_reasons]
 

@@ -35,7 +35,6 @@ from decimal import Decimal
 
 from pynamodb.attributes import (
     BooleanAttribute,
-    NumberAttribute,
     ListAttribute,
     MapAttribute,
     UnicodeAttribute,
@@ -287,7 +286,7 @@ class SettingsItem(TableItem):
 
 
 class CounterItem(TableItem):
-    value = NumberAttribute(default=0)
+    value = IntegerAttribute(default=0)
 
 
 class LineMap(MapAttribute):
@@ -361,7 +360,7 @@ class OrderItem(TableItem):
     client_task_token = UnicodeAttribute(null=True)
     delivery_note_task_token = UnicodeAttribute(null=True)  # fulfilment waits for the agent's "create"
     fulfilment_note_id = UnicodeAttribute(null=True)  # the note the order's own fulfilment execution follows
-    escalations = NumberAttribute(default=0)
+    escalations = IntegerAttribute(default=0)
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
     created_at = UTCDateTimeAttribute()
@@ -401,7 +400,7 @@ class OrderFlags(TableItem):
     """Workflow bookkeeping on a Sales Order item, written without touching its version."""
 
     checks = ChecksMap(null=True)
-    escalations = NumberAttribute(default=0)
+    escalations = IntegerAttribute(default=0)
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
     fulfilment_note_id = UnicodeAttribute(null=True)
@@ -488,7 +487,7 @@ class InvoiceItem(TableItem):
     amount_paid = DecimalAttribute(default=lambda: Decimal(0))
     pdf_key = UnicodeAttribute(null=True)
     xml_key = UnicodeAttribute(null=True)
-    reminders_sent = ListAttribute(of=NumberAttribute, default=list)
+    reminders_sent = ListAttribute(of=IntegerAttribute, default=list)
     notified = UnicodeSetAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -542,7 +541,7 @@ class GatewayEventItem(TableItem):
     applied = DecimalAttribute()  # to the invoice
     credit = DecimalAttribute()  # beyond what was due: the client's credit
     message = UnicodeAttribute(null=True)
-    deliveries = NumberAttribute(default=1)  # more than one: the gateway sent it again (a duplicate)
+    deliveries = IntegerAttribute(default=1)  # more than one: the gateway sent it again (a duplicate)
     received_at = UTCDateTimeAttribute()
 
 

@@ -11,7 +11,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.store.db import connection, failed_conditions
+from chalicelib.store.db import WriteOutcomeUnknown, committed, connection, failed_conditions
 from chalicelib.store.models import CounterItem
 
 MAX_ATTEMPTS = 60
@@ -43,6 +43,10 @@ def save_numbered(document: Model, *, series: str, index: Callable[[], None] = l
                 for item, actions in also_update:
                     tx.update(item, actions=actions)
                 tx.update(CounterItem(*counter_key), actions=[CounterItem.value.set(current + 1)], condition=condition)
+        except WriteOutcomeUnknown:
+            if committed(document):  # the document exists only if the whole transaction committed
+                return
+            raise
         except TransactWriteError as exc:
             failed = failed_conditions(exc)  # PynamoDB order: puts (document first), then updates (counter last)
             if failed and failed[0]:

@@ -10,7 +10,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.store.db import connection, failed_conditions, one_page
+from chalicelib.store.db import WriteOutcomeUnknown, committed, connection, failed_conditions, one_page
 from chalicelib.store.models import OrderFlags, OrderHistoryItem, OrderItem, TaskItem
 from chalicelib.store.numbering import save_numbered
 
@@ -84,6 +84,9 @@ def save_change(order: OrderItem, *, actor: str, event: str, note: str | None = 
         with TransactWrite(connection=connection()) as tx:
             tx.update(order, actions=all_actions, condition=condition)
             tx.save(line)
+    except WriteOutcomeUnknown:
+        if not committed(line):  # the history line exists only if the change committed with it
+            raise
     except TransactWriteError as exc:
         if any(failed_conditions(exc)):
             raise Conflict("The order changed meanwhile; reload it and try again.", code="stale_version") from exc
