@@ -106,6 +106,11 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     "NewPasswordRequired": shape(challenge={"const": "NEW_PASSWORD_REQUIRED"}, session=STR),
     "Refreshed": shape(token=STR, expires_in=INT),
     "Message": shape(message=STR),
+    "DeadLetter": shape(
+        id=STR, source={"enum": ["table_stream", "domain_events"]}, source_label=STR, failed_at=STR_OR_NULL,
+        attempts=INT_OR_NULL, reason=STR, summary=STR,
+        body={"type": "object", "description": "the message as the queue holds it: AWS's on-failure record of a "
+                                               "stream batch, or the EventBridge event"}),
     "Staff": shape(id=STR, email=STR, role={"enum": list(STAFF_ROLES)}),
     "Product": shape(
         sku=STR, name=STR, category=STR, unit=STR, base_price=MONEY, currency=STR, vat_rate=PERCENT,
@@ -847,6 +852,31 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
                  403: "CSRF check failed, a client contact, or a role without manage_invoices.", 404: "No such invoice.",
                  409: "The page again: the invoice takes no payments (paid, cancelled).",
                  422: "The page again with what was typed and the refusal (bad amount or date, overpayment)."}),
+    ("GET", "/admin/dead-letters"): api(
+        "Failed background work: what the table-stream and domain-event consumers gave up on after their retries",
+        "The dead letters, oldest first (at most 100; nothing is consumed)", {
+            "type": "object", "required": ["items", "next_cursor"], "properties": {
+                "items": {"type": "array", "items": ref("DeadLetter")}, "next_cursor": {"type": "null"}}},
+        capability=Capability.OPERATE_PLATFORM),
+    ("POST", "/admin/dead-letters/{message_id}/replay"): api(
+        "Process a dead letter again, as its consumer would have (safe: every consumer is idempotent)",
+        "Replayed; it left the dead-letter queue", ref("DeadLetter"), capability=Capability.OPERATE_PLATFORM,
+        errors={404: "`dead_letter_not_found` (replayed or discarded already).",
+                409: "`records_expired` (the stream keeps records 24 hours) or `dead_letter_unreadable`."}),
+    ("DELETE", "/admin/dead-letters/{message_id}"): api(
+        "Discard a dead letter", "Discarded", status=204, capability=Capability.OPERATE_PLATFORM,
+        errors={404: "`dead_letter_not_found`."}),
+    ("GET", "/agent/failed-work"): page(
+        "Failed background work with replay and discard buttons (admin)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a staff role other than admin."}),
+    ("POST", "/agent/failed-work/{message_id}/replay"): page(
+        "Replay one failed piece of work (admin)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the failed-work page with a notice, or the refusal (gone already, records expired).",
+                 403: "CSRF check failed, a client contact, or a staff role other than admin."}),
+    ("POST", "/agent/failed-work/{message_id}/discard"): page(
+        "Discard one failed piece of work (admin)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the failed-work page with a notice, or the refusal (gone already).",
+                 403: "CSRF check failed, a client contact, or a staff role other than admin."}),
     ("GET", "/admin/tasks"): api(
         "The caller's open tasks: orders to review, overdue reviews, failed AWBs (newest first, at most 200)",
         "The tasks", {"type": "object", "required": ["items", "next_cursor"], "properties": {

@@ -19,24 +19,24 @@ def dead_letter_json(letter: DeadLetter) -> dict[str, Any]:
             "attempts": letter.attempts, "reason": letter.reason, "summary": letter.summary, "body": letter.body}
 
 
-def _admin() -> None:
-    require_staff(admin_operations_api.current_request, Capability.OPERATE_PLATFORM)
+def _request():
+    return admin_operations_api.current_request
 
 
 @admin_operations_api.route("/admin/dead-letters", methods=["GET"], authorizer=token_authorizer)
 def list_dead_letters():
-    _admin()
+    require_staff(_request(), Capability.OPERATE_PLATFORM)
     return json_response(page([dead_letter_json(d) for d in dead_letters.dead_letters()], None))
 
 
 @admin_operations_api.route("/admin/dead-letters/{message_id}/replay", methods=["POST"], authorizer=token_authorizer)
 def replay_dead_letter(message_id):
-    _admin()
+    require_staff(_request(), Capability.OPERATE_PLATFORM)
     return json_response(dead_letter_json(dead_letters.replay(message_id)))
 
 
 @admin_operations_api.route("/admin/dead-letters/{message_id}", methods=["DELETE"], authorizer=token_authorizer)
 def discard_dead_letter(message_id):
-    _admin()
+    require_staff(_request(), Capability.OPERATE_PLATFORM)
     dead_letters.discard(message_id)
     return Response(body="", status_code=204)

@@ -11,14 +11,18 @@ web_operations = WebBlueprint(__name__)
 PAGE = "/agent/failed-work"
 
 
+def _admin_session():
+    return staff_session(Capability.OPERATE_PLATFORM)
+
+
 @web_operations.route(PAGE, methods=["GET"])
 def failed_work_page():
-    session = staff_session(Capability.OPERATE_PLATFORM)
+    session = _admin_session()
     return render_page("agent/failed_work.html", session, letters=dead_letters.dead_letters())
 
 
 def _act(message_id: str, action: str):
-    session = staff_session(Capability.OPERATE_PLATFORM)
+    session = _admin_session()
     require_csrf(form_fields())
     try:
         letter = dead_letters.replay(message_id) if action == "replay" else dead_letters.discard(message_id)
