@@ -6,11 +6,13 @@ import importlib
 import json
 import os
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import boto3
 import requests
 
+from chalicelib.store import orders as order_store
 from infra.local import lambda_shim
 from infra.local.pollers import Pollers
 
@@ -122,3 +124,29 @@ def test_outbox_lists_sent_mail_newest_first_only_on_the_local_stack(stack, chal
         assert page.headers["Content-Type"].startswith("text/html") and "Local outbox" in page.text
     finally:
         chalice_app.routes.pop("/local/outbox", None)
+
+
+def _trusted_shop(world):
+    world.product("CAB-001", name="Patch cable", base_price=Decimal("10.00"), qty_on_hand=10_000)
+    client = world.client("Acme SRL", auto_approve=True, credit_limit=Decimal("1000000"), addresses=[
+        {"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}])
+    return client, world.buyer(client)[1]
+
+
+def test_an_order_placed_after_a_cancelled_transaction_is_still_reviewed(api, world, workflows):
+    """moto restores a copy of the table (and of its stream) when it cancels a transaction: the stream
+    poller must follow it, or every later order stays draft forever."""
+    admin = world.admin_token()
+    client, buyer = _trusted_shop(world)
+    workflows.deliver()  # the poller is reading the stream before the cancellation
+    first = api.post("/admin/price-lists", {"name": "First", "currency": "EUR", "client_id": client, "items": []}, admin)
+    assert first.status == 201
+    second = api.post("/admin/price-lists", {"name": "Second", "currency": "EUR", "client_id": client,
+                                             "items": [{"sku": "CAB-001", "price": "9.00"}]}, admin)
+    assert second.status == 409  # a cancelled TransactWriteItems
+
+    placed = api.post("/portal/orders", {"lines": [{"sku": "CAB-001", "qty": 2}]}, buyer)
+    assert placed.status == 201 and placed.body["status"] == "draft"
+    accepted = workflows.until(lambda: order_store.get(placed.body["id"]).status == "accepted", timeout=10,
+                               what="the order to be reviewed")
+    assert accepted

@@ -3,6 +3,7 @@ and call the Chalice handlers registered for them, with Lambda-shaped events."""
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from typing import Any, Callable
 
@@ -12,6 +13,8 @@ from chalice.app import DynamoDBEventConfig, SQSEventConfig
 
 from infra.local.lambda_shim import _Context
 
+log = logging.getLogger(__name__)
+
 
 def resolve_handler(handler_string: str) -> Callable[[Any, Any], Any]:
     module, attr = handler_string.rsplit(".", 1)
@@ -19,39 +22,54 @@ def resolve_handler(handler_string: str) -> Callable[[Any, Any], Any]:
 
 
 class StreamPoller:
-    """Delivers DynamoDB stream records to an `@on_dynamodb_record` handler."""
+    """Delivers DynamoDB stream records to an `@on_dynamodb_record` handler.
+
+    moto replaces a table's stream object when it cancels a transaction (it restores a deep copy of the
+    table, stream included, under the same ARN and shard id), so an iterator kept between polls can go on
+    reading a stream nobody writes to any more. Each poll therefore asks the table for its current stream
+    and opens a fresh iterator after the last record handled: a new stream (a new ARN) is read from its
+    beginning, and a swapped one carries on where the old one stopped.
+    """
 
     def __init__(self, config: DynamoDBEventConfig, endpoint_url: str, region: str, stream_arn: str | None = None):
         self.config = config
         self.stream_arn = stream_arn or config.stream_arn
+        self.table_name = self.stream_arn.split(":", 5)[5].split("/")[1]
         self.handler = resolve_handler(config.handler_string)
+        self.dynamodb = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region)
         self.streams = boto3.client("dynamodbstreams", endpoint_url=endpoint_url, region_name=region)
-        self._iterators: dict[str, str] = {}
+        self._after: dict[str, str] = {}  # shard id -> sequence number of the last record handled
 
-    def _shard_iterators(self) -> dict[str, str]:
+    def _current_shards(self) -> list[str]:
+        latest = self.dynamodb.describe_table(TableName=self.table_name)["Table"].get("LatestStreamArn")
+        if latest and latest != self.stream_arn:
+            log.warning("[local] %s: the table's stream is now %s; reading it from the start", self.config.name, latest)
+            self.stream_arn, self._after = latest, {}
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        for shard in shards:
-            if shard["ShardId"] not in self._iterators:
-                self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-        return self._iterators
+        return [shard["ShardId"] for shard in shards]
+
+    def _iterator(self, shard_id: str) -> str:
+        after = self._after.get(shard_id)
+        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
+                    else {"ShardIteratorType": "TRIM_HORIZON"})
+        return self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **position)["ShardIterator"]
 
     def poll_once(self) -> int:
         delivered = 0
-        for shard_id, iterator in list(self._shard_iterators().items()):
-            response = self.streams.get_records(ShardIterator=iterator, Limit=self.config.batch_size)
-            records = response.get("Records", [])
-            if records:
-                for record in records:
-                    created = record["dynamodb"].get("ApproximateCreationDateTime")
-                    if hasattr(created, "timestamp"):  # boto3 parsed it; Lambda events carry epoch seconds
-                        record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
-                    record["eventSourceARN"] = self.stream_arn
-                    record.setdefault("awsRegion", self.streams.meta.region_name)
-                self.handler({"Records": records}, _Context(self.config.name))
-                delivered += len(records)
-            self._iterators[shard_id] = response.get("NextShardIterator") or iterator
+        for shard_id in self._current_shards():
+            records = self.streams.get_records(ShardIterator=self._iterator(shard_id),
+                                               Limit=self.config.batch_size).get("Records", [])
+            if not records:
+                continue
+            for record in records:
+                created = record["dynamodb"].get("ApproximateCreationDateTime")
+                if hasattr(created, "timestamp"):  # boto3 parsed it; Lambda events carry epoch seconds
+                    record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
+                record["eventSourceARN"] = self.stream_arn
+                record.setdefault("awsRegion", self.streams.meta.region_name)
+            self.handler({"Records": records}, _Context(self.config.name))
+            self._after[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+            delivered += len(records)
         return delivered
 
 
