@@ -108,6 +108,65 @@ def test_queue_poller_delivers_and_deletes_messages(stack):
     assert attrs["Attributes"]["ApproximateNumberOfMessages"] == "0"
 
 
+def test_queue_poller_redelivers_failed_messages_until_sqs_moves_them_to_the_dead_letter_queue(stack, caplog):
+    sqs = aws(stack, "sqs")
+    dlq = sqs.create_queue(QueueName="sample-events-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName="sample-events", Attributes={
+        "VisibilityTimeout": "0", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})})["QueueUrl"]
+    module, _ = load_sample(stack, url)
+    pollers = Pollers(module.app, stack.endpoint_url, "us-east-1")
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "ok"}, {"Id": "2", "MessageBody": "refuse"}])
+    pollers.drain()
+    sqs.send_message(QueueUrl=url, MessageBody="boom")
+    pollers.drain()
+
+    # "ok" once; the partial-batch failure and the failing batch twice each (maxReceiveCount), then the DLQ
+    assert sorted(module.received["queue"]) == ["boom", "boom", "ok", "refuse", "refuse"]
+    dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in dead) == ["boom", "refuse"]
+    assert "ValueError: asked to fail" in caplog.text  # the handler's traceback is logged
+
+
+def test_queue_poller_carries_on_when_its_queue_is_re_created(stack, caplog):
+    module, url = load_sample(stack)
+    pollers = Pollers(module.app, stack.endpoint_url, "us-east-1")
+    assert pollers.drain() == 0
+    aws(stack, "sqs").delete_queue(QueueUrl=url)
+    assert pollers.drain() == 0 and "QueueDoesNotExist" in caplog.text
+    url = aws(stack, "sqs").create_queue(QueueName="sample-events")["QueueUrl"]
+    aws(stack, "sqs").send_message(QueueUrl=url, MessageBody="again")
+    assert pollers.drain() == 1 and module.received["queue"] == ["again"]
+
+
+def test_the_poller_thread_survives_whatever_a_poll_raises(stack, caplog):
+    module, _ = load_sample(stack)
+    pollers = Pollers(module.app, stack.endpoint_url, "us-east-1", interval=0.01)
+    polls = []
+
+    class Flaky:
+        config = type("Config", (), {"name": "flaky"})
+
+        def poll_once(self):
+            polls.append(1)
+            if len(polls) == 1:
+                raise SystemExit("would end a thread")
+            if len(polls) == 2:
+                raise RuntimeError("a poll failed")
+            return 0
+
+    pollers.pollers = [Flaky()]
+    pollers.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(polls) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        pollers.stop()
+    assert len(polls) >= 4 and not pollers._thread.is_alive()
+    assert "SystemExit: would end a thread" in caplog.text and "RuntimeError: a poll failed" in caplog.text
+
+
 def test_outbox_lists_sent_mail_newest_first_only_on_the_local_stack(stack, chalice_app, http_server, world):
     from infra.local.outbox import outbox  # noqa: PLC0415
 

@@ -74,30 +74,75 @@ class StreamPoller:
 
 
 class QueuePoller:
-    """Delivers SQS messages to an `@on_sqs_message` handler; deletes them when the handler returns."""
+    """Delivers SQS messages to an `@on_sqs_message` handler, as Lambda's event-source mapping does: the
+    messages are deleted when the handler returns, except those it names in `batchItemFailures`; a failed
+    message becomes visible again after the queue's visibility timeout, and SQS moves it to the queue's
+    dead-letter queue once it has been received `maxReceiveCount` times (moto does that part)."""
 
     def __init__(self, config: SQSEventConfig, endpoint_url: str, region: str):
         self.config = config
         self.handler = resolve_handler(config.handler_string)
         self.sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
-        self.url = self.sqs.get_queue_url(QueueName=config.queue)["QueueUrl"]
-        self.arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self._queue: tuple[str, str] | None = None  # (url, arn), looked up again after an error
+
+    def _url_and_arn(self) -> tuple[str, str]:
+        if self._queue is None:
+            url = self.sqs.get_queue_url(QueueName=self.config.queue)["QueueUrl"]
+            arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self._queue = (url, arn)
+        return self._queue
 
     def poll_once(self) -> int:
+        try:
+            return self._poll()
+        except Exception:
+            self._queue = None  # the queue may have been re-created: look it up again next time
+            raise
+
+    def _poll(self) -> int:
+        url, arn = self._url_and_arn()
         messages = self.sqs.receive_message(
-            QueueUrl=self.url, MaxNumberOfMessages=min(self.config.batch_size, 10), AttributeNames=["All"]
+            QueueUrl=url, MaxNumberOfMessages=min(self.config.batch_size, 10), AttributeNames=["All"]
         ).get("Messages", [])
         if not messages:
             return 0
         records = [{
             "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
             "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody"),
-            "eventSource": "aws:sqs", "eventSourceARN": self.arn,
+            "eventSource": "aws:sqs", "eventSourceARN": arn,
         } for m in messages]
-        self.handler({"Records": records}, _Context(self.config.name))  # an exception leaves them for redelivery
+        try:
+            failed = _failed_items(self.handler({"Records": records}, _Context(self.config.name)))
+        except Exception:  # the whole batch comes back after the visibility timeout, as on AWS
+            log.exception("[local] %s failed on %d message(s); SQS delivers them again", self.config.name, len(messages))
+            return len(messages)
         for m in messages:
-            self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+            if m["MessageId"] not in failed:
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         return len(messages)
+
+
+def _failed_items(response: Any) -> set[str]:
+    """The item identifiers of a partial-batch response (`ReportBatchItemFailures`); empty when all succeeded."""
+    if not isinstance(response, dict):
+        return set()
+    return {str(failure["itemIdentifier"]) for failure in response.get("batchItemFailures") or []}
+
+
+def keep_running(name: str, work: Callable[[], Any], interval: float, stop: threading.Event) -> threading.Thread:
+    """Run `work` every `interval` seconds on a daemon thread until `stop` is set. Whatever it raises is logged
+    with its traceback and the loop goes on: a background job of the local stack never silently stops."""
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                work()
+            except BaseException:  # noqa: BLE001 - even SystemExit: the thread must outlive any one run
+                log.exception("[local] %s failed; it runs again in %ss", name, interval)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 class Pollers:
@@ -118,29 +163,26 @@ class Pollers:
         self._lock = threading.Lock()
 
     def drain(self, rounds: int = 50) -> int:
-        """Poll until nothing is delivered (or `rounds` passes); returns the records delivered."""
+        """Poll until nothing is delivered (or `rounds` passes); returns the records delivered.
+
+        A poller that fails is logged and polled again in the next round; it never holds up the others."""
         total = 0
         with self._lock:
             for _ in range(rounds):
-                delivered = sum(p.poll_once() for p in self.pollers)
+                delivered = 0
+                for poller in self.pollers:
+                    try:
+                        delivered += poller.poll_once()
+                    except Exception:
+                        log.exception("[local] polling for %s failed; polling again", poller.config.name)
                 total += delivered
                 if not delivered:
                     break
         return total
 
     def start(self) -> None:
-        if not self.pollers:
-            return
-
-        def loop() -> None:
-            while not self._stop.wait(self.interval):
-                try:
-                    self.drain(rounds=1)
-                except Exception as exc:  # keep polling; the error is shown like a Lambda log line
-                    print(f"[local] poller error: {exc!r}")
-
-        self._thread = threading.Thread(target=loop, name="local-pollers", daemon=True)
-        self._thread.start()
+        if self.pollers:
+            self._thread = keep_running("local-pollers", lambda: self.drain(rounds=1), self.interval, self._stop)
 
     def stop(self) -> None:
         self._stop.set()

@@ -27,8 +27,15 @@ def on_record(event):
 
 @sample.on_sqs_message(queue=os.environ.get("SAMPLE_QUEUE", "sample"))
 def on_message(event):
+    """"boom" fails the whole batch; "refuse" is reported as a partial-batch failure."""
+    failures = []
     for record in event:
         received["queue"].append(record.body)
+        if record.body == "boom":
+            raise ValueError("asked to fail")
+        if record.body == "refuse":
+            failures.append({"itemIdentifier": record.to_dict()["messageId"]})
+    return {"batchItemFailures": failures}
 
 
 app = Chalice(app_name="sample")
