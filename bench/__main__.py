@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     scans = RECORDER.scans_seen
     results["scans_seen"] = [f"{where}: {op}" for where, op in scans]
     notes.extend([
-        "moto is made faster for the run, not different (bench/moto_speedups.py: transactions snapshot their own items"
+        "moto is made faster for the run, not different (infra/local/moto_speedups.py: transactions snapshot their own items"
         " instead of deep-copying the table; a Query reads its own partition instead of sorting the whole table first);"
         " benchmark data is loaded with the app's batch writes carried into moto in-process",
         "moto returns ConsumedCapacity as fixed numbers (1.0 / 0.5 per call whatever the size): reported as"

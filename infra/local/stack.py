@@ -48,6 +48,9 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
         serialize_dynamodb_writes()
+        from infra.local import moto_speedups  # noqa: PLC0415
+
+        moto_speedups.install()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         self._configure()
