@@ -98,6 +98,45 @@ def test_stream_poller_delivers_table_changes_to_the_record_handler(stack):
     assert pollers.drain() == 0  # delivered once
 
 
+def test_a_stream_record_that_keeps_failing_is_dead_lettered_and_the_records_behind_it_flow_on(stack, caplog):
+    module, _ = load_sample(stack)
+    pollers = Pollers(module.app, stack.endpoint_url, "us-east-1")
+    ddb, table = aws(stack, "dynamodb"), os.environ["TABLE_NAME"]
+    for pk in ("T#1", "POISON#2", "T#3", "REFUSE#4", "T#5"):
+        ddb.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": "A"}})
+    pollers.drain()
+
+    seen = [keys["pk"]["S"] for _, keys in module.received["stream"]]
+    assert {"T#1", "T#3", "T#5"} <= set(seen)
+    assert seen.count("POISON#2") == 5  # the batch, its failing half, then alone: once and MaximumRetryAttempts=2 more
+    assert seen.count("REFUSE#4") == 4  # in the second half, which names it; then alone: once and 2 retries
+    dlq = os.environ["STREAM_DLQ_URL"]
+    assert dlq.endswith("/b2b-local-stream-dlq")
+    dead = [json.loads(m["Body"]) for m in aws(stack, "sqs").receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]]
+    stream = aws(stack, "dynamodbstreams")
+    arn = stack.resources.attrs["MainTable"]["StreamArn"]
+    shard = stream.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    records = stream.get_records(ShardIterator=stream.get_shard_iterator(
+        StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"])["Records"]
+    sequence = {r["dynamodb"]["Keys"]["pk"]["S"]: r["dynamodb"]["SequenceNumber"] for r in records}
+    by_start = {d["DDBStreamBatchInfo"]["startSequenceNumber"]: d for d in dead}
+    assert set(by_start) == {sequence["POISON#2"], sequence["REFUSE#4"]}
+    poison, refused = by_start[sequence["POISON#2"]], by_start[sequence["REFUSE#4"]]
+    assert poison["DDBStreamBatchInfo"] | {"approximateArrivalOfFirstRecord": None, "approximateArrivalOfLastRecord": None} == {
+        "shardId": shard, "streamArn": arn, "batchSize": 1, "startSequenceNumber": sequence["POISON#2"],
+        "endSequenceNumber": sequence["POISON#2"], "approximateArrivalOfFirstRecord": None, "approximateArrivalOfLastRecord": None}
+    assert poison["requestContext"]["condition"] == "RetryAttemptsExhausted" and poison["requestContext"]["approximateInvokeCount"] == 3
+    assert poison["requestContext"]["functionArn"].endswith(":function:on_record")
+    assert poison["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert refused["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}  # it answered, naming the record
+    assert "ValueError: cannot handle POISON#2" in caplog.text and "stream dead-letter queue" in caplog.text
+
+    module.received["stream"].clear()
+    ddb.put_item(TableName=table, Item={"pk": {"S": "T#6"}, "sk": {"S": "A"}})
+    assert pollers.drain() == 1 and module.received["stream"] == [("INSERT", {"pk": {"S": "T#6"}, "sk": {"S": "A"}})]
+    assert pollers.drain() == 0  # moved on: nothing is retried any more
+
+
 def test_queue_poller_delivers_and_deletes_messages(stack):
     module, queue_url = load_sample(stack)
     pollers = Pollers(module.app, stack.endpoint_url, "us-east-1")

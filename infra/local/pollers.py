@@ -3,8 +3,13 @@ and call the Chalice handlers registered for them, with Lambda-shaped events."""
 from __future__ import annotations
 
 import importlib
+import json
 import logging
+import os
 import threading
+import time
+import uuid
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 import boto3
@@ -22,7 +27,14 @@ def resolve_handler(handler_string: str) -> Callable[[Any, Any], Any]:
 
 
 class StreamPoller:
-    """Delivers DynamoDB stream records to an `@on_dynamodb_record` handler.
+    """Delivers DynamoDB stream records to an `@on_dynamodb_record` handler, with the failure handling of
+    Lambda's event-source mapping as the deployed stack configures it:
+
+    - a batch whose handler raises is split in two and each half retried (BisectBatchOnFunctionError), down
+      to the failing record; a partial-batch response (`{"batchItemFailures": [{"itemIdentifier":
+      <SequenceNumber>}]}`, ReportBatchItemFailures) retries from the first failed record;
+    - a record that still fails after MaximumRetryAttempts retries goes to the on-failure destination (the
+      StreamDeadLetterQueue), as AWS's on-failure record, and the poller moves on past it.
 
     moto replaces a table's stream object when it cancels a transaction (it restores a deep copy of the
     table, stream included, under the same ARN and shard id), so an iterator kept between polls can go on
@@ -31,13 +43,19 @@ class StreamPoller:
     beginning, and a swapped one carries on where the old one stopped.
     """
 
-    def __init__(self, config: DynamoDBEventConfig, endpoint_url: str, region: str, stream_arn: str | None = None):
+    max_retries = 2  # MaximumRetryAttempts
+    bisect = True  # BisectBatchOnFunctionError
+
+    def __init__(self, config: DynamoDBEventConfig, endpoint_url: str, region: str, stream_arn: str | None = None,
+                 dead_letter_url: str | None = None):
         self.config = config
         self.stream_arn = stream_arn or config.stream_arn
         self.table_name = self.stream_arn.split(":", 5)[5].split("/")[1]
         self.handler = resolve_handler(config.handler_string)
+        self.dead_letter_url = dead_letter_url or os.environ.get("STREAM_DLQ_URL")
         self.dynamodb = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region)
         self.streams = boto3.client("dynamodbstreams", endpoint_url=endpoint_url, region_name=region)
+        self.sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
         self._after: dict[str, str] = {}  # shard id -> sequence number of the last record handled
 
     def _current_shards(self) -> list[str]:
@@ -67,10 +85,76 @@ class StreamPoller:
                     record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
                 record["eventSourceARN"] = self.stream_arn
                 record.setdefault("awsRegion", self.streams.meta.region_name)
-            self.handler({"Records": records}, _Context(self.config.name))
+            self._handle(shard_id, records)
             self._after[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
             delivered += len(records)
         return delivered
+
+    def _handle(self, shard_id: str, records: list[dict[str, Any]]) -> None:
+        """One batch until it succeeds, split and retried on failure; what keeps failing is dead-lettered."""
+        attempts = 0
+        while True:
+            attempts += 1
+            failed_from, error = self._invoke(records)
+            if failed_from is None:
+                return
+            records = records[failed_from:]
+            if self.bisect and len(records) > 1:
+                half = len(records) // 2
+                self._handle(shard_id, records[:half])
+                self._handle(shard_id, records[half:])
+                return
+            if attempts > self.max_retries:
+                self._dead_letter(shard_id, records, attempts, error)
+                return
+
+    def _invoke(self, records: list[dict[str, Any]]) -> tuple[int | None, str | None]:
+        """(index of the first record to retry, the function error) or (None, None) when all succeeded."""
+        try:
+            failed = _failed_items(self.handler({"Records": records}, _Context(self.config.name)))
+        except Exception:
+            log.exception("[local] %s failed on %d stream record(s) from %s", self.config.name, len(records),
+                          records[0]["dynamodb"]["SequenceNumber"])
+            return 0, "Unhandled"
+        if not failed:
+            return None, None
+        numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        known = [numbers.index(n) for n in failed if n in numbers]
+        if len(known) < len(failed):  # an identifier that is no record of the batch: the whole batch failed (as AWS)
+            log.error("[local] %s reported unknown batch item failures %s", self.config.name, sorted(failed - set(numbers)))
+            return 0, None
+        log.warning("[local] %s reported %d failed stream record(s) from %s", self.config.name, len(known), numbers[min(known)])
+        return min(known), None
+
+    def _dead_letter(self, shard_id: str, records: list[dict[str, Any]], attempts: int, error: str | None) -> None:
+        """AWS's on-failure record for a stream batch (it names the records; it does not carry them)."""
+        def at(record: dict[str, Any]) -> str:
+            created = record["dynamodb"].get("ApproximateCreationDateTime") or time.time()
+            return datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        message = {
+            "requestContext": {"requestId": str(uuid.uuid4()),
+                               "functionArn": _Context(self.config.name).invoked_function_arn,
+                               "condition": "RetryAttemptsExhausted", "approximateInvokeCount": attempts},
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+                                **({"functionError": error} if error else {})},
+            "version": "1.0",
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id, "streamArn": self.stream_arn, "batchSize": len(records),
+                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": at(records[0]), "approximateArrivalOfLastRecord": at(records[-1]),
+            },
+        }
+        keys = [r["dynamodb"].get("Keys") for r in records]
+        if self.dead_letter_url:
+            self.sqs.send_message(QueueUrl=self.dead_letter_url, MessageBody=json.dumps(message))
+            log.error("[local] %s gave up on stream record(s) %s after %d attempts: sent to the stream dead-letter queue"
+                      " (keys %s)", self.config.name, message["DDBStreamBatchInfo"]["startSequenceNumber"], attempts, keys)
+        else:
+            log.error("[local] %s gave up on stream record(s) %s after %d attempts; no dead-letter queue, dropped"
+                      " (keys %s)", self.config.name, message["DDBStreamBatchInfo"]["startSequenceNumber"], attempts, keys)
 
 
 class QueuePoller:
@@ -149,12 +233,13 @@ class Pollers:
     """All event-source pollers of an app, run on a background thread (or drained on demand in tests)."""
 
     def __init__(self, app: Chalice, endpoint_url: str, region: str, interval: float = 0.2,
-                 stream_arn: str | None = None):
-        """`stream_arn` replaces the ARN the app was imported with (the local table is re-created per test)."""
+                 stream_arn: str | None = None, stream_dead_letter_url: str | None = None):
+        """`stream_arn` replaces the ARN the app was imported with (the local table is re-created per test);
+        `stream_dead_letter_url` is the stream's on-failure destination (default: $STREAM_DLQ_URL)."""
         self.pollers: list[Any] = []
         for source in app.event_sources:
             if isinstance(source, DynamoDBEventConfig):
-                self.pollers.append(StreamPoller(source, endpoint_url, region, stream_arn))
+                self.pollers.append(StreamPoller(source, endpoint_url, region, stream_arn, stream_dead_letter_url))
             elif isinstance(source, SQSEventConfig):
                 self.pollers.append(QueuePoller(source, endpoint_url, region))
         self.interval = interval
@@ -182,7 +267,8 @@ class Pollers:
 
     def start(self) -> None:
         if self.pollers:
-            self._thread = keep_running("local-pollers", lambda: self.drain(rounds=1), self.interval, self._stop)
+            # each round drains what is there (a backlog of set-up records too), then waits `interval`
+            self._thread = keep_running("local-pollers", self.drain, self.interval, self._stop)
 
     def stop(self) -> None:
         self._stop.set()

@@ -78,6 +78,7 @@ class LocalStack:
             "DOCUMENTS_BUCKET": refs["DocumentsBucket"],
             "EVENT_BUS_NAME": refs["EventBus"],
             "MAIN_TABLE_STREAM_ARN": self.resources.attrs["MainTable"]["StreamArn"],
+            "STREAM_DLQ_URL": refs["StreamDeadLetterQueue"],  # the local stream poller's on-failure destination
             "ORDER_REVIEW_STATE_MACHINE_ARN": refs["OrderReviewStateMachine"],
             "FULFILMENT_STATE_MACHINE_ARN": refs["FulfilmentStateMachine"],
             "INVOICING_STATE_MACHINE_ARN": refs["InvoicingStateMachine"],
