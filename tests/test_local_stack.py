@@ -137,6 +137,17 @@ def test_a_stream_record_that_keeps_failing_is_dead_lettered_and_the_records_beh
     assert pollers.drain() == 0  # moved on: nothing is retried any more
 
 
+def test_stream_poller_can_start_at_the_end_of_the_stream(stack):
+    module, _ = load_sample(stack)
+    pollers = Pollers(module.app, stack.endpoint_url, "us-east-1")
+    ddb, table = aws(stack, "dynamodb"), os.environ["TABLE_NAME"]
+    for n in range(3):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"BULK#{n}"}, "sk": {"S": "A"}})
+    assert pollers.pollers[0].skip_to_end() == 3
+    ddb.put_item(TableName=table, Item={"pk": {"S": "T#1"}, "sk": {"S": "A"}})
+    assert pollers.drain() == 1 and [k["pk"]["S"] for _, k in module.received["stream"]] == ["T#1"]
+
+
 def test_queue_poller_delivers_and_deletes_messages(stack):
     module, queue_url = load_sample(stack)
     pollers = Pollers(module.app, stack.endpoint_url, "us-east-1")
