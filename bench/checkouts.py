@@ -90,8 +90,11 @@ def run(skus: int, checkouts: int, speedups: bool, lines: int = 5, timeout: floa
     def checkout(n: int) -> None:
         body = {"lines": [{"sku": sku_at((n * 7919 + k * 104729) % skus), "qty": 1 + k} for k in range(lines)]}
         go.wait()
-        answers[n] = requests.post(f"http://127.0.0.1:{port}/portal/orders", json=body, timeout=timeout, headers={
-            "Authorization": f"Bearer {token}", "Idempotency-Key": f"bench-checkout-{n}"})
+        try:
+            answers[n] = requests.post(f"http://127.0.0.1:{port}/portal/orders", json=body, timeout=timeout, headers={
+                "Authorization": f"Bearer {token}", "Idempotency-Key": f"bench-checkout-{n}"})
+        except requests.Timeout:
+            answers[n] = None  # not answered within `timeout`
 
     threads = [threading.Thread(target=checkout, args=(n,)) for n in range(checkouts)]
     started = time.perf_counter()
@@ -100,7 +103,7 @@ def run(skus: int, checkouts: int, speedups: bool, lines: int = 5, timeout: floa
     for thread in threads:
         thread.join()
     answered_s = time.perf_counter() - started
-    refused = [a.status_code for a in answers if a is None or a.status_code != 201]
+    refused = ["timeout" if a is None else a.status_code for a in answers if a is None or a.status_code != 201]
     ids = [a.json()["id"] for a in answers if a is not None and a.status_code == 201]
     pending = set(ids)
     deadline = started + timeout
