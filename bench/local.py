@@ -121,11 +121,7 @@ class Harness:
         _install_direct_transport()
         from infra.local.stack import LocalStack, free_port  # noqa: PLC0415
 
-        self.stack = LocalStack(port=free_port()).start()
-        from bench.moto_speedups import install_cheap_transaction_rollback, install_fast_queries  # noqa: PLC0415
-
-        install_cheap_transaction_rollback()
-        install_fast_queries()
+        self.stack = LocalStack(port=free_port()).start()  # with infra/local/moto_speedups.py installed
         from infra.local import gateway  # noqa: PLC0415
 
         gateway.install()

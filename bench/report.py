@@ -124,6 +124,12 @@ def import_lines(results: dict[str, Any]) -> list[str]:
             f" heaviest modules (ms): {modules}.", ""]
 
 
+def _checkouts(result: dict[str, Any]) -> str:
+    from bench.checkouts import markdown as checkouts_markdown  # noqa: PLC0415
+
+    return checkouts_markdown(result)
+
+
 def markdown(results: dict[str, Any]) -> str:
     misses = targets(results)
     return "\n".join([
@@ -133,6 +139,7 @@ def markdown(results: dict[str, Any]) -> str:
         " (emulated) AWS; RRU/WRU estimated from item sizes.",
         "", scenario_table(results), "", "Growth with size:", "", growth_table(results), "", other_tables(results), "",
         *import_lines(results),
+        *([_checkouts(results["parallel_checkouts"]), ""] if results.get("parallel_checkouts") else []),
         "Targets missed:" if misses else "All targets met.", *[f"- {m}" for m in misses],
         *([""] + [f"Note: {n}" for n in results.get("notes", [])] if results.get("notes") else []),
     ])

@@ -293,3 +293,19 @@ def test_readme_block_is_replaced_only_between_the_markers(tmp_path):
     plain = tmp_path / "OTHER.md"
     plain.write_text("no markers")
     assert not report.update_readme("x", plain) and plain.read_text() == "no markers"
+
+
+# --- parallel checkouts -----------------------------------------------------------------------------
+
+def test_checkout_scenario_meets_its_target_only_when_fast_small_and_complete():
+    from bench.checkouts import markdown  # noqa: PLC0415
+
+    fast = {"speedups": True, "skus": 20_000, "checkouts": 30, "wall_s": 9.5, "answered_s": 4.0, "peak_rss_mb": 900,
+            "rss_before_mb": 700, "refused": [], "not_reviewed": 0}
+    plain = {"speedups": False, "skus": 20_000, "checkouts": 30, "wall_s": None, "peak_rss_mb": 8200,
+             "stopped": "stopped at 8,200 MB RSS (cap 8,192 MB)"}
+    text = markdown({"with": fast, "without": plain})
+    assert "**met**" in text and "did not finish: stopped at 8,200 MB RSS" in text and "9.5 s until all reviewed" in text
+    assert "**missed**" in markdown({"with": {**fast, "wall_s": 15.2}, "without": plain})
+    assert "**missed**" in markdown({"with": {**fast, "peak_rss_mb": 1600}, "without": plain})
+    assert "**missed**" in markdown({"with": {**fast, "not_reviewed": 1}, "without": plain})

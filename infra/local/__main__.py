@@ -11,6 +11,8 @@ def main() -> int:
     from infra.local import gateway
     from infra.local.stack import LocalStack, free_port
 
+    _log_loudly()
+
     port = int(os.environ.get("PORT", "8000"))
     base_path = gateway.normalize_base_path(os.environ.get("BASE_PATH"))  # e.g. /api, as API Gateway's stage
     started = time.monotonic()
@@ -61,23 +63,37 @@ def main() -> int:
     return 0
 
 
+def _log_loudly() -> None:
+    """The local stack's own warnings and errors (a failing poller, a dead-lettered record) on stderr."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    local = logging.getLogger("infra.local")
+    local.addHandler(handler)
+    local.setLevel(logging.INFO)
+    local.propagate = False
+
+
 def _daily_reminders():
     """moto runs no EventBridge schedules: the daily overdue-reminder run starts here, a minute after
-    start-up and then every 24 hours (or on demand: POST /admin/reminders/run)."""
+    start-up and then every 24 hours (or on demand: POST /admin/reminders/run). A failed run is logged
+    and tried again a minute later."""
     import threading
 
     from chalicelib.services import invoicing
     from chalicelib.services.pricing import supplier_today
+    from infra.local.pollers import keep_running
 
     stop = threading.Event()
+    due = [time.monotonic()]
 
-    def loop() -> None:
-        wait = 60
-        while not stop.wait(wait):
+    def run_when_due() -> None:
+        if time.monotonic() >= due[0]:
             invoicing.start_reminders(supplier_today())
-            wait = 24 * 3600
+            due[0] = time.monotonic() + 24 * 3600
 
-    threading.Thread(target=loop, name="daily-reminders", daemon=True).start()
+    keep_running("daily-reminders", run_when_due, 60, stop)
     return stop
 
 

@@ -48,6 +48,9 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
         serialize_dynamodb_writes()
+        from infra.local import moto_speedups  # noqa: PLC0415
+
+        moto_speedups.install()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         self._configure()
@@ -75,6 +78,7 @@ class LocalStack:
             "DOCUMENTS_BUCKET": refs["DocumentsBucket"],
             "EVENT_BUS_NAME": refs["EventBus"],
             "MAIN_TABLE_STREAM_ARN": self.resources.attrs["MainTable"]["StreamArn"],
+            "STREAM_DLQ_URL": refs["StreamDeadLetterQueue"],  # the local stream poller's on-failure destination
             "ORDER_REVIEW_STATE_MACHINE_ARN": refs["OrderReviewStateMachine"],
             "FULFILMENT_STATE_MACHINE_ARN": refs["FulfilmentStateMachine"],
             "INVOICING_STATE_MACHINE_ARN": refs["InvoicingStateMachine"],
@@ -100,6 +104,7 @@ class LocalStack:
 
 
 _WRITE_LOCK = threading.RLock()
+_KEPT_SHARD_ITERATORS = 1000
 
 
 def serialize_dynamodb_writes() -> None:
@@ -107,20 +112,37 @@ def serialize_dynamodb_writes() -> None:
 
     Without this, two concurrent conditional writes can both pass their condition, and a failed
     transaction's rollback can undo a concurrent commit. One lock around moto's write operations
-    gives the local stack the guarantee the application relies on in AWS.
+    gives the local stack the guarantee the application relies on in AWS. Stream reads take the same
+    lock, so a poller never sees the records of a transaction that is about to be cancelled (their
+    sequence numbers are reused by the next write, which would then be skipped).
     """
     from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend  # noqa: PLC0415
 
     if getattr(DynamoDBBackend, "_b2b_serialized", False):
         return
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
-        original = getattr(DynamoDBBackend, name, None)
-        if original is None:
-            continue
+    for backend, names in ((DynamoDBBackend, ("put_item", "update_item", "delete_item", "transact_write_items",
+                                              "batch_write_item")),
+                           (DynamoDBStreamsBackend, ("describe_stream", "get_shard_iterator", "get_records"))):
+        for name in names:
+            original = getattr(backend, name, None)
+            if original is None:
+                continue
 
-        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with _WRITE_LOCK:
-                return __original(self, *args, **kwargs)
+            def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+                with _WRITE_LOCK:
+                    return __original(self, *args, **kwargs)
 
-        setattr(DynamoDBBackend, name, locked)
+            setattr(backend, name, locked)
+    get_records = DynamoDBStreamsBackend.get_records
+
+    def get_records_forgetting_old_iterators(self: Any, *args: Any, **kwargs: Any) -> Any:
+        """moto keeps every shard iterator forever (AWS expires them after 15 minutes): keep the newest."""
+        result = get_records(self, *args, **kwargs)
+        with _WRITE_LOCK:
+            for stale in list(self.shard_iterators)[:-_KEPT_SHARD_ITERATORS]:
+                del self.shard_iterators[stale]
+        return result
+
+    DynamoDBStreamsBackend.get_records = get_records_forgetting_old_iterators
     DynamoDBBackend._b2b_serialized = True

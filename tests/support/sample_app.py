@@ -21,14 +21,28 @@ def double(event, context):
 
 @sample.on_dynamodb_record(stream_arn=os.environ.get("SAMPLE_STREAM_ARN", "arn:aws:dynamodb:us-east-1:123456789012:table/x/stream/x"))
 def on_record(event):
+    """A "POISON#" key fails the whole batch; a "REFUSE#" key is reported as a partial-batch failure."""
+    failures = []
     for record in event:
         received["stream"].append((record.event_name, record.keys))
+        if record.keys["pk"]["S"].startswith("POISON#"):
+            raise ValueError(f"cannot handle {record.keys['pk']['S']}")
+        if record.keys["pk"]["S"].startswith("REFUSE#"):
+            failures.append({"itemIdentifier": record.sequence_number})
+    return {"batchItemFailures": failures}
 
 
 @sample.on_sqs_message(queue=os.environ.get("SAMPLE_QUEUE", "sample"))
 def on_message(event):
+    """"boom" fails the whole batch; "refuse" is reported as a partial-batch failure."""
+    failures = []
     for record in event:
         received["queue"].append(record.body)
+        if record.body == "boom":
+            raise ValueError("asked to fail")
+        if record.body == "refuse":
+            failures.append({"itemIdentifier": record.to_dict()["messageId"]})
+    return {"batchItemFailures": failures}
 
 
 app = Chalice(app_name="sample")

@@ -1,9 +1,11 @@
-"""Two changes to moto's speed (not its behaviour) that the benchmark needs at scale. Only the benchmark
-installs them; the test suite runs moto as it is.
+"""Two changes to moto's speed (not its behaviour) so the local stack holds a supplier's real catalogue.
+`LocalStack.start` installs them (for `make run`, the tests and the benchmark); tests/test_moto_speedups.py
+runs the same operations with and without them and compares every answer, item and stream record.
 
 1. Transactions. moto's `transact_write_items` deep-copies every table the transaction touches (all items, and the
-stream's whole record log) so it can roll back: a transaction costs O(table size), seconds at 20k SKUs,
-which would swamp what the benchmark measures and blow its time budget. This version snapshots only the
+stream's whole record log) so it can roll back, and swaps the copy in when the transaction is cancelled: a
+transaction costs O(table size) in time and memory (30 parallel checkouts on 20k SKUs: minutes and gigabytes),
+and the swap leaves stream readers on a stream nobody writes to any more. This version snapshots only the
 items the transaction names (and the stream log's length) and restores exactly those on failure, under
 the local stack's write lock: the same all-or-nothing result, at the cost of the transaction's own items.
 
@@ -21,7 +23,31 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-_state: dict[str, Any] = {}
+_originals: dict[tuple[Any, str], Any] = {}  # (owner, attribute) -> what moto had before install()
+
+
+def _replace(owner: Any, name: str, value: Any) -> None:
+    _originals.setdefault((owner, name), getattr(owner, name))
+    setattr(owner, name, value)
+
+
+def install() -> None:
+    """Both speed-ups; after `infra.local.stack.serialize_dynamodb_writes` (they wrap its locked writes)."""
+    if not _originals:
+        _generation[0] += 2  # partitions cached before an uninstall() may have missed writes since
+        install_cheap_transaction_rollback()
+        install_fast_queries()
+
+
+def uninstall() -> None:
+    """moto as it is (the equivalence test and the benchmark's "before")."""
+    for (owner, name), value in _originals.items():
+        setattr(owner, name, value)
+    _originals.clear()
+
+
+def installed() -> bool:
+    return bool(_originals)
 
 
 class _CopyWithoutTables:
@@ -49,16 +75,13 @@ def _key_of(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
 
 
 def install_cheap_transaction_rollback() -> None:
-    if _state:
-        return
     import moto.dynamodb.models as models  # noqa: PLC0415
     from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
 
     from infra.local.stack import _WRITE_LOCK  # noqa: PLC0415 - the stack's own write serialisation
 
     original = DynamoDBBackend.transact_write_items
-    _state["original"] = original
-    models.copy = _CopyWithoutTables()  # type: ignore[attr-defined]
+    _replace(models, "copy", _CopyWithoutTables())
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         with _WRITE_LOCK:
@@ -92,7 +115,7 @@ def install_cheap_transaction_rollback() -> None:
                     del shard.items[length:]
                 raise
 
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _replace(DynamoDBBackend, "transact_write_items", transact_write_items)
 
 
 _generation = [0]
@@ -114,7 +137,7 @@ def _partition(table: Any, attr: str) -> dict[Any, list[Any]]:
     """Items by their value of `attr` (a GSI's hash key), cached on the table until the next write."""
     from infra.local.stack import _WRITE_LOCK  # noqa: PLC0415
 
-    cache = table.__dict__.setdefault("_b2b_bench_partitions", {})
+    cache = table.__dict__.setdefault("_b2b_partitions", {})
     generation = _generation[0]
     cached = cache.get(attr)
     if cached is not None and cached[0] == generation:
@@ -131,16 +154,13 @@ def _partition(table: Any, attr: str) -> dict[Any, list[Any]]:
 
 
 def install_fast_queries() -> None:
-    if "query" in _state:
-        return
     from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
     from moto.dynamodb.models.table import Table  # noqa: PLC0415
 
     for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        setattr(DynamoDBBackend, name, _bumping(getattr(DynamoDBBackend, name)))
+        _replace(DynamoDBBackend, name, _bumping(getattr(DynamoDBBackend, name)))
     original_query, original_all_items = Table.query, Table.all_items
     signature = inspect.signature(original_query)
-    _state["query"] = original_query
 
     def all_items(self: Any) -> list[Any]:
         override = getattr(_local, "candidates", None)
@@ -166,5 +186,5 @@ def install_fast_queries() -> None:
         finally:
             _local.candidates = previous
 
-    Table.query = query  # type: ignore[method-assign]
-    Table.all_items = all_items  # type: ignore[method-assign]
+    _replace(Table, "query", query)
+    _replace(Table, "all_items", all_items)
