@@ -248,8 +248,10 @@ def test_a_note_waiting_too_long_for_packing_reminds_the_warehouse(api, world, w
     api.post(f"/admin/delivery-notes/{dn.id}/approve", None, admin)
     workflows.until(lambda: [t for t in order_store.tasks_for(warehouse_id) if t.kind == f"packing_overdue_{dn.id}"],
                     timeout=30, what="a packing reminder")
-    reminders = [m for m in ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages if "waiting to be packed" in m.subject]
-    assert reminders and dn.number in reminders[0].subject
+    # the task is written first, the email right after it
+    reminders = workflows.until(lambda: [m for m in ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages
+                                         if "waiting to be packed" in m.subject], what="the reminder email")
+    assert dn.number in reminders[0].subject
     assert api.post(f"/admin/delivery-notes/{dn.id}/packing-list", PARCELS, admin).status == 200
     workflows.until(lambda: dn_store.get(dn.id).status == "shipped", timeout=30, what="the AWB after the reminder")
     assert "PackingOverdue" in workflows.entered(order["id"], workflows.fulfilment)
@@ -292,6 +294,8 @@ def test_an_invoice_step_that_keeps_failing_gives_finance_a_task_and_an_email(ap
     finally:
         lambda_shim.clear_faults()
     assert [t.kind for t in task] == [f"invoicing_failed_{order['id']}"]
-    alerts = [m for m in ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages if m.subject.startswith("Needs attention")]
+    # the task is written first, the email right after it
+    alerts = workflows.until(lambda: [m for m in ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages
+                                      if m.subject.startswith("Needs attention")], what="the alert email")
     assert len(alerts) == 1 and order_store.get(order["id"]).number in alerts[0].subject
     assert invoice_store.find(f"inv_{order['id']}").pdf_key is None  # issued, not rendered: finance re-runs it

@@ -2,7 +2,12 @@
 once the cause is fixed, or discard it."""
 from __future__ import annotations
 
-from chalicelib.api.web import FORM, WebBlueprint, form_fields, redirect, render_page, require_csrf, staff_session
+from datetime import datetime
+from typing import Any
+
+from chalicelib.api.web import (
+    FORM, WebBlueprint, form_fields, local_time, redirect, render_page, require_csrf, staff_session,
+)
 from chalicelib.domain.access import Capability
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.services import dead_letters
@@ -18,7 +23,13 @@ def _admin_session():
 @web_operations.route(PAGE, methods=["GET"])
 def failed_work_page():
     session = _admin_session()
-    return render_page("agent/failed_work.html", session, letters=dead_letters.dead_letters())
+    return render_page("agent/failed_work.html", session, letters=[_row(d) for d in dead_letters.dead_letters()])
+
+
+def _row(letter: dead_letters.DeadLetter) -> dict[str, Any]:
+    when = letter.failed_at and local_time(datetime.fromisoformat(letter.failed_at))
+    return {"id": letter.id, "summary": letter.summary, "source_label": letter.source_label,
+            "attempts": letter.attempts, "reason": letter.reason, "failed_at": when}
 
 
 def _act(message_id: str, action: str):

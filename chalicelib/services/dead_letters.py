@@ -19,6 +19,13 @@ from chalicelib.services import table_changes
 MAX_LISTED = 100
 PEEK_SECONDS = 30  # how long a listed message stays hidden while the listing pages through the queue
 MAX_STREAM_READS = 20
+# AWS's on-failure conditions and Lambda's function errors, in words (the error itself is in the consumer's log).
+FAILURE_WORDS = {
+    "RetryAttemptsExhausted": "Retried until the attempts ran out; the consumer's log has the error.",
+    "RecordAgeExceeded": "Too old to retry: it waited longer than the stream's maximum record age.",
+    "MaximumPayloadSizeExceeded": "Too large for the consumer.",
+    "Unhandled": "The consumer failed with an error; its log has the details.",
+}
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,7 @@ def _describe(source: Source, message: dict[str, Any]) -> DeadLetter:
         return DeadLetter(
             id=message["MessageId"], source=source.key, source_label=source.label,
             failed_at=body.get("timestamp") or failed_at, attempts=request.get("approximateInvokeCount"),
-            reason=(body.get("responseContext") or {}).get("functionError") or request.get("condition") or "unknown",
+            reason=_in_words((body.get("responseContext") or {}).get("functionError") or request.get("condition")),
             summary=f"{count} table change{'s' if count != 1 else ''} (sequence {info.get('startSequenceNumber')}"
                     f"{'' if count == 1 else ' to ' + str(info.get('endSequenceNumber'))}) not processed",
             body=body, receipt_handle=message["ReceiptHandle"])
@@ -149,6 +156,10 @@ def _describe(source: Source, message: dict[str, Any]) -> DeadLetter:
         reason="The consumer failed on every delivery.",
         summary=f"{body.get('detail-type', 'event')} {subject}".strip(),
         body=body, receipt_handle=message["ReceiptHandle"])
+
+
+def _in_words(code: str | None) -> str:
+    return FAILURE_WORDS.get(code or "", f"The consumer gave up ({code})." if code else "The consumer gave up.")
 
 
 def _replay_stream_batch(info: dict[str, Any]) -> None:
