@@ -254,15 +254,8 @@ def test_parallel_webhooks_for_one_invoice_add_up_exactly(shop):
 
 
 @pytest.fixture
-def sandbox_pages(chalice_app):
+def sandbox_pages(local_pages):
     """The local stack's stand-in for the gateway's hosted checkout page (registered by the local stack only)."""
-    from infra.local.sandbox_pages import sandbox_pages as pages  # noqa: PLC0415
-
-    before = set(chalice_app.routes)
-    chalice_app.register_blueprint(pages)
-    yield
-    for path in set(chalice_app.routes) - before:
-        chalice_app.routes.pop(path)
 
 
 def test_the_sandbox_checkout_page_refuses_an_expired_checkout(sandbox_pages, shop):

@@ -22,22 +22,14 @@ LINKS = """els => els.map(e => e.getAttribute('href') ?? e.getAttribute('action'
 
 
 @pytest.fixture
-def portal_at_api(api_server, chalice_app, monkeypatch):
+def portal_at_api(api_server, chalice_app, local_pages, monkeypatch):
     """PORTAL_URL is the prefixed server (emails and the sandbox checkout point there); the local-only pages
     are registered, as `make run` does, before any browser connects."""
-    from infra.local.outbox import outbox  # noqa: PLC0415
-    from infra.local.sandbox_pages import sandbox_pages  # noqa: PLC0415
-
     monkeypatch.setenv("PORTAL_URL", api_server)
     caches = (settings, gateway_from_env, courier_from_env)
     for cache in caches:
         cache.cache_clear()
-    before = set(chalice_app.routes)
-    chalice_app.register_blueprint(outbox)
-    chalice_app.register_blueprint(sandbox_pages)
     yield api_server
-    for path in set(chalice_app.routes) - before:
-        chalice_app.routes.pop(path)
     monkeypatch.undo()
     for cache in caches:
         cache.cache_clear()

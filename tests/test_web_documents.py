@@ -202,16 +202,9 @@ def test_finance_records_a_partial_payment_and_the_buyer_sees_it_partially_paid(
 
 
 @pytest.fixture
-def sandbox_checkout(chalice_app):
+def sandbox_checkout(local_pages):
     """The local stack's stand-in for the gateway's hosted checkout, registered before any browser connects
     (a kept-alive connection goes on with the routes it started with)."""
-    from infra.local.sandbox_pages import sandbox_pages  # noqa: PLC0415
-
-    before = set(chalice_app.routes)
-    chalice_app.register_blueprint(sandbox_pages)
-    yield
-    for path in set(chalice_app.routes) - before:
-        chalice_app.routes.pop(path)
 
 
 def test_buyer_pays_the_rest_online_through_the_checkout(sandbox_checkout, people, http_server, world, workflows):
