@@ -360,6 +360,9 @@ STREAM_FAILURE_SETTINGS = {
     "MaximumRecordAgeInSeconds": 6 * 3600,
     "FunctionResponseTypes": ["ReportBatchItemFailures"],
 }
+# The domain-event consumer reports failed messages alone (batchItemFailures); without this setting
+# Lambda would ignore that answer and delete every message of the batch, the failed ones too.
+QUEUE_FAILURE_SETTINGS = {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
 STREAM_DLQ = "StreamDeadLetterQueue"
 LOG_RETENTION_DAYS = {"dev": 30, "prod": 365}
 # API stage throttling (requests per second, burst) and access log format.
@@ -499,7 +502,7 @@ def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict | None
             elif event.get("Type") == "SQS" and _queue_name(eprops.get("Queue")) in queues:
                 target = queues[_queue_name(eprops["Queue"])]
                 queue = _replacing(eprops["Queue"], f"{target}.Arn")
-                events[name] = {"Properties": {"Queue": queue}}
+                events[name] = {"Properties": {"Queue": queue, **QUEUE_FAILURE_SETTINGS}}
         if events:
             fn["Events"] = events
         out[logical_id] = {"Properties": fn}
@@ -731,16 +734,19 @@ def deployed_resources(stage: str, chalice_dir: Path | None = None) -> list[dict
 
 
 def apply_stream_settings(lambda_client: Any, resources: list[dict], dlq_arn: str) -> list[str]:
-    """The failure settings on every DynamoDB stream mapping `chalice deploy` created."""
+    """The failure settings on every DynamoDB stream and SQS mapping `chalice deploy` created."""
     updated = []
     for resource in resources:
-        if resource.get("resource_type") != "dynamodb_event":
+        kind = resource.get("resource_type")
+        if kind == "dynamodb_event":
+            lambda_client.update_event_source_mapping(
+                UUID=resource["event_uuid"], **STREAM_FAILURE_SETTINGS,
+                DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
+        elif kind == "sqs_event":
+            lambda_client.update_event_source_mapping(UUID=resource["event_uuid"], **QUEUE_FAILURE_SETTINGS)
+        else:
             continue
-        uuid = resource["event_uuid"]
-        lambda_client.update_event_source_mapping(
-            UUID=uuid, **STREAM_FAILURE_SETTINGS,
-            DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
-        updated.append(uuid)
+        updated.append(resource["event_uuid"])
     return updated
 
 

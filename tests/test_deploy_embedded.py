@@ -177,7 +177,11 @@ def test_chalice_deploy_on_embedded_aws_matches_state_machines(embedded_aws, tmp
     lam = boto3.client("lambda", region_name=REGION, endpoint_url=endpoint)
     updated = stage_env.apply_stream_settings(lam, deployed, done.outputs["StreamDeadLetterQueueArn"])
     assert updated, "chalice deploy created no DynamoDB stream mapping"
-    for uuid in updated:
+    queue_mappings = {r["event_uuid"] for r in deployed if r["resource_type"] == "sqs_event"}
+    assert queue_mappings, "chalice deploy created no SQS mapping"
+    for uuid in queue_mappings:  # the domain-event consumer reports failed messages alone
+        assert lam.get_event_source_mapping(UUID=uuid)["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    for uuid in set(updated) - queue_mappings:
         mapping = lam.get_event_source_mapping(UUID=uuid)
         assert mapping["EventSourceArn"] == done.attrs["MainTable"]["StreamArn"]
         assert mapping["MaximumRetryAttempts"] == 5

@@ -243,6 +243,7 @@ def test_one_stack_merge_template_passes_cfn_lint(project, merged_dev, tmp_path,
                 assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["MainTable", "StreamArn"]}
             if event["Type"] == "SQS":
                 assert "EventsQueue.Arn" in json.dumps(event["Properties"]["Queue"])
+                assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         roles.add(props["Role"]["Fn::GetAtt"][0])
     for role in roles:
         text = json.dumps(template["Resources"][role]["Properties"]["Policies"])
@@ -353,7 +354,7 @@ def test_merge_template_wires_event_sources(merged_dev):
         "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {
             "Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}}}}
     assert fn["Events"]["Queue"]["Properties"] == {
-        "Queue": {"Fn::Sub": "${EventsQueue.Arn}"}, "BatchSize": 10}
+        "Queue": {"Fn::Sub": "${EventsQueue.Arn}"}, "BatchSize": 10, **stage_env.QUEUE_FAILURE_SETTINGS}
     assert fn["Events"]["Other"]["Properties"]["Queue"] == "arn:aws:sqs:us-east-1:0:someone-else"
     assert fn["Environment"]["Variables"]["USER_POOL_ID"] == {"Ref": "UserPool"}
     assert fn["Environment"]["Variables"]["STAGE"] == "dev"
@@ -511,7 +512,7 @@ def test_gateway_responses_for_chalice_deploy_path():
         '{"error": {"code": "unauthorized", "message": $context.error.messageString}}')
 
 
-def test_post_deploy_sets_stream_failure_settings():
+def test_post_deploy_sets_stream_and_queue_failure_settings():
     """Path 1: Chalice cannot set them, `stage_env.py post-deploy` does (each call checked
     against the Lambda API model by botocore's Stubber)."""
     import boto3
@@ -529,7 +530,10 @@ def test_post_deploy_sets_stream_failure_settings():
             "UUID": "11111111-2222-3333-4444-555555555555", "MaximumRetryAttempts": 5, "BisectBatchOnFunctionError": True,
             "MaximumRecordAgeInSeconds": 21600, "FunctionResponseTypes": ["ReportBatchItemFailures"],
             "DestinationConfig": {"OnFailure": {"Destination": dlq}}})
-        assert stage_env.apply_stream_settings(client, resources, dlq) == ["11111111-2222-3333-4444-555555555555"]
+        stubber.add_response("update_event_source_mapping", {"UUID": "11111111-2222-3333-4444-666666666666"}, {
+            "UUID": "11111111-2222-3333-4444-666666666666", "FunctionResponseTypes": ["ReportBatchItemFailures"]})
+        assert stage_env.apply_stream_settings(client, resources, dlq) == [
+            "11111111-2222-3333-4444-555555555555", "11111111-2222-3333-4444-666666666666"]
         stubber.assert_no_pending_responses()
 
 
