@@ -78,7 +78,9 @@ def floor_place_order(lines: int, lists: int = CHAIN_LISTS) -> Floor:
 
 
 def floor_order_detail() -> Floor:
-    return Floor(5, "GetItem USER + GetItem order + Query history + Query delivery notes by order + Query invoices by order")
+    return Floor(8, "GetItem USER + GetItem order + Query history + Query delivery notes by order + Query invoices by order"
+                    " + the timeline: GetExecutionHistory of the order's order_review and fulfilment executions"
+                    " + Query the client's contacts (a buyer's timeline names colleagues by their side)")
 
 
 def floor_list_page(what: str) -> Floor:

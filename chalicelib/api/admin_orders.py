@@ -48,8 +48,9 @@ def my_tasks():
 @admin_orders_api.route("/admin/orders/{order_id}", methods=["GET"], authorizer=token_authorizer)
 def order_detail(order_id):
     staff = require_staff(_request(), Capability.VIEW_ORDERS)
-    body = order_json(order_store.get(order_id), staff=True, history=order_store.history(order_id))
-    body["timeline"] = timeline.staff_timeline(order_id, staff.role)
+    order, history = order_store.get(order_id), order_store.history(order_id)
+    body = order_json(order, staff=True, history=history)
+    body["timeline"] = timeline.staff_timeline(order_id, staff.role, loaded=timeline.Loaded(order=order, history=history))
     return json_response(body)
 
 

@@ -98,9 +98,12 @@ def my_order(order_id):
     order = order_store.get_for_client(order_id, principal.client_id)
     notes = dn_store.for_order(order_id) if principal.permissions.get("deliveries") else []
     invoices = invoice_store.for_order(order_id) if principal.permissions.get("invoices") else []
-    body = order_json(order, history=order_store.history(order_id), delivery_notes=notes, invoices=invoices)
-    body["timeline"] = timeline.order_timeline(order_id, buyer=True, deliveries=bool(principal.permissions.get("deliveries")),
-                                               invoices=bool(principal.permissions.get("invoices")))
+    history = order_store.history(order_id)
+    body = order_json(order, history=history, delivery_notes=notes, invoices=invoices)
+    body["timeline"] = timeline.order_timeline(
+        order_id, buyer=True, deliveries=bool(principal.permissions.get("deliveries")),
+        invoices=bool(principal.permissions.get("invoices")),
+        loaded=timeline.Loaded(order=order, history=history, notes=notes, invoices=invoices))
     return json_response(body)
 
 

@@ -102,7 +102,8 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
     role = session.principal.role
     notes = dn_store.for_order(order.id) if role_can(role, Capability.VIEW_DELIVERIES) else None
     invoices = invoice_store.for_order(order.id) if role_can(role, Capability.VIEW_INVOICES) else None
-    view = order_json(order, staff=True, history=order_store.history(order.id), delivery_notes=notes, invoices=invoices)
+    history = order_store.history(order.id)
+    view = order_json(order, staff=True, history=history, delivery_notes=notes, invoices=invoices)
     view["placed"] = local_time(order.created_at)
     if view["checks"]:
         view["checks"]["checked_at"] = local_time(view["checks"]["checked_at"])
@@ -119,7 +120,8 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
         left_to_deliver=_left_to_deliver(order, notes or []) if notes is not None else [],
         may_deliver=accepted and role_can(role, Capability.MANAGE_DELIVERIES),
         may_invoice=accepted and invoices is not None and not invoices and role_can(role, Capability.MANAGE_INVOICES),
-        timeline=timeline.order_timeline(order.id, deliveries=notes is not None, invoices=invoices is not None),
+        timeline=timeline.order_timeline(order.id, deliveries=notes is not None, invoices=invoices is not None,
+                                         loaded=timeline.Loaded(order=order, history=history, notes=notes, invoices=invoices)),
     )
 
 

@@ -295,15 +295,17 @@ def orders_page():
 def buyer_order_page(order_id):
     session = buyer_session("orders")
     order = order_store.get_for_client(order_id, session.principal.client_id or "")  # another client's: 404 page
-    view = _order_view(order, order_store.history(order.id),
-                       delivery_notes=dn_store.for_order(order.id) if _can(session, "deliveries") else None,
-                       invoices=invoice_store.for_order(order.id) if _can(session, "invoices") else None)
+    history = order_store.history(order.id)
+    notes = dn_store.for_order(order.id) if _can(session, "deliveries") else None
+    invoices = invoice_store.for_order(order.id) if _can(session, "invoices") else None
+    view = _order_view(order, history, delivery_notes=notes, invoices=invoices)
     return render_page("portal/order.html", session, order=view, can_order=_can(session, "place_orders"),
                        can_download=_can(session, "download_documents"),
                        awaiting_answer=view["proposal"] is not None and order.status in ("draft", "sent"),
                        reorder_key=secrets.token_urlsafe(18),  # a double click reorders once
-                       timeline=timeline.order_timeline(order.id, buyer=True, deliveries=_can(session, "deliveries"),
-                                                        invoices=_can(session, "invoices")))
+                       timeline=timeline.order_timeline(
+                           order.id, buyer=True, deliveries=notes is not None, invoices=invoices is not None,
+                           loaded=timeline.Loaded(order=order, history=history, notes=notes, invoices=invoices)))
 
 
 def _answer_changes(order_id: str, answer: Any, done: str) -> Any:

@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
@@ -43,16 +43,19 @@ class Entry:
     audience: str
 
 
-def order_timeline(order_id: str, *, buyer: bool = False, deliveries: bool = True, invoices: bool = True) -> list[dict[str, Any]]:
+def order_timeline(order_id: str, *, buyer: bool = False, deliveries: bool = True, invoices: bool = True,
+                   loaded: Loaded | None = None) -> list[dict[str, Any]]:
     """The order's timeline; a buyer gets the buyer-facing entries only, with people named by their side, and
-    deliveries and money only with the permission to see them."""
-    order = order_store.get(order_id)
-    notes = {dn.id: dn for dn in dn_store.for_order(order_id)}
-    entries = [*_audit(order), *_review(order)]
+    deliveries and money only with the permission to see them. `loaded`: what the caller already read."""
+    loaded = loaded or Loaded()
+    order = loaded.order or order_store.get(order_id)
+    history = loaded.history if loaded.history is not None else order_store.history(order_id)
+    entries = [*_audit(history), *_review(order)]
     if deliveries:
+        notes = {dn.id: dn for dn in (loaded.notes if loaded.notes is not None else dn_store.for_order(order_id))}
         entries += [*_fulfilment(order, notes), *_delivered(notes.values())]
     if invoices:
-        entries += list(_money(order))
+        entries += list(_money(loaded.invoices if loaded.invoices is not None else invoice_store.for_order(order_id)))
     entries.sort(key=lambda e: e.at)
     zone = ZoneInfo(settings().supplier_timezone)
     colleagues = {c.email for c in user_store.contacts_of(order.client_id)} if buyer else set()
@@ -65,16 +68,26 @@ def order_timeline(order_id: str, *, buyer: bool = False, deliveries: bool = Tru
     return shown
 
 
-def staff_timeline(order_id: str, role: str) -> list[dict[str, Any]]:
+@dataclass
+class Loaded:
+    """Records of the order a page or endpoint has already read (None: the timeline reads them itself)."""
+
+    order: OrderItem | None = None
+    history: list[Any] | None = None
+    notes: list[DeliveryNoteItem] | None = None
+    invoices: list[Any] | None = None
+
+
+def staff_timeline(order_id: str, role: str, loaded: Loaded | None = None) -> list[dict[str, Any]]:
     """The timeline for a staff member: deliveries and money when the role may see them."""
     return order_timeline(order_id, deliveries=role_can(role, Capability.VIEW_DELIVERIES),
-                          invoices=role_can(role, Capability.VIEW_INVOICES))
+                          invoices=role_can(role, Capability.VIEW_INVOICES), loaded=loaded)
 
 
 # --- the order's own rows ---------------------------------------------------------------------------------
 
-def _audit(order: OrderItem) -> Iterator[Entry]:
-    for row in order_store.history(order.id):
+def _audit(history: Iterable[Any]) -> Iterator[Entry]:
+    for row in history:
         label = DECISIONS.get(row.event, row.event.replace("_", " ").capitalize())
         detail = row.note if row.event in ("reject", "modify", "decline") else None
         yield Entry(row.at, row.event, label, detail, row.actor, ALL)
@@ -156,9 +169,9 @@ def _delivered(notes: Any) -> Iterator[Entry]:
             yield Entry(note.delivered_at, "delivered", f"{note.number} delivered", None, "warehouse", ALL)
 
 
-def _money(order: OrderItem) -> Iterator[Entry]:
+def _money(order_invoices: Iterable[Any]) -> Iterator[Entry]:
     zone = ZoneInfo(settings().supplier_timezone)
-    for invoice in invoice_store.for_order(order.id):
+    for invoice in order_invoices:
         yield Entry(invoice.created_at, "invoiced", f"Invoice {invoice.number} issued",
                     f"{format_money(invoice.total)} {invoice.currency}, due {invoice.due_date.isoformat()}", "system", ALL)
         paid = 0
