@@ -152,3 +152,12 @@ def test_buyers_never_see_staff_email_addresses(api, world):
     assert [(h["event"], h["actor"]) for h in seen.body["history"]][1] == ("reject", "Your sales agent")
     assert "@supplier.example" not in seen.text
     assert "@supplier.example" in api.get(f"/admin/orders/{order['id']}", agent).text  # staff still see who
+
+
+@pytest.mark.parametrize("cookie", ["a=b; $=c", "a=b; $", "csrf=x; $=", "=x; a=b"])
+def test_a_malformed_cookie_header_reads_as_signed_out_never_a_500(api, cookie):
+    page = api.call("GET", "/agent/orders", headers={"Cookie": cookie, "Accept": "text/html"})
+    assert page.status == 303 and page.headers["Location"].endswith("/login")
+    form = api.call("POST", "/agent/orders/so_x/reject", raw="reason=x",
+                    headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status < 500

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
@@ -69,7 +69,10 @@ def _base_path() -> str:
 
 def _cookies() -> dict[str, str]:
     jar = SimpleCookie()
-    jar.load(_request().headers.get("cookie", ""))
+    try:
+        jar.load(_request().headers.get("cookie", ""))
+    except CookieError:  # a header the browser never sends: read it as no cookies (signed out, new CSRF token)
+        return {}
     return {k: v.value for k, v in jar.items()}
 
 
