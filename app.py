@@ -10,12 +10,14 @@ from chalicelib.api.http import reshape_framework_errors
 from chalicelib.api.payments import payments_api
 from chalicelib.api.portal import portal_api
 from chalicelib.api.security import security
-from chalicelib.api.web import web
-from chalicelib.api.web_agent import web_agent
-from chalicelib.api.web_documents import web_documents
-from chalicelib.api.web_operations import web_operations
-from chalicelib.api.web_orders import web_orders
-from chalicelib.api.web_proposals import web_proposals
+from chalicelib.web.kit import web
+from chalicelib.web.portal.catalogue import web_catalogue
+from chalicelib.web.signin import web_signin
+from chalicelib.web.staff.review import web_agent
+from chalicelib.web.documents import web_documents
+from chalicelib.web.staff.operations import web_operations
+from chalicelib.web.portal.orders import web_orders
+from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
@@ -33,7 +35,9 @@ app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)
-app.register_blueprint(web)
+app.register_blueprint(web)  # the web kit: the current request for every page
+app.register_blueprint(web_signin)
+app.register_blueprint(web_catalogue)
 app.register_blueprint(web_orders)
 app.register_blueprint(web_agent)
 app.register_blueprint(web_operations)

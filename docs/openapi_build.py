@@ -24,7 +24,7 @@ from app import app  # noqa: E402
 from chalicelib.api import schemas  # noqa: E402
 from chalicelib.api.http import DEFAULT_PAGE, MAX_PAGE  # noqa: E402
 from chalicelib.api.security import token_authorizer  # noqa: E402
-from chalicelib.api.web import CSRF, REFRESH, SESSION  # noqa: E402
+from chalicelib.web.kit import CSRF, REFRESH, SESSION  # noqa: E402
 from chalicelib.domain.access import PORTAL_PERMISSIONS, ROLE_CAPABILITIES, STAFF_ROLES, Capability  # noqa: E402
 from chalicelib.domain.fulfilment import CLIENT_VIEW, DeliveryStatus  # noqa: E402
 from chalicelib.domain.invoicing import InvoiceStatus  # noqa: E402
@@ -734,7 +734,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         errors={403: portal_403("invoices"), 404: "`invoice_not_found` (also for drafts and another client's).",
                 409: "`invoice_not_open` (nothing due) or `payment_refused` (the gateway cannot take this amount).",
                 503: "`payment_gateway_unavailable`: try again in a few minutes."}),
-    # web_documents.py (the buyer's deliveries, invoices and statement; the staff's delivery notes and invoices)
+    # web/documents.py (the buyer's deliveries, invoices and statement; the staff's delivery notes and invoices)
     ("GET", "/deliveries"): page(
         "The client's deliveries, newest first: status (preparing/shipped/delivered), courier, AWB with tracking link",
         query=("cursor",), session=True, cookies=(200,),
@@ -928,7 +928,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "The same statement as a PDF (download_documents)", "Redirect to the PDF, rendered now", status=302,
         answer_headers=DOWNLOAD_REDIRECT, query=("from", "to"),
         errors={403: portal_403("download_documents"), 422: "`invalid_date` (from or to) or `invalid_date_range`."}),
-    # web.py (HTML pages; session cookie)
+    # chalicelib/web (HTML pages; session cookie)
     ("GET", "/"): page("Home: redirects to the catalogue", {303: "To /catalogue."}),
     ("GET", "/login"): page("The sign-in page", {200: "The form."}, cookies=(200,)),
     ("POST", "/login"): page(
@@ -943,7 +943,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "The catalogue page of the signed-in buyer", query=("category", "q", "cursor"), session=True, cookies=(200,),
         answers={200: "The page (24 products, a next-page link).", 303: "To /login when signed out; staff to "
                  "/agent/orders; to /catalogue when the cursor is stale.", 403: "Signed in, but the contact has no portal access."}),
-    # web_orders.py (the buyer's ordering pages; session cookie; every form carries `csrf`). Signed out: 303 to /login;
+    # web/portal/orders.py (the buyer's ordering pages; session cookie; every form carries `csrf`). Signed out: 303 to /login;
     # staff: 303 to /agent/orders.
     ("POST", "/cart/add"): page(
         "Add a product to the cart (place_orders)", form=CART_ADD_FORM, session=True, cookies=(303,),
@@ -993,7 +993,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         answers={303: "To the new order's page (to /catalogue without the orders permission), listing the lines that "
                       "could not be ordered again; to the old order's page when none could.",
                  403: "CSRF check failed, or no place_orders permission.", 404: "No such order, or another client's."}),
-    # web_agent.py (staff pages; every staff role may look, deciding needs review_orders)
+    # web/staff/review.py (staff pages; every staff role may look, deciding needs review_orders)
     ("GET", "/agent/orders"): page(
         "Orders by status for the staff (the review queue is status=draft), oldest first", query=("status", "cursor"),
         session=True, cookies=(200,),

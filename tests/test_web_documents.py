@@ -32,7 +32,7 @@ PARCEL = {"weight_kg": Decimal("2.5"), "length_cm": 40, "width_cm": 30, "height_
 @pytest.fixture(scope="module", autouse=True)
 def document_pages(chalice_app):
     """The pages' blueprint on the app for this module, until app.py registers it."""
-    from chalicelib.api.web_documents import web_documents  # noqa: PLC0415
+    from chalicelib.web.documents import web_documents  # noqa: PLC0415
 
     if "/deliveries" in chalice_app.routes:
         yield

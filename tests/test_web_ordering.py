@@ -323,7 +323,7 @@ def test_staff_without_review_rights_see_orders_read_only(people, http_server, w
 
 
 def test_orders_are_listed_newest_first_a_page_at_a_time(people, http_server, world, monkeypatch):
-    from chalicelib.api import web_orders  # noqa: PLC0415
+    from chalicelib.web.portal import orders as web_orders  # noqa: PLC0415
 
     monkeypatch.setattr(web_orders, "ORDERS_PAGE", 2)
     acme = shop(world)

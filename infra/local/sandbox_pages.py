@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.adapters.courier import courier_from_env
 from chalicelib.adapters.payments import from_minor_units, gateway_from_env
-from chalicelib.api.web import url
+from chalicelib.web.kit import url
 from chalicelib.services import payments
 
 sandbox_pages = Blueprint(__name__)

@@ -18,7 +18,7 @@ from chalicelib.api import schemas
 from chalicelib.api.http import decode_cursor, encode_cursor, validate
 from chalicelib.api.payments import invoice_activity
 from chalicelib.api.views import delivery_note_json, invoice_json, payment_json, statement_json
-from chalicelib.api.web import (
+from chalicelib.web.kit import (
     FORM, Session, WebBlueprint, buyer_session, form_fields, form_lists, local_time, query_params, redirect, render_page,
     require_csrf, staff_session, status_tab, whole_number,
 )

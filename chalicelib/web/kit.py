@@ -1,10 +1,10 @@
-"""Server-rendered pages: the session and page plumbing they share, sign-in and the catalogue.
+"""The web kit every page uses: requests, cookies, sessions, CSRF, flash messages, form parsing, rendering.
 
 The session is the Cognito ID token in an HttpOnly cookie, checked by the same verifier as the API's
 authorizer; forms carry a double-submit CSRF token. Python code names pages by app paths ("/orders/1");
 `url()` (in templates too) and `redirect()` put them under the prefix the request came in with
-(API Gateway's stage, or a custom domain's base path: chalicelib/urls.py), and cookies are scoped to it. Buyers' ordering pages live in web_orders.py,
-the staff's review pages in web_agent.py; all of them answer errors as pages (WebBlueprint).
+(API Gateway's stage, or a custom domain's base path: chalicelib/urls.py), and cookies are scoped to it. Pages live beside this module by audience
+(chalicelib/web/portal, chalicelib/web/staff); all of them answer errors as pages (WebBlueprint).
 """
 from __future__ import annotations
 
@@ -340,6 +340,7 @@ class WebBlueprint(Blueprint):
         return decorator
 
 
+# Registered like the pages' blueprints (without routes of its own) so the kit can read the current request.
 web = WebBlueprint(__name__)
 
 
@@ -362,7 +363,7 @@ def line_index(field: str | None) -> int | None:
 def whole_number(raw: str | None) -> int | str:
     """A form's quantity as an int when it is one, else as typed (the service explains what is wrong with it)."""
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else raw
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else raw
 
 
 # --- the cart cookie: SKU -> quantity only; prices are always resolved on the server -------
@@ -384,83 +385,3 @@ def cart_cookie(cart: dict[str, int]) -> str:
     if not cart:
         return _cookie(CART, "", max_age=0)
     return _cookie(CART, "|".join(f"{sku}:{qty}" for sku, qty in cart.items()), max_age=30 * 24 * 3600)
-
-
-# --- sign-in ----------------------------------------------------------------------------
-
-def _login_page(*, error: str | None = None, email: str = "", session: str | None = None, status: int = 200) -> Response:
-    csrf, cookies = _csrf_token()
-    return _html(_render("portal/login.html", error=error, email=email, session=session, csrf=csrf), status, cookies)
-
-
-@web.route("/", methods=["GET"])
-def home():
-    return redirect("/catalogue")
-
-
-@web.route("/login", methods=["GET"])
-def login_page():
-    return _login_page()
-
-
-@web.route("/login", methods=["POST"], content_types=FORM)
-def login_submit():
-    form = form_fields()
-    if not _csrf_ok(form):
-        return _login_page(error="Your session expired; please try again.", status=403)
-    email = form.get("email", "").strip().lower()
-    try:
-        if form.get("session"):
-            result = accounts.complete_new_password(email, form["session"], form.get("new_password", ""))
-        else:
-            result = accounts.login(email, form.get("password", ""))
-    except DomainError as exc:
-        return _login_page(error=exc.message, email=email, session=form.get("session") if exc.status == 422 else None,
-                           status=401 if exc.status == 401 else 422)
-    if isinstance(result, accounts.NewPasswordRequired):
-        return _login_page(email=email, session=result.session)
-    # A cart belongs to whoever filled it: a new sign-in starts with an empty one.
-    cookies = [*_session_cookies(result), cart_cookie({})]
-    return redirect("/catalogue" if result.role == "buyer" else STAFF_HOME, cookies)
-
-
-@web.route("/logout", methods=["POST"], content_types=FORM)
-def logout():
-    if not _csrf_ok(form_fields()):
-        return redirect("/catalogue")
-    expired = [_cookie(SESSION, "", max_age=0), _cookie(REFRESH, "", max_age=0), cart_cookie({})]
-    return redirect("/login", expired)
-
-
-# --- catalogue --------------------------------------------------------------------------
-
-@web.route("/catalogue", methods=["GET"])
-def catalogue_page():
-    session = current_session()
-    if session is None:
-        return redirect("/login")
-    if not session.principal.is_buyer:
-        return redirect(STAFF_HOME, session.cookies)
-    try:
-        buyer = require_buyer(session.principal)
-    except DomainError as exc:
-        return message_page("No portal access", exc.message, 403)
-    params = query_params()
-    category, query = (params.get("category") or "").strip()[:100], (params.get("q") or "").strip()[:100]
-    try:
-        result = catalogue.browse(buyer.client_id, category=category or None, query=query or None,
-                                  limit=PAGE_SIZE, after_sku=decode_cursor(params.get("cursor")))
-    except DomainError:
-        return redirect("/catalogue")
-    show_stock = buyer.permissions.get("view_stock", False)
-    filters = {"category": category, "q": query}
-    next_cursor = encode_cursor(result.after_sku)
-    next_url = "/catalogue?" + urlencode({k: v for k, v in {**filters, "cursor": next_cursor}.items() if v}) if next_cursor else None
-    here = {**filters, "cursor": params.get("cursor") or ""}
-    return render_page(
-        "portal/catalogue.html", session,
-        items=[catalogue_json(e, show_stock=show_stock) for e in result.entries],
-        show_stock=show_stock, can_order=buyer.permissions.get("place_orders", False),
-        category=category, query=query, next_url=next_url, categories=product_store.categories(),
-        here="/catalogue" + ("?" + urlencode({k: v for k, v in here.items() if v}) if any(here.values()) else ""),
-    )

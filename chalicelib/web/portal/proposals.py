@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from chalicelib.api.http import decode_cursor, encode_cursor
 from chalicelib.api.views import proposal_json
-from chalicelib.api.web import FORM, WebBlueprint, buyer_session, form_fields, query_params, redirect, render_page, require_csrf
+from chalicelib.web.kit import FORM, WebBlueprint, buyer_session, form_fields, query_params, redirect, render_page, require_csrf
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.proposals import VISIBLE_TO_CLIENT, ProposalStatus
 from chalicelib.services import proposals

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from chalicelib.api import schemas
 from chalicelib.api.http import decode_cursor, encode_cursor, validate
 from chalicelib.api.views import order_json
-from chalicelib.api.web import (
+from chalicelib.web.kit import (
     FORM, MAX_CART_LINES, Session, WebBlueprint, buyer_session, cart_contents, cart_cookie, form_fields, form_lists,
     line_index, local_time, query_params, redirect, render_page, require_csrf, whole_number,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.api.web import (
+from chalicelib.web.kit import (
     FORM, WebBlueprint, form_fields, local_time, redirect, render_page, require_csrf, staff_session,
 )
 from chalicelib.domain.access import Capability

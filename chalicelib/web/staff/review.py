@@ -10,11 +10,11 @@ from chalicelib.api import schemas
 from chalicelib.api.http import decode_cursor, encode_cursor, validate
 from chalicelib.api.security import Principal, principal_for
 from chalicelib.api.views import order_json
-from chalicelib.api.web import (
+from chalicelib.web.kit import (
     FORM, Session, WebBlueprint, form_fields, form_lists, line_index, local_time, message_page, query_params, redirect,
     render_page, require_csrf, staff_session, status_tab, whole_number,
 )
-from chalicelib.api.web_orders import EVENT_LABELS
+from chalicelib.web.portal.orders import EVENT_LABELS
 from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.money import display_amount

@@ -1,0 +1,46 @@
+"""The buyer's catalogue: their prices, stock when they may see it, search and categories."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from chalicelib.api.http import decode_cursor, encode_cursor
+from chalicelib.api.security import require_buyer
+from chalicelib.api.views import catalogue_json
+from chalicelib.domain.errors import DomainError
+from chalicelib.services import catalogue
+from chalicelib.store import products as product_store
+from chalicelib.web.kit import PAGE_SIZE, STAFF_HOME, WebBlueprint, current_session, message_page, query_params, redirect, render_page
+
+web_catalogue = WebBlueprint(__name__)
+
+
+@web_catalogue.route("/catalogue", methods=["GET"])
+def catalogue_page():
+    session = current_session()
+    if session is None:
+        return redirect("/login")
+    if not session.principal.is_buyer:
+        return redirect(STAFF_HOME, session.cookies)
+    try:
+        buyer = require_buyer(session.principal)
+    except DomainError as exc:
+        return message_page("No portal access", exc.message, 403)
+    params = query_params()
+    category, query = (params.get("category") or "").strip()[:100], (params.get("q") or "").strip()[:100]
+    try:
+        result = catalogue.browse(buyer.client_id, category=category or None, query=query or None,
+                                  limit=PAGE_SIZE, after_sku=decode_cursor(params.get("cursor")))
+    except DomainError:
+        return redirect("/catalogue")
+    show_stock = buyer.permissions.get("view_stock", False)
+    filters = {"category": category, "q": query}
+    next_cursor = encode_cursor(result.after_sku)
+    next_url = "/catalogue?" + urlencode({k: v for k, v in {**filters, "cursor": next_cursor}.items() if v}) if next_cursor else None
+    here = {**filters, "cursor": params.get("cursor") or ""}
+    return render_page(
+        "portal/catalogue.html", session,
+        items=[catalogue_json(e, show_stock=show_stock) for e in result.entries],
+        show_stock=show_stock, can_order=buyer.permissions.get("place_orders", False),
+        category=category, query=query, next_url=next_url, categories=product_store.categories(),
+        here="/catalogue" + ("?" + urlencode({k: v for k, v in here.items() if v}) if any(here.values()) else ""),
+    )
