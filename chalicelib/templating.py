@@ -17,13 +17,17 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def environment() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # noqa: PLC0415
 
-    return Environment(
+    from chalicelib.domain.vocabulary import label  # noqa: PLC0415
+
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["label"] = label  # {{ code | label("delivery_status") }}: the words people read, never the code
+    return env
 
 
 def render(template: str, /, **context: Any) -> str:
