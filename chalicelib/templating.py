@@ -17,7 +17,14 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def environment() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # noqa: PLC0415
 
+    from jinja2 import pass_context  # noqa: PLC0415
+
+    from chalicelib.domain.money import format_amount  # noqa: PLC0415
     from chalicelib.domain.vocabulary import label  # noqa: PLC0415
+
+    @pass_context
+    def amount(context: Any, value: Any) -> str:
+        return "" if value is None or value == "" else format_amount(value, context.get("locale") or "en")
 
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -27,6 +34,7 @@ def environment() -> Any:
         lstrip_blocks=True,
     )
     env.filters["label"] = label  # {{ code | label("delivery_status") }}: the words people read, never the code
+    env.filters["amount"] = amount  # {{ total | amount }}: separators of the reader's `locale` (render context)
     return env
 
 

@@ -6,7 +6,7 @@ from chalicelib.templating import environment
 
 def test_a_known_code_reads_as_its_word():
     assert label("ready_for_packing", "delivery_status") == "Ready for packing"
-    assert label(DeliveryStatus.AWB_FAILED, "delivery_status") == "Courier booking failed"
+    assert label(DeliveryStatus.AWB_FAILED, "delivery_status") == "AWB failed"
 
 
 def test_the_buyer_reads_your_price_not_the_level_name():

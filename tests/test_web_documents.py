@@ -92,7 +92,7 @@ def test_buyer_sees_the_shipped_delivery_with_tracking_and_downloads_the_invoice
 
     buyer = people()
     sign_in(buyer, http_server, acme.buyer.email)
-    buyer.click("nav.sidebar >> text=Deliveries")
+    buyer.click(".sidebar >> text=Deliveries")
     buyer.wait_for_url("**/deliveries")
     row = buyer.locator(f'#deliveries tr[data-id="{dn.id}"]')
     assert row.locator(".number").inner_text() == dn.number and row.locator(".status").inner_text() == "Shipped"
@@ -100,7 +100,7 @@ def test_buyer_sees_the_shipped_delivery_with_tracking_and_downloads_the_invoice
     assert tracking.inner_text() == dn.awb and tracking.get_attribute("href") == dn.tracking_url
     assert row.locator(".courier").inner_text() == dn.courier
 
-    buyer.click("nav.sidebar >> text=Invoices")
+    buyer.click(".sidebar >> text=Invoices")
     buyer.wait_for_url("**/invoices")
     row = buyer.locator(f'#invoices tr[data-id="{invoice.id}"]')
     assert row.locator(".number").inner_text() == invoice.number and row.locator(".status").inner_text() == "Unpaid"
@@ -123,7 +123,7 @@ def test_warehouse_approves_and_packs_a_delivery_note_and_the_awb_appears(people
     find_products(["CAB-001"])["CAB-001"].update(actions=[ProductItem.qty_on_hand.set(3)])  # one cable short since
     warehouse = people()
     sign_in(warehouse, http_server, staff_member(world, "warehouse"), lands="**/agent/orders")
-    assert "Delivery notes" in warehouse.inner_text("nav.sidebar") and "Invoices" not in warehouse.inner_text("nav.sidebar")
+    assert "Delivery notes" in warehouse.inner_text(".sidebar") and "Invoices" not in warehouse.inner_text(".sidebar")
 
     warehouse.goto(f"{http_server}/agent/orders/{acme.order.id}")
     assert "4 × CAB-001, 2 × NET-001" in warehouse.inner_text("#fulfilment")
@@ -131,7 +131,7 @@ def test_warehouse_approves_and_packs_a_delivery_note_and_the_awb_appears(people
     assert "/agent/delivery-notes/dn_" in warehouse.url and "ready for packing" in warehouse.inner_text("#flash-notice")
     dn_id = warehouse.url.rsplit("/", 1)[1]
     workflows.until(lambda: dn_store.get(dn_id).approval_task_token, what="the warehouse's approval wait")
-    warehouse.click("nav.sidebar >> text=Delivery notes")
+    warehouse.click(".sidebar >> text=Delivery notes")
     warehouse.wait_for_url("**/agent/delivery-notes")
     warehouse.click(f'#delivery-queue tr[data-id="{dn_id}"] a.number')
     warehouse.wait_for_url(f"**/agent/delivery-notes/{dn_id}")
@@ -154,9 +154,9 @@ def test_warehouse_approves_and_packs_a_delivery_note_and_the_awb_appears(people
 
     shipped = workflows.until(lambda: (d := dn_store.get(dn_id)).status == "shipped" and d, what="the AWB")
     warehouse.reload()
-    assert warehouse.inner_text("#awb a.tracking") == shipped.awb and warehouse.inner_text("#note-status") == "shipped"
+    assert warehouse.inner_text("#awb a.tracking") == shipped.awb and warehouse.inner_text("#note-status") == "Shipped"
     submit(warehouse, "#mark-delivered")
-    assert warehouse.inner_text("#note-status") == "delivered"
+    assert warehouse.inner_text("#note-status") == "Delivered"
     assert warehouse.goto(f"{http_server}/agent/invoices").status == 403
 
 
@@ -247,7 +247,7 @@ def test_statement_shows_opening_and_closing_balances(people, http_server, world
     owed = f"{invoice.total - Decimal('50.00'):.2f} EUR"
     buyer = people()
     sign_in(buyer, http_server, acme.buyer.email)
-    buyer.click("nav.sidebar >> text=Statement")
+    buyer.click(".sidebar >> text=Statement")
     buyer.wait_for_url("**/statement")
     assert buyer.inner_text("#opening-balance") == "0.00 EUR" and buyer.inner_text("#closing-balance") == owed
     assert [r.get_attribute("data-kind") for r in buyer.query_selector_all("#statement tr[data-kind]")] == ["invoice", "payment"]

@@ -110,15 +110,15 @@ def test_buyer_orders_two_products_and_the_agent_approves_them(people, http_serv
     assert "/orders/so_" in buyer.url and "is placed" in buyer.inner_text("#flash-notice")
     order_id = buyer.url.rsplit("/", 1)[1]
     number = buyer.inner_text("#order-number")
-    assert buyer.inner_text("#order-status") == "draft" and buyer.inner_text("#nav-cart") == "Cart (0)"
+    assert buyer.inner_text("#order-status") == "Awaiting review" and buyer.inner_text("#nav-cart") == "Cart (0)"
     stored = order_store.get(order_id)
     assert (stored.client_reference, stored.notes, stored.delivery_address.city) == ("PO-7781", "Deliver before noon", "Cluj-Napoca")
 
-    buyer.click("nav.sidebar >> text=Orders")
+    buyer.click(".sidebar >> text=Orders")
     buyer.wait_for_url("**/orders")
     row = buyer.locator(f'#orders tr[data-id="{order_id}"]')
     assert row.locator(".number").inner_text() == number
-    assert row.locator(".status").inner_text() == "draft" and row.locator(".total").inner_text() == "147.56 EUR"
+    assert row.locator(".status").inner_text() == "Awaiting review" and row.locator(".total").inner_text() == "147.56 EUR"
 
     workflows.until(lambda: order_store.get(order_id).review_task_token, what="the agent's wait")
     agent = people()
@@ -126,15 +126,15 @@ def test_buyer_orders_two_products_and_the_agent_approves_them(people, http_serv
     agent.click(f'#queue tr[data-id="{order_id}"] a.number')
     agent.wait_for_url(f"**/agent/orders/{order_id}")
     assert "Acme SRL" in agent.inner_text("#client")
-    assert "order total 147.56 EUR, credit available 10000.00 EUR" in agent.inner_text("#check-credit")
+    assert "order total 147.56 EUR, credit available 10,000.00 EUR" in agent.inner_text("#check-credit")
     assert agent.inner_text('#check-figures tr[data-sku="CAB-001"] .available') == "100"
     submit(agent, "#approve")
-    assert "Approved" in agent.inner_text("#flash-notice") and agent.inner_text("#order-status") == "accepted"
+    assert "Approved" in agent.inner_text("#flash-notice") and agent.inner_text("#order-status") == "Accepted"
     assert agent.query_selector("#decide") is None  # decided: no more forms
     assert workflows.finished(order_id) == "SUCCEEDED"
 
     buyer.goto(f"{http_server}/orders/{order_id}")
-    assert buyer.inner_text("#order-status") == "accepted"
+    assert buyer.inner_text("#order-status") == "Accepted"
     assert [e.get_attribute("data-kind") for e in buyer.query_selector_all("#timeline li")][:2] == ["placed", "approve"]
 
 
@@ -221,7 +221,7 @@ def test_agent_proposes_changes_and_the_buyer_accepts_them(people, http_server, 
     assert buyer.inner_text("#proposal-message") == "The switch is out of production; cables at a better price"
     assert buyer.inner_text('#proposal-lines tr[data-sku="CAB-001"] .unit-price') == "7.50 EUR"
     submit(buyer, "#accept-changes")
-    assert buyer.inner_text("#order-status") == "accepted" and buyer.inner_text("#totals .total") == "44.63 EUR"
+    assert buyer.inner_text("#order-status") == "Accepted" and buyer.inner_text("#totals .total") == "44.63 EUR"
     assert buyer.query_selector("#proposal") is None
     assert workflows.finished(order.id) == "SUCCEEDED"
 
@@ -297,7 +297,7 @@ def test_contact_without_place_orders_sees_prices_but_cannot_order(people, http_
     buyer = people()
     sign_in(buyer, http_server, acme.buyer.email)
     assert buyer.query_selector_all("#catalogue form.add") == [] and "Order" not in buyer.inner_text("#catalogue thead")
-    assert buyer.query_selector("#nav-cart") is None and "Orders" in buyer.inner_text("nav.sidebar")
+    assert buyer.query_selector("#nav-cart") is None and "Orders" in buyer.inner_text(".sidebar")
     for path in ("/cart", "/checkout"):
         answer = buyer.goto(f"{http_server}{path}")
         assert answer.status == 403 and "may not place orders" in buyer.inner_text("#problem")

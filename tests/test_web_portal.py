@@ -72,11 +72,12 @@ def test_invited_buyer_sets_a_password_and_browses_negotiated_prices(page, http_
     assert page.url.endswith("/login")
     first_login(page, http_server, "maria@acme.example")
 
-    assert "Maria Buyer" in page.inner_text("nav.sidebar") and "Acme SRL" in page.inner_text("nav.sidebar")
+    assert "Maria Buyer" in page.inner_text(".sidebar") and "Acme SRL" in page.inner_text(".sidebar")
     rows = {r.get_attribute("data-sku"): r for r in page.query_selector_all("#catalogue tbody tr")}
     assert set(rows) == {"CAB-001", "CAB-002", "NET-001"}
     assert rows["CAB-001"].inner_text().count("8.00 EUR") == 1
-    assert [rows[s].query_selector(".source").inner_text() for s in ("CAB-001", "CAB-002", "NET-001")] == ["client", "group", "promotion"]
+    assert [rows[s].query_selector(".source").get_attribute("data-source") for s in ("CAB-001", "CAB-002", "NET-001")] == ["client", "group", "promotion"]
+    assert [rows[s].query_selector(".source").inner_text() for s in ("CAB-001", "CAB-002", "NET-001")] == ["Your price", "Your price", "Promotion"]
     assert rows["CAB-001"].query_selector(".stock").inner_text() == "33"
 
     page.select_option("select[name=category]", "Networking")
@@ -90,7 +91,7 @@ def test_invited_buyer_sets_a_password_and_browses_negotiated_prices(page, http_
     page.wait_for_url("**q=patch**")
     assert [r.get_attribute("data-sku") for r in page.query_selector_all("#catalogue tbody tr")] == ["CAB-001", "CAB-002"]
 
-    page.click("nav.sidebar button")
+    page.click(".sidebar button")
     page.wait_for_url("**/login")
     page.goto(f"{http_server}/catalogue")
     assert page.url.endswith("/login")

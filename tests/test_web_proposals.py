@@ -24,7 +24,7 @@ def test_buyer_accepts_one_proposal_and_declines_another(people, http_server, wo
     accepted, declined = quote(acme.client), quote(acme.client, qty=80)
     page = people()
     sign_in(page, http_server, acme.buyer.email)
-    page.click("nav.sidebar >> text=Proposals")
+    page.click(".sidebar >> text=Proposals")
     page.wait_for_url("**/proposals")
     assert {r.get_attribute("data-id") for r in page.query_selector_all("#proposals tbody tr")} == {accepted.id, declined.id}
 

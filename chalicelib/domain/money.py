@@ -33,3 +33,11 @@ def display_amount(value: Decimal) -> Decimal:
     """Amounts show at least two decimals; unit prices keep their finer precision ("0.0125")."""
     exponent = value.as_tuple().exponent
     return value.quantize(CENT) if isinstance(exponent, int) and exponent > -2 else value
+
+
+def format_amount(value: Decimal | str | int, locale: str = "en") -> str:
+    """An amount as people read it: thousands separators and decimal mark of their locale, at least two decimals
+    (unit prices keep their finer precision): 1234567.5 -> "1,234,567.50" (en) or "1.234.567,50" (ro)."""
+    from babel.numbers import format_decimal  # noqa: PLC0415 - Babel's locale data loads on first use only
+
+    return format_decimal(Decimal(str(value)), format="#,##0.00##########", locale=locale, decimal_quantization=False)

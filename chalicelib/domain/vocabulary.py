@@ -12,7 +12,7 @@ WORDS: dict[str, dict[str, str]] = {
     "review_status": {"pending": "Awaiting review", "approved": "Approved", "modified": "Changes proposed",
                       "rejected": "Rejected"},
     "delivery_status": {"ready_for_packing": "Ready for packing", "approved": "Approved", "packed": "Packed",
-                        "shipped": "Shipped", "delivered": "Delivered", "awb_failed": "Courier booking failed",
+                        "shipped": "Shipped", "delivered": "Delivered", "awb_failed": "AWB failed", "preparing": "Preparing",
                         "returned": "Returned"},
     "invoice_status": {"draft": "Draft", "unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid",
                        "overdue": "Overdue", "cancelled": "Cancelled"},
@@ -24,7 +24,8 @@ WORDS: dict[str, dict[str, str]] = {
     "price_level": {"client": "Client price list", "group": "Group price list", "promotion": "Promotion",
                     "default": "Default price list", "base": "Base price"},
     "payment_method": {"bank_transfer": "Bank transfer", "card": "Card", "online": "Online payment", "cash": "Cash",
-                       "credit": "Client credit"},
+                       "credit": "Client credit", "other": "Other"},
+    "statement_entry": {"invoice": "Invoice", "payment": "Payment", "credit_note": "Credit note", "refund": "Refund", "credit": "Client credit"},
     "fulfilment_status": {"not_started": "Not started", "preparing": "Preparing", "partially_shipped": "Partly shipped",
                           "shipped": "Shipped", "delivered": "Delivered"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
@@ -40,3 +41,7 @@ def label(code: object, kind: str) -> str:
         return word
     spaced = text.replace("_", " ").strip()
     return spaced[:1].upper() + spaced[1:]
+
+
+# The pages are in English; amounts follow a client's own `locale` when one is set (e.g. "ro": 1.234,50), else this.
+DEFAULT_LOCALE = "en"

@@ -215,6 +215,7 @@ class ClientItem(TableItem):
     addresses = ListAttribute(of=AddressMap, default=list)
     price_list_id = UnicodeAttribute(null=True)
     balance = DecimalAttribute(null=True)
+    locale = UnicodeAttribute(null=True)  # how amounts are written for this client's people ("ro": 1.234,50)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
 

@@ -26,6 +26,7 @@ from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from chalicelib.domain.fulfilment import DeliveryStatus
 from chalicelib.domain.invoicing import OPEN_STATUSES, InvoiceStatus
+from chalicelib.domain.vocabulary import label
 from chalicelib.services import documents, fulfilment, invoicing, payments
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
@@ -43,7 +44,7 @@ DELIVERY_TABS = [s.value for s in (DeliveryStatus.READY_FOR_PACKING, DeliverySta
                                    DeliveryStatus.RETURNED)]
 INVOICE_TABS = [s.value for s in (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE,
                                   InvoiceStatus.PAID, InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED)]
-PAYMENT_METHODS = [("bank_transfer", "Bank transfer"), ("card", "Card"), ("cash", "Cash"), ("online", "Online"), ("other", "Other")]
+PAYMENT_METHODS = [(code, label(code, "payment_method")) for code in ("bank_transfer", "card", "cash", "online", "other")]
 
 # Form field -> what the warehouse or finance should read when the API's schema refuses it.
 FORM_HINTS = {

@@ -30,6 +30,7 @@ from chalicelib.api.views import catalogue_json
 from chalicelib.config import settings
 from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from chalicelib.domain.vocabulary import DEFAULT_LOCALE, label
 from chalicelib.services import accounts, catalogue
 from chalicelib.store import products as product_store
 from chalicelib.store.clients import get_client
@@ -266,11 +267,13 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
 
 
 def _who(principal: Principal | None) -> dict[str, str] | None:
+    """Who is signed in, for the sidebar, and the locale their amounts are written in."""
     if principal is None:
         return None
     if principal.is_buyer and principal.client_id:
-        return {"name": principal.name, "organisation": get_client(principal.client_id).name}
-    return {"name": principal.name, "organisation": f"Staff · {principal.role}"}
+        client = get_client(principal.client_id)
+        return {"name": principal.name, "organisation": client.name, "locale": client.locale or DEFAULT_LOCALE}
+    return {"name": principal.name, "organisation": f"Staff · {label(principal.role, 'role')}", "locale": DEFAULT_LOCALE}
 
 
 def render_page(template: str, session: Session | None, *, status: int = 200, cookies: list[str] | None = None,
@@ -279,7 +282,9 @@ def render_page(template: str, session: Session | None, *, status: int = 200, co
     principal = session.principal if session else None
     csrf, csrf_cookies = _csrf_token()
     flash, flash_cookies = _take_flash()
-    body = _render(template, csrf=csrf, nav=_nav(principal), who=_who(principal), flash=flash, **context)
+    who = _who(principal)
+    context.setdefault("locale", who["locale"] if who else DEFAULT_LOCALE)
+    body = _render(template, csrf=csrf, nav=_nav(principal), who=who, flash=flash, **context)
     return _html(body, status, [*(session.cookies if session else []), *csrf_cookies, *flash_cookies, *(cookies or [])])
 
 
@@ -347,8 +352,8 @@ web = WebBlueprint(__name__)
 # --- small display and form helpers shared by the pages ---------------------------------
 
 def local_time(at: datetime) -> str:
-    """A timestamp on the supplier's clock, to the minute."""
-    return at.astimezone(ZoneInfo(settings().supplier_timezone)).strftime("%Y-%m-%d %H:%M")
+    """A timestamp on the supplier's clock, to the minute, with the zone's abbreviation ("2026-11-27 14:05 EET")."""
+    return at.astimezone(ZoneInfo(settings().supplier_timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 _LINE_FIELD = re.compile(r"^lines\[(\d+)\]")
