@@ -16,10 +16,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core (npm, pinned by its lock file) for the accessibility checks the browser tests run in Chromium.
+AXE := tests/support/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/support/axe/package.json tests/support/axe/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tests/support/axe --no-audit --no-fund --silent
+	@touch $@
+
 run: $(STAMP)
 	PYTHONPATH=. $(BIN)/python -m infra.local
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium $(AXE)
 	PYTHONPATH=. $(BIN)/python -m pytest
 
 test-fast: $(STAMP)
