@@ -336,3 +336,28 @@ def test_orders_are_listed_newest_first_a_page_at_a_time(people, http_server, wo
     buyer.wait_for_url("**cursor=**")
     assert [a.inner_text() for a in buyer.query_selector_all("#orders .number")] == numbers[:1]
     assert buyer.query_selector("#next-page") is None
+    buyer.click("#previous-page")
+    buyer.wait_for_url("**before=**")
+    assert [a.inner_text() for a in buyer.query_selector_all("#orders .number")] == numbers[:0:-1]
+    assert buyer.query_selector("#previous-page") is None and buyer.query_selector("#next-page") is not None
+
+
+def test_orders_are_found_by_reference_status_and_date(people, http_server, world, monkeypatch):
+    acme = shop(world)
+    mine = ordering.place(acme.buyer, {"lines": [{"sku": "CAB-001", "qty": 1}], "client_reference": "PO-7781"})
+    other = ordering.place(acme.buyer, {"lines": [{"sku": "CAB-001", "qty": 2}], "client_reference": "PO-1200"})
+    buyer = people()
+    sign_in(buyer, http_server, acme.buyer.email)
+    buyer.goto(f"{http_server}/orders")
+    buyer.fill("#filter-q", "po-77")
+    submit(buyer, "#order-filters button[type=submit]")
+    assert [a.inner_text() for a in buyer.query_selector_all("#orders .number")] == [mine.number]
+    buyer.goto(f"{http_server}/orders?q={other.number.lower()}&status=draft")
+    assert [a.inner_text() for a in buyer.query_selector_all("#orders .number")] == [other.number]
+    buyer.goto(f"{http_server}/orders?status=accepted")
+    assert buyer.query_selector_all("#orders .number") == [] and "No orders match" in buyer.inner_text("#no-orders")
+    buyer.goto(f"{http_server}/orders?to=2001-01-01")
+    assert buyer.query_selector_all("#orders .number") == []
+    buyer.goto(f"{http_server}/orders?from=yesterday&status=lost")
+    assert "YYYY-MM-DD" in buyer.inner_text("#order-filters") and "Choose a status" in buyer.inner_text("#order-filters")
+    assert len(buyer.query_selector_all("#orders .number")) == 2  # what was not understood narrows nothing

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import islice
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -114,6 +116,63 @@ def for_client(client_id: str, *, limit: int, after: str | None) -> tuple[list[O
     condition = OrderItem.gsi1sk < after if after else None
     return one_page(OrderItem.by_client.query(client_orders_pk(client_id), range_key_condition=condition,
                                               scan_index_forward=False, page_size=limit + 1), limit, "gsi1sk")
+
+
+@dataclass(frozen=True)
+class OrderSearch:
+    """What a buyer narrows their order list by: status, when it was placed (from inclusive, until exclusive; aware
+    datetimes), and a piece of the order number or of their own reference (PO)."""
+
+    status: str | None = None
+    placed_from: datetime | None = None
+    placed_until: datetime | None = None
+    text: str | None = None
+
+    @property
+    def narrows(self) -> bool:
+        return bool(self.status or self.text)
+
+    def matches(self, order: OrderItem) -> bool:
+        if self.status and order.status != self.status:
+            return False
+        needle = (self.text or "").casefold()
+        return not needle or needle in order.number.casefold() or needle in (order.client_reference or "").casefold()
+
+
+# A filtered page reads at most this many of the client's orders (one Query): a constant cost per page whatever the
+# history's size; a page may then hold fewer matches than asked, with a link to look further back.
+SEARCH_BUDGET = 200
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    orders: list[OrderItem]
+    older: str | None  # cursor of the next page back in time, None at the oldest
+    newer: str | None  # cursor of the page before (newer orders), None on the newest page
+
+
+def search_for_client(client_id: str, search: OrderSearch, *, limit: int, after: str | None = None,
+                      before: str | None = None) -> OrderPage:
+    """A page of a client's orders, newest first, narrowed by `search`; `after` pages back in time from a cursor,
+    `before` forward (the "newer" link). Dates bound the index key, status and text are checked on the read items."""
+    low = search.placed_from.astimezone(timezone.utc).isoformat() if search.placed_from else "0"  # below any timestamp
+    high = search.placed_until.astimezone(timezone.utc).isoformat() if search.placed_until else "~"
+    if after:
+        high = min(high, after)
+    if before:
+        low = max(low, before + "\x00")
+    condition = OrderItem.gsi1sk.between(low, high)
+    budget = SEARCH_BUDGET if search.narrows else limit + 1
+    read = list(islice(OrderItem.by_client.query(client_orders_pk(client_id), range_key_condition=condition,
+                                                 scan_index_forward=bool(before), page_size=budget), budget))
+    read = [o for o in read if o.gsi1sk not in (after, before)]  # `between` includes its bounds
+    matching = [o for o in read if search.matches(o)]
+    page, more = matching[:limit], len(matching) > limit or (search.narrows and len(read) >= budget - 1)
+    if before:
+        page.reverse()
+        return OrderPage(page, older=page[-1].gsi1sk if page else after, newer=page[0].gsi1sk if page and more else None)
+    last_read = page[-1].gsi1sk if len(matching) > limit else (read[-1].gsi1sk if read else None)
+    return OrderPage(page, older=last_read if more else None, newer=page[0].gsi1sk if page and after else None)
 
 
 def by_status(status: str, *, limit: int, after: str | None) -> tuple[list[OrderItem], str | None]:

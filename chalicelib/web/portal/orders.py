@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from chalicelib.api import schemas
 from chalicelib.api.http import decode_cursor, encode_cursor, validate
 from chalicelib.api.views import order_json
+from chalicelib.config import settings
 from chalicelib.web.kit import (
     FORM, MAX_CART_LINES, Session, WebBlueprint, buyer_session, cart_contents, cart_cookie, form_fields, form_lists,
     line_index, local_time, query_params, redirect, render_page, require_csrf, whole_number,
@@ -281,14 +284,45 @@ def _order_view(order: OrderItem, history: list[OrderHistoryItem] | None = None,
     return body
 
 
+ORDER_STATUS_FILTERS = ("draft", "sent", "accepted", "declined", "expired")
+
+
+def _order_search(params: dict[str, str]) -> tuple[order_store.OrderSearch, dict[str, str], dict[str, str]]:
+    """The list's filters from the query string: the search, the values to show back, and what was not understood."""
+    shown = {k: (params.get(k) or "").strip()[:100] for k in ("status", "from", "to", "q")}
+    problems: dict[str, str] = {}
+    if shown["status"] and shown["status"] not in ORDER_STATUS_FILTERS:
+        problems["status"], shown["status"] = "Choose a status from the list.", ""
+    days: dict[str, date | None] = {}
+    for field in ("from", "to"):
+        try:
+            days[field] = date.fromisoformat(shown[field]) if shown[field] else None
+        except ValueError:
+            problems[field], days[field] = "Enter the date as YYYY-MM-DD.", None
+    zone = ZoneInfo(settings().supplier_timezone)
+    start = lambda day: datetime.combine(day, time.min, zone)  # noqa: E731 - midnight on the supplier's calendar
+    search = order_store.OrderSearch(
+        status=shown["status"] or None, text=shown["q"] or None,
+        placed_from=start(days["from"]) if days["from"] else None,
+        placed_until=start(days["to"] + timedelta(days=1)) if days["to"] else None)
+    return search, shown, problems
+
+
 @web_orders.route("/orders", methods=["GET"])
 def orders_page():
     session = buyer_session("orders")
-    cursor = query_params().get("cursor")
-    orders, after = order_store.for_client(session.principal.client_id or "", limit=ORDERS_PAGE, after=decode_cursor(cursor))
-    next_url = "/orders?" + urlencode({"cursor": encode_cursor(after)}) if after else None
-    return render_page("portal/orders.html", session, orders=[_order_view(o) for o in orders], next_url=next_url,
-                       first_page=not cursor)
+    params = query_params()
+    search, shown, problems = _order_search(params)
+    page = order_store.search_for_client(session.principal.client_id or "", search, limit=ORDERS_PAGE,
+                                         after=decode_cursor(params.get("cursor")), before=decode_cursor(params.get("before")))
+    filters = {k: v for k, v in shown.items() if v}
+    link = lambda **cursor: "/orders?" + urlencode({**filters, **cursor})  # noqa: E731
+    return render_page("portal/orders.html", session, orders=[_order_view(o) for o in page.orders],
+                       older_url=link(cursor=encode_cursor(page.older)) if page.older else None,
+                       newer_url=link(before=encode_cursor(page.newer)) if page.newer else None,
+                       newest_url=link() if params.get("cursor") or params.get("before") else None,
+                       filters=shown, problems=problems, statuses=ORDER_STATUS_FILTERS, filtered=bool(filters),
+                       first_page=not (params.get("cursor") or params.get("before")))
 
 
 @web_orders.route("/orders/{order_id}", methods=["GET"])
