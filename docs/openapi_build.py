@@ -347,6 +347,7 @@ QUERY = {
     "limit": {"schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
               "description": f"page size, 1..{MAX_PAGE} (422 `invalid_limit` otherwise)"},
     "cursor": {"schema": {"type": "string"}, "description": "`next_cursor` of the previous page (422 `invalid_cursor` when not one)"},
+    "before": {"schema": {"type": "string"}, "description": "a cursor the page gave out for its newer-orders link"},
     "category": {"schema": {"type": "string", "maxLength": 100}, "description": "only this category"},
     "q": {"schema": {"type": "string", "maxLength": 100}, "description": "search in SKU and product name"},
     "client_id": {"schema": {"type": "string"}, "description": "the list assigned to this client"},
@@ -943,6 +944,11 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "The catalogue page of the signed-in buyer", query=("category", "q", "cursor"), session=True, cookies=(200,),
         answers={200: "The page (24 products, a next-page link).", 303: "To /login when signed out; staff to "
                  "/agent/orders; to /catalogue when the cursor is stale.", 403: "Signed in, but the contact has no portal access."}),
+    ("GET", "/catalogue/{sku}"): page(
+        "A product as the signed-in buyer sees it: their price and the list price it beats, description, datasheet, "
+        "stock when allowed", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out; staff to /agent/orders.",
+                 403: "Signed in, but the contact has no portal access.", 404: "Hidden, unknown or not priced for this client."}),
     # web/portal/orders.py (the buyer's ordering pages; session cookie; every form carries `csrf`). Signed out: 303 to /login;
     # staff: 303 to /agent/orders.
     ("POST", "/cart/add"): page(
@@ -972,8 +978,9 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
                  409: "The form again: key used for a different order, or the same order being placed right now.",
                  422: "The form again with the service's refusal next to its field (e.g. below_min_qty on a line)."}),
     ("GET", "/orders"): page(
-        "The client's orders, newest first", query=("cursor",), session=True, cookies=(200,),
-        answers={200: "The page (25 orders, a link to older ones).", 303: "To /login when signed out.",
+        "The client's orders, newest first, found by number or reference (q), status and placing dates (from, to)",
+        query=("cursor", "before"), session=True, cookies=(200,),
+        answers={200: "The page (25 orders, links to newer and older ones; filters not understood are named on the page).", 303: "To /login when signed out.",
                  403: "No orders permission.", 422: "A cursor this page did not give out."}),
     ("GET", "/orders/{order_id}"): page(
         "One order: lines, totals, status, history; an agent's proposal with Accept / Decline", session=True, cookies=(200,),

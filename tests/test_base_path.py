@@ -92,7 +92,7 @@ def test_emails_link_under_the_portal_urls_path(stack, portal_under_stage):
 
 # An href/action/src/formaction whose value is a literal path ("/login", "/orders/{{ id }}") misses the
 # prefix; pages write {{ url("/login") }}. These variables hold absolute URLs built elsewhere.
-ABSOLUTE_VARIABLES = {"tracking_url", "dn.tracking_url", "approve_url", "reject_url"}
+ABSOLUTE_VARIABLES = {"tracking_url", "dn.tracking_url", "approve_url", "reject_url", "product.datasheet_url"}
 ATTRIBUTE = re.compile(r'\b(?:href|action|src|formaction)\s*=\s*"([^"]*)"')
 TEMPLATE_OK = re.compile(r"^(\{\{ url\(.*\) \}\}|#.*|mailto:.*|https?://.*)$")
 PORTAL_URL_IN_TEMPLATE = re.compile(r"\{\{\s*portal_url\b")

@@ -160,6 +160,8 @@ class ProductItem(TableItem):
     portal_visible = BooleanAttribute()
     qty_on_hand = IntegerAttribute(default=0)
     qty_reserved = IntegerAttribute(default=0)
+    description = UnicodeAttribute(null=True)  # shown on the buyer's product page
+    datasheet_url = UnicodeAttribute(null=True)  # an https link to the maker's datasheet
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)

@@ -8,8 +8,11 @@ from chalicelib.api.security import require_buyer
 from chalicelib.api.views import catalogue_json
 from chalicelib.domain.errors import DomainError
 from chalicelib.services import catalogue
+from chalicelib.services import product_page as product_page_service
 from chalicelib.store import products as product_store
-from chalicelib.web.kit import PAGE_SIZE, STAFF_HOME, WebBlueprint, current_session, message_page, query_params, redirect, render_page
+from chalicelib.web.kit import (
+    PAGE_SIZE, STAFF_HOME, WebBlueprint, buyer_session, current_session, message_page, query_params, redirect, render_page,
+)
 
 web_catalogue = WebBlueprint(__name__)
 
@@ -44,3 +47,17 @@ def catalogue_page():
         category=category, query=query, next_url=next_url, categories=product_store.categories(),
         here="/catalogue" + ("?" + urlencode({k: v for k, v in here.items() if v}) if any(here.values()) else ""),
     )
+
+
+@web_catalogue.route("/catalogue/{sku}", methods=["GET"])
+def product_page(sku):
+    """One product as this buyer sees it: their price (and the list price it beats), description, datasheet,
+    stock when they may see it; hidden or unpriced products are a 404 page."""
+    session = buyer_session()
+    buyer = require_buyer(session.principal)
+    entry = catalogue.one(buyer.client_id, sku)
+    show_stock = buyer.permissions.get("view_stock", False)
+    return render_page("portal/product.html", session, item=catalogue_json(entry, show_stock=show_stock),
+                       product=entry.product, price=entry.price.price, list_price=product_page_service.list_price(buyer.client_id, entry),
+                       show_stock=show_stock, can_order=buyer.permissions.get("place_orders", False),
+                       here=f"/catalogue/{entry.product.sku}")

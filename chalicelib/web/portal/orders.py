@@ -113,7 +113,7 @@ def _totals(lines: list[OrderLine]) -> dict[str, Any]:
     return {"subtotal": display_amount(t.subtotal), "vat_total": display_amount(t.vat_total), "total": display_amount(t.total)}
 
 
-_BACK = re.compile(r"^/catalogue(\?[A-Za-z0-9%&=._~+-]*)?$")
+_BACK = re.compile(r"^/catalogue(/[A-Za-z0-9][A-Za-z0-9._-]{0,63})?(\?[A-Za-z0-9%&=._~+-]*)?$")
 
 
 @web_orders.route("/cart/add", methods=["POST"], content_types=FORM)
