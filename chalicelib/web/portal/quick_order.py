@@ -21,7 +21,7 @@ MAX_UPLOAD_BYTES = 2_500_000
 @web_quick_order.route("/quick-order", methods=["GET"])
 def quick_order_page():
     session = buyer_session("place_orders")
-    return render_page("portal/quick_order.html", session, pasted="", added=None, errors=[])
+    return render_page("portal/quick_order.html", session, pasted="", added=None, errors=[], error=None, source=None)
 
 
 def _multipart_fields() -> dict[str, Any]:
@@ -61,6 +61,6 @@ def quick_order_submit():
             raise ValidationFailed("Paste some lines or choose a file.", code="missing_field")
     except DomainError as exc:
         return render_page("portal/quick_order.html", session, status=exc.status, pasted=pasted, added=None, errors=[],
-                           error=exc.message)
+                           error=exc.message, source=None)
     return render_page("portal/quick_order.html", session, pasted="" if not result.errors else pasted,
-                       added=result.added, errors=[e.as_dict() for e in result.errors], source=filename)
+                       added=result.added, errors=[e.as_dict() for e in result.errors], source=filename, error=None)
