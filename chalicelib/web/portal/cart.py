@@ -136,7 +136,7 @@ def remove_from_cart():
 
 
 @web_cart.route("/cart/request-quote", methods=["POST"], content_types=FORM)
-def request_quote():
+def ask_for_quote():
     """The cart's lines go to the client's agent as a draft proposal; the cart stays as it is."""
     session = buyer_session("place_orders")
     form = form_fields()
