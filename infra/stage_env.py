@@ -212,6 +212,8 @@ def policy_statements(stage: str) -> dict[str, dict]:
         # Email intake (steps/intake.py): the messages SES stored, and the contact behind a sender's address.
         {"Sid": "InboundMailObjects", "Action": "s3:GetObject",
          "Resource": f"arn:aws:s3:::b2b-{stage}-inbound-mail-*/orders/*"},
+        {"Sid": "InboundMailFailures", "Action": "sqs:SendMessage",  # the async invocation's on-failure destination
+         "Resource": f"arn:aws:sqs:*:*:b2b-{stage}-inbound-mail-dlq"},
         {"Sid": "FindContactByEmail", "Action": "cognito-idp:AdminGetUser",
          "Resource": "arn:aws:cognito-idp:*:*:userpool/*"},
         {"Sid": "StartWorkflows", "Action": "states:StartExecution",
@@ -274,7 +276,7 @@ POLICIES: dict[str | None, list[str]] = {
     # steps/stream.py: reads the table stream, starts review / shipping workflows
     "stream": ["MainTableStream", "StreamDeadLetterQueue", *_WORK, *_SECRETS, *_BASE],
     # steps/intake.py: reads a stored email, finds its sender's contact, places a draft order, replies
-    "intake-steps": ["InboundMailObjects", "FindContactByEmail", "MainTableItems", "SendMail", *_SECRETS, *_BASE],
+    "intake-steps": ["InboundMailObjects", "InboundMailFailures", "FindContactByEmail", "MainTableItems", "SendMail", *_SECRETS, *_BASE],
     # steps/fulfilment.py on_domain_event: consumes the events queue
     "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
 }
