@@ -120,3 +120,15 @@ def test_order_file_rows_give_lines_and_row_errors():
     assert [(l.row, l.sku, l.qty) for l in tabbed.lines] == [(2, "NET-001", 1200)]
     typed = lines_from_rows(pasted_rows("CAB-001 12\n"))
     assert [(l.sku, l.qty) for l in typed.lines] == [("CAB-001", 12)]
+
+
+def test_an_email_from_a_contact_who_may_not_order_is_answered_without_an_order(stack, world):
+    from chalicelib.services import intake  # noqa: PLC0415
+
+    client, _ = shop(world)
+    viewer_id, _ = world.buyer(client, orders=True, invoices=True)
+    viewer = find_user(viewer_id).email
+    result = intake.receive_email(build_email(viewer, "order", "o.csv", b"CAB-001,5\n"))
+    assert result.outcome == "not_allowed" and order_store.for_client(client, limit=10, after=None)[0] == []
+    [reply] = [m for m in sent_mail() if m["to"] == [viewer] and m["subject"].startswith("Re:")]
+    assert "may not place orders" in reply["body"]

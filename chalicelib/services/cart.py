@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.money import format_money, to_money
-from chalicelib.domain.order_files import MAX_QTY, FileLine, RowError
+from chalicelib.domain.order_files import MAX_QTY, SKU_PATTERN, FileLine, RowError
 from chalicelib.domain.orders import Totals, order_totals
 from chalicelib.services import order_files, ordering, proposals
 from chalicelib.services.order_files import CheckedLine
@@ -117,6 +117,8 @@ def _change(shopper: Shopper, edit: Any) -> CartItem:
 
 def _known_sku(client: ClientItem, sku: str) -> str:
     """The catalogue's spelling of a SKU the client may order (422 otherwise)."""
+    if not SKU_PATTERN.match(sku or ""):
+        raise ValidationFailed(f"We have no product {sku[:64]}.", code="unknown_product", field="sku")
     [checked] = order_files.check_lines(client, [FileLine(1, sku, 1)], quantities_strict=False)
     if checked.problem is not None:
         raise ValidationFailed(checked.problem.message, code=checked.problem.code, field="sku")

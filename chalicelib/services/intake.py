@@ -148,6 +148,13 @@ def receive_email(raw: bytes) -> EmailIntake:
         logger.info("order email from an unknown address dropped", extra={"sender": sender})
         return EmailIntake(sender, "unknown_sender")
     files = _attachments(message)
+    if not (contact.permissions and contact.permissions.place_orders):
+        mail.send("order_email_problems", sender, subject=subject, no_attachment=False, files=[
+            {"filename": name, "order": None, "repeat": False,
+             "errors": [{"row": None, "sku": None, "message": "Your portal account may not place orders; ask whoever "
+                                                              "manages your company's portal access."}]}
+            for name, _ in files or [("your email", b"")]])
+        return EmailIntake(sender, "not_allowed")
     if not files:
         mail.send("order_email_problems", sender, subject=subject, files=[], no_attachment=True)
         return EmailIntake(sender, "no_attachment")
