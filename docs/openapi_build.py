@@ -227,8 +227,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     "Cart": {**shape(
         lines={"type": "array", "items": shape(
             sku=STR, name={"type": ["string", "null"]}, qty=INT,
-            unit_price={**MONEY, "type": ["string", "null"], "description": "null when the line cannot be ordered"},
-            line_total={**MONEY, "type": ["string", "null"]}, price_source={"type": ["string", "null"]},
+            unit_price={"oneOf": [MONEY, {"type": "null"}], "description": "null when the line cannot be ordered"},
+            line_total={"oneOf": [MONEY, {"type": "null"}]}, price_source={"type": ["string", "null"]},
             vat_rate={"type": ["string", "integer", "number", "null"]},
             problem={"type": ["object", "null"], "description": "why the line cannot be ordered: {row, sku, code, message}"})},
         subtotal=MONEY, vat_total=MONEY, total=MONEY, currency=STR,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.domain.money import format_money, to_money
+from chalicelib.domain.money import display_amount, format_money, to_money
 from chalicelib.domain.order_files import MAX_QTY, SKU_PATTERN, FileLine, RowError
 from chalicelib.domain.orders import Totals, order_totals
 from chalicelib.services import order_files, ordering, proposals
@@ -272,7 +272,8 @@ def reorder_to_cart(shopper: Shopper, order_id: str) -> Reordered:
     old_prices = {sku_key(m.sku): m.unit_price for m in previous.lines}
     good = [c for c in checked if c.problem is None]
     skipped = [{"sku": c.sku, "reason": c.problem.code, "message": c.problem.message} for c in checked if c.problem]
-    changes = [{"sku": c.sku, "old_unit_price": str(to_money(old_prices[sku_key(c.sku)])), "unit_price": str(to_money(c.line.unit_price))}
+    changes = [{"sku": c.sku, "old_unit_price": str(display_amount(old_prices[sku_key(c.sku)])),
+                "unit_price": str(display_amount(c.line.unit_price))}
                for c in good if c.line is not None and c.line.unit_price != old_prices[sku_key(c.sku)]]
     if not good:
         raise ValidationFailed("None of that order's products can be ordered now.", code="nothing_to_reorder", field="lines")
