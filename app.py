@@ -6,6 +6,7 @@ from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
 from chalicelib.api.auth import auth_api
+from chalicelib.api.cart import cart_api
 from chalicelib.api.http import reshape_framework_errors
 from chalicelib.api.payments import payments_api
 from chalicelib.api.portal import portal_api
@@ -17,9 +18,13 @@ from chalicelib.web.staff.review import web_agent
 from chalicelib.web.documents import web_documents
 from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.portal.orders import web_orders
+from chalicelib.web.portal.cart import web_cart
+from chalicelib.web.portal.quick_order import UPLOAD_TYPES, web_quick_order
+from chalicelib.web.portal.saved_lists import web_saved_lists
 from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
+from chalicelib.steps.intake import intake_steps
 from chalicelib.steps.review import review_steps
 from chalicelib.steps.stream import table_stream
 
@@ -27,6 +32,7 @@ require_deployable()  # a deployed stage without its secrets, real adapters or l
 
 app = Chalice(app_name="b2b-portal")
 app.register_middleware(reshape_framework_errors, "http")
+app.api.binary_types.extend(UPLOAD_TYPES)  # order spreadsheets (quick order, intake) arrive as bytes
 app.register_blueprint(security)
 app.register_blueprint(auth_api)
 app.register_blueprint(admin_api)
@@ -35,10 +41,14 @@ app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)
+app.register_blueprint(cart_api)
 app.register_blueprint(web)  # the web kit: the current request for every page
 app.register_blueprint(web_signin)
 app.register_blueprint(web_catalogue)
 app.register_blueprint(web_orders)
+app.register_blueprint(web_cart)
+app.register_blueprint(web_quick_order)
+app.register_blueprint(web_saved_lists)
 app.register_blueprint(web_agent)
 app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
@@ -46,3 +56,4 @@ app.register_blueprint(web_proposals)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)
+app.register_blueprint(intake_steps)

@@ -207,6 +207,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         fulfilment_status={"enum": [*FULFILMENT_STATUSES, None],
                            "description": "accepted orders, in the order's detail view only; null otherwise"},
         reorder_of={"type": ["string", "null"], "description": "the order this one repeats"},
+        origin={"enum": ["portal", "staff", "upload", "email", "recurring", "proposal"],
+                "description": "where the order came from"},
         created_at=TIMESTAMP, updated_at=TIMESTAMP, version=INT,
     ),
     "OrderDetail": {"allOf": [ref("Order"), shape(
@@ -222,6 +224,34 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         "type": "array", "description": "the old order's lines that cannot be ordered now",
         "items": shape(sku=STR, reason={"type": "string", "description": "the refusal's code, e.g. `product_not_orderable`"},
                        message=STR)})]},
+    "Cart": {**shape(
+        lines={"type": "array", "items": shape(
+            sku=STR, name={"type": ["string", "null"]}, qty=INT,
+            unit_price={"oneOf": [MONEY, {"type": "null"}], "description": "null when the line cannot be ordered"},
+            line_total={"oneOf": [MONEY, {"type": "null"}]}, price_source={"type": ["string", "null"]},
+            vat_rate={"type": ["string", "integer", "number", "null"]},
+            problem={"type": ["object", "null"], "description": "why the line cannot be ordered: {row, sku, code, message}"})},
+        subtotal=MONEY, vat_total=MONEY, total=MONEY, currency=STR,
+        credit_available={"type": "string", "description": "the client's credit headroom (the review checks' figure)"},
+        warnings={"type": "array", "items": shape(
+            code={"type": "string", "description": "`above_available_stock` (only to contacts with view_stock), "
+                                                   "`beyond_credit`, `below_min_qty`, `above_max_qty`, `not_qty_step`, "
+                                                   "`unknown_product`, `product_not_orderable`"},
+            sku={"type": ["string", "null"]}, message=STR)},
+        version={"type": "integer", "description": "changes with every change; checkout may name it (cart_version / If-Match)"},
+        ready={"type": "boolean", "description": "every line can be ordered as it stands"},
+    ), "description": "The contact's stored cart at the client's prices today."},
+    "CartReordered": {"allOf": [ref("Cart"), shape(
+        price_changes={"type": "array", "items": shape(sku=STR, old_unit_price=MONEY, unit_price=MONEY)},
+        skipped={"type": "array", "items": shape(sku=STR, reason=STR, message=STR)})]},
+    "CartImport": shape(
+        added={"type": "array", "items": shape(row=INT, sku=STR, name=STR, qty=INT)},
+        errors={"type": "array", "items": shape(row=INT, sku={"type": ["string", "null"]}, code=STR, message=STR)},
+        cart=ref("Cart")),
+    "SavedList": shape(id=STR, name=STR, lines={"type": "array", "items": shape(sku=STR, qty=INT)}, updated_at=TIMESTAMP),
+    "IntakeOrder": {"allOf": [ref("StaffOrder"), shape(errors={
+        "type": "array", "description": "the file's rows that could not be ordered",
+        "items": shape(row=INT, sku={"type": ["string", "null"]}, code=STR, message=STR)})]},
     "OrderChecks": {**shape(
         credit=shape(ok=BOOL, available={**ref("SignedMoney"), "description": "credit limit minus open receivables"},
                      order_total=MONEY),
@@ -405,9 +435,9 @@ CART_REMOVE_FORM = form_of(["sku"], sku=STR)
 KEY_FIELD = {"type": "string", "maxLength": 200,
              "description": "the Idempotency-Key minted with the form: a second submit of the same form places nothing new"}
 CHECKOUT_FORM = form_of(
-    ["sku", "qty"],
+    ["key", "version"],
     key=KEY_FIELD,
-    sku={"type": "string", "description": REPEATED}, qty={"type": "string", "description": REPEATED},
+    version={"type": "string", "description": "the cart version the page showed: another one is a 409"},
     delivery_address_id={"type": "string", "description": "a saved address's id, or `new` for the address_* fields"},
     address_label=STR, address_line1=STR, address_city=STR, address_postcode=STR,
     address_country={"type": "string", "description": "two letters"},
@@ -423,7 +453,10 @@ MODIFY_FORM = form_of(
     message={"type": "string", "maxLength": 2000}, discount_percent={"type": "string", "description": "optional, 0 to 99.99"},
 )
 REVIEW_LINK_FORM = form_of([], reason={"type": "string", "description": "required for a rejection link"})
-REORDER_FORM = form_of([], key=KEY_FIELD)
+QUOTE_FORM = form_of([], message={"type": "string", "maxLength": 2000})
+QUICK_ORDER_FORM = form_of([], lines={"type": "string", "description": "`SKU, qty` per line"},
+                           file={"type": "string", "format": "binary", "description": "a .csv or .xlsx file"})
+LIST_NAME_FORM = form_of(["name"], name={"type": "string", "maxLength": 100})
 
 PAY_FORM = form_of([], back={"type": "string", "description": "`invoice` to come back to the invoice's page on a refusal "
                                                                "(else /invoices)"})
@@ -708,6 +741,56 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         errors={403: portal_403("place_orders"), 404: "`order_not_found` (or another client's).",
                 409: "`idempotency_key_reused`, `request_in_progress` or `busy` (retry).",
                 422: "`nothing_to_reorder`: none of the lines can be ordered now."}),
+    ("GET", "/portal/cart"): api(
+        "The contact's cart at today's prices, with warnings before checkout (place_orders)", "The cart", ref("Cart"),
+        errors={403: portal_403("place_orders")}),
+    ("PUT", "/portal/cart/lines/{sku}"): api(
+        "Put a quantity of a product in the cart, replacing its quantity; 0 removes it (place_orders)", "The cart",
+        ref("Cart"), body="CART_LINE",
+        errors={403: portal_403("place_orders"), 409: "`cart_changed`: written by another tab meanwhile (retry).",
+                422: "`invalid_quantity`, `unknown_product`, `product_not_orderable` or `too_many_lines`."}),
+    ("DELETE", "/portal/cart/lines/{sku}"): api(
+        "Remove a product from the cart (place_orders)", "The cart", ref("Cart"),
+        errors={403: portal_403("place_orders"), 422: "`not_in_cart`."}),
+    ("POST", "/portal/cart/import"): api(
+        "Quick order: add `SKU,qty` lines (text/csv) or an .xlsx file's first sheet to the cart (place_orders)",
+        "What was added and each row that was not, with its reason", ref("CartImport"),
+        description="Body: CSV text (comma, semicolon or tab separated; an optional header row naming SKU and quantity "
+                    "columns) or an .xlsx workbook.",
+        errors={403: portal_403("place_orders"),
+                422: "`missing_field` (empty body), `file_too_large`, `unreadable_file` or `too_many_lines`."}),
+    ("POST", "/portal/cart/checkout"): api(
+        "Place the cart as an order and empty it, once per cart version (place_orders)", "The order (200 when this "
+        "Idempotency-Key had placed it already)", ref("Order"), status=201, body="CART_CHECKOUT", optional_body=True,
+        headers=("Idempotency-Key",),
+        errors={403: portal_403("place_orders"),
+                409: "`cart_empty` (checked out already, e.g. in another tab) or `cart_changed` (not the version named).",
+                422: "The order's rules, as POST /portal/orders (`below_min_qty` on `lines[i].qty`, `unknown_address`...)."}),
+    ("POST", "/portal/orders/{order_id}/reorder-to-cart"): api(
+        "Put an earlier order's lines in the cart at today's prices; nothing is ordered (place_orders)",
+        "The cart, with the lines whose price changed and those that cannot be ordered now", ref("CartReordered"),
+        errors={403: portal_403("place_orders"), 404: "`order_not_found` (or another client's).",
+                422: "`nothing_to_reorder`."}),
+    ("POST", "/portal/cart/request-quote"): api(
+        "Ask the client's agent for a quote on the cart: a draft proposal, the agent emailed (place_orders)",
+        "The draft proposal's id and number", shape(proposal_id=STR, number=STR, status=STR), status=201,
+        body="QUOTE_REQUEST", optional_body=True,
+        errors={403: portal_403("place_orders"), 422: "`cart_empty`, or a line that cannot be ordered."}),
+    ("GET", "/portal/saved-lists"): api(
+        "The contact's saved lists (place_orders)", "The lists", {"type": "object", "properties": {
+            "items": {"type": "array", "items": ref("SavedList")}, "next_cursor": {"type": "null"}}},
+        errors={403: portal_403("place_orders")}),
+    ("POST", "/portal/saved-lists"): api(
+        "Create a saved list, empty or from the cart's lines (place_orders)", "The list", ref("SavedList"), status=201,
+        body="SAVED_LIST", errors={403: portal_403("place_orders"), 422: "`cart_empty`, `too_many_lists` or a bad name."}),
+    ("PUT", "/portal/saved-lists/{list_id}/lines/{sku}"): api(
+        "Put a product with its usual quantity on a saved list (place_orders)", "The list", ref("SavedList"),
+        body="CART_LINE", errors={403: portal_403("place_orders"), 404: "`saved_list_not_found`.",
+                                  422: "`invalid_quantity`, `unknown_product`, `product_not_orderable`."}),
+    ("POST", "/portal/saved-lists/{list_id}/add-to-cart"): api(
+        "Put a saved list's products in the cart (place_orders)", "The cart; `skipped` names what cannot be ordered now",
+        {"allOf": [ref("Cart"), shape(skipped={"type": "array", "items": shape(sku=STR, message=STR)})]},
+        errors={403: portal_403("place_orders"), 404: "`saved_list_not_found`.", 422: "`nothing_to_add`."}),
     ("GET", "/portal/deliveries"): api(
         "The client's delivery notes, newest first (deliveries)", "One page of delivery notes", page_of("DeliveryNote"),
         query=("limit", "cursor"), errors={403: portal_403("deliveries"), 422: "`invalid_limit` or `invalid_cursor`."}),
@@ -884,6 +967,12 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
             "items": {"type": "array", "items": shape(kind=STR, order_id=STR, title=STR, created_at=TIMESTAMP)},
             "next_cursor": {"type": "null"}}},
         capability=Capability.VIEW_ORDERS),
+    ("POST", "/admin/intake"): api(
+        "A client's order spreadsheet (xlsx) or CSV becomes a draft order in the review queue, origin `upload`",
+        "The draft order with the rows that could not be ordered (200 with the same order when this file was received "
+        "for this client before)", ref("IntakeOrder"), status=201, body="INTAKE", capability=Capability.REVIEW_ORDERS,
+        errors={422: "`unknown_client`, `no_valid_lines` (nothing in the file can be ordered), `unreadable_file`, "
+                     "`no_ordering_contact` or an invalid `content_base64`."}),
     ("POST", "/admin/proposals"): api(
         "Make a proposal (quote) for a client", "The proposal, `draft` or (with `send`) `sent`", ref("StaffQuote"),
         status=201, body="PROPOSAL", capability=Capability.REVIEW_ORDERS,
@@ -949,11 +1038,11 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "stock when allowed", session=True, cookies=(200,),
         answers={200: "The page.", 303: "To /login when signed out; staff to /agent/orders.",
                  403: "Signed in, but the contact has no portal access.", 404: "Hidden, unknown or not priced for this client."}),
-    # web/portal/orders.py (the buyer's ordering pages; session cookie; every form carries `csrf`). Signed out: 303 to /login;
+    # web/portal/cart.py, orders.py, quick_order.py, saved_lists.py (the buyer's ordering pages; session cookie; every form carries `csrf`). Signed out: 303 to /login;
     # staff: 303 to /agent/orders.
     ("POST", "/cart/add"): page(
-        "Add a product to the cart (place_orders)", form=CART_ADD_FORM, session=True, cookies=(303,),
-        answers={303: "Back to the catalogue page it came from, with the cart cookie and a notice (or the error, e.g. a "
+        "Add a product to the stored cart (place_orders)", form=CART_ADD_FORM, session=True, cookies=(303,),
+        answers={303: "Back to the catalogue page it came from, with a notice (or the error, e.g. a "
                       "quantity that is no whole number); to /login when signed out.",
                  403: "CSRF check failed, or no place_orders permission.", 404: "Not orderable by this client."}),
     ("GET", "/cart"): page(
@@ -970,12 +1059,12 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         answers={200: "The form, with a fresh Idempotency-Key in it.", 303: "To /cart when the cart is empty; to /login when signed out.",
                  403: "No place_orders permission."}),
     ("POST", "/checkout"): page(
-        "Place the order as reviewed (POST /portal/orders' body and rules; the form's key is the Idempotency-Key)",
+        "Place the cart version the page showed (POST /portal/cart/checkout's rules; the form's key is the Idempotency-Key)",
         form=CHECKOUT_FORM, session=True, cookies=(303, 409, 422),
         answers={303: "Placed (or already placed with this key): to /orders/{id} (to /catalogue without the orders "
-                      "permission), with the cart cleared; to /login when signed out.",
+                      "permission), with the cart emptied; to /login when signed out.",
                  403: "CSRF check failed, or no place_orders permission.",
-                 409: "The form again: key used for a different order, or the same order being placed right now.",
+                 409: "The form again with what happened: the cart was checked out already (another tab) or changed since.",
                  422: "The form again with the service's refusal next to its field (e.g. below_min_qty on a line)."}),
     ("GET", "/orders"): page(
         "The client's orders, newest first, found by number or reference (q), status and placing dates (from, to)",
@@ -994,12 +1083,51 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "Decline the changes an agent proposed: the order is declined (place_orders)", form=LOGOUT_FORM, session=True, cookies=(303,),
         answers={303: "To the order's page with a notice (or the conflict).",
                  403: "CSRF check failed, or no place_orders permission.", 404: "No such order, or another client's."}),
-    ("POST", "/orders/{order_id}/reorder"): page(
-        "Order the same lines again at today's prices (place_orders); once per form (its key is the Idempotency-Key)",
-        form=REORDER_FORM, session=True, cookies=(303,),
-        answers={303: "To the new order's page (to /catalogue without the orders permission), listing the lines that "
-                      "could not be ordered again; to the old order's page when none could.",
-                 403: "CSRF check failed, or no place_orders permission.", 404: "No such order, or another client's."}),
+    ("POST", "/orders/{order_id}/reorder-to-cart"): page(
+        "Order these again: the lines go into the cart at today's prices; nothing is ordered (place_orders)",
+        form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To /cart with the price changes and the lines left out; to the order's page when none could be "
+                      "added.", 403: "CSRF check failed, or no place_orders permission.",
+                 404: "No such order, or another client's."}),
+    ("POST", "/cart/request-quote"): page(
+        "Ask the sales agent for a quote on the cart's lines (place_orders)", form=QUOTE_FORM, session=True, cookies=(303,),
+        answers={303: "To /cart with a notice (or why not).", 403: "CSRF check failed, or no place_orders permission."}),
+    ("GET", "/quick-order"): page(
+        "Quick order: paste lines or upload a CSV / XLSX file (place_orders)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "No place_orders permission."}),
+    ("POST", "/quick-order"): page(
+        "Add the pasted or uploaded lines to the cart (multipart/form-data)", form=QUICK_ORDER_FORM, session=True,
+        cookies=(200, 422),
+        answers={200: "The page with the lines added and each bad row with its reason.",
+                 303: "To /login when signed out.", 403: "CSRF check failed, or no place_orders permission.",
+                 422: "Nothing sent, or a file that cannot be read."}),
+    ("GET", "/saved-lists"): page(
+        "The buyer's saved lists (place_orders)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "No place_orders permission."}),
+    ("POST", "/saved-lists"): page(
+        "Create a saved list", form=LIST_NAME_FORM, session=True, cookies=(303,),
+        answers={303: "To the new list (or back with the error).", 403: "CSRF check failed, or no place_orders permission."}),
+    ("POST", "/saved-lists/from-cart"): page(
+        "Save the cart's lines as a new list", form=LIST_NAME_FORM, session=True, cookies=(303,),
+        answers={303: "To the new list (to /cart with the error).", 403: "CSRF check failed, or no place_orders permission."}),
+    ("GET", "/saved-lists/{list_id}"): page(
+        "One saved list", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "No place_orders permission.", 404: "No such list."}),
+    ("POST", "/saved-lists/{list_id}/add"): page(
+        "Put a product on a list (`favourites`: the catalogue's star, made on first use)", form=CART_ADD_FORM,
+        session=True, cookies=(303,),
+        answers={303: "Back to the catalogue page or the list, with a notice or the error.",
+                 403: "CSRF check failed, or no place_orders permission.", 404: "No such list."}),
+    ("POST", "/saved-lists/{list_id}/remove"): page(
+        "Take a product off a list", form=CART_REMOVE_FORM, session=True, cookies=(303,),
+        answers={303: "To the list.", 403: "CSRF check failed, or no place_orders permission.", 404: "No such list."}),
+    ("POST", "/saved-lists/{list_id}/delete"): page(
+        "Delete a list", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To /saved-lists.", 403: "CSRF check failed, or no place_orders permission.", 404: "No such list."}),
+    ("POST", "/saved-lists/{list_id}/to-cart"): page(
+        "Put a list's products in the cart", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To /cart, naming the products that cannot be ordered now.",
+                 403: "CSRF check failed, or no place_orders permission.", 404: "No such list."}),
     # web/staff/review.py (staff pages; every staff role may look, deciding needs review_orders)
     ("GET", "/agent/orders"): page(
         "Orders by status for the staff (the review queue is status=draft), oldest first", query=("status", "cursor"),

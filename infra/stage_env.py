@@ -138,6 +138,8 @@ def pin_policy(doc: dict, stage: str, *, partition: str, region: str, account: s
         service, rest = m.groups()
         if service == "cognito-idp" and rest.startswith("userpool/"):
             return user_pool_arn
+        if service == "s3":  # bucket ARNs carry no region or account (the inbound mail bucket's name pattern)
+            return wrap(f"arn:{partition}:s3:::{rest}")
         return wrap(f"arn:{partition}:{service}:{region}:{account}:{rest}")
 
     def pin_condition(condition: Any) -> Any:  # kms:ViaService ssm.<region>.amazonaws.com
@@ -207,6 +209,13 @@ def policy_statements(stage: str) -> dict[str, dict]:
          "Resource": "arn:aws:ses:*:*:identity/*"},
         {"Sid": "DocumentsBucketObjects", "Action": ["s3:GetObject", "s3:PutObject"],
          "Resource": f"arn:aws:s3:::b2b-{stage}-documents-*/*"},
+        # Email intake (steps/intake.py): the messages SES stored, and the contact behind a sender's address.
+        {"Sid": "InboundMailObjects", "Action": "s3:GetObject",
+         "Resource": f"arn:aws:s3:::b2b-{stage}-inbound-mail-*/orders/*"},
+        {"Sid": "InboundMailFailures", "Action": "sqs:SendMessage",  # the async invocation's on-failure destination
+         "Resource": f"arn:aws:sqs:*:*:b2b-{stage}-inbound-mail-dlq"},
+        {"Sid": "FindContactByEmail", "Action": "cognito-idp:AdminGetUser",
+         "Resource": "arn:aws:cognito-idp:*:*:userpool/*"},
         {"Sid": "StartWorkflows", "Action": "states:StartExecution",
          "Resource": f"arn:aws:states:*:*:stateMachine:b2b-{stage}-*"},
         {"Sid": "AnswerTaskTokensNoResourceLevelPermissions", "Action": [
@@ -266,6 +275,8 @@ POLICIES: dict[str | None, list[str]] = {
     "invoicing-steps": [*_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
     # steps/stream.py: reads the table stream, starts review / shipping workflows
     "stream": ["MainTableStream", "StreamDeadLetterQueue", *_WORK, *_SECRETS, *_BASE],
+    # steps/intake.py: reads a stored email, finds its sender's contact, places a draft order, replies
+    "intake-steps": ["InboundMailObjects", "InboundMailFailures", "FindContactByEmail", "MainTableItems", "SendMail", *_SECRETS, *_BASE],
     # steps/fulfilment.py on_domain_event: consumes the events queue
     "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
 }
@@ -282,6 +293,7 @@ FUNCTION_POLICY = {
     "daily_overdue_reminders": "invoicing-steps",
     "on_table_change": "stream",
     "on_domain_event": "events",
+    "receive_order_email": "intake-steps",
 }
 
 

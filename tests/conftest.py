@@ -108,8 +108,10 @@ def local_pages(chalice_app):
     """The local stack's own pages (outbox, sandbox checkout and tracking), registered once as `make run` does.
     Never removed: Chalice consumes a blueprint's route options when registering it, so it registers only once."""
     from infra.local.outbox import outbox  # noqa: PLC0415
+    from infra.local.mail_drop import mail_drop  # noqa: PLC0415
     from infra.local.sandbox_pages import sandbox_pages  # noqa: PLC0415
 
     if "/local/pay/{session_id}" not in chalice_app.routes:
         chalice_app.register_blueprint(outbox)
         chalice_app.register_blueprint(sandbox_pages)
+        chalice_app.register_blueprint(mail_drop)

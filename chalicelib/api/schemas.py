@@ -139,3 +139,20 @@ PROPOSAL = obj(["client_id", "lines"], {
 })
 REVISE_PROPOSAL = obj(["lines"], {k: v for k, v in PROPOSAL["properties"].items() if k != "client_id"})
 DECLINE_PROPOSAL = obj([], {"reason": nullable({"type": "string", "maxLength": 2000})})
+
+# --- the cart, quick order, saved lists, intake -------------------------------------------------------
+CART_LINE = obj(["qty"], {"qty": {"description": "whole number 0 to 1,000,000 (0 removes; checked as invalid_quantity)"}})
+CART_CHECKOUT = obj([], {
+    "delivery_address_id": nullable(ID),
+    "delivery_address": nullable(DELIVERY_ADDRESS),
+    "client_reference": {"type": ["string", "null"], "maxLength": 100},
+    "notes": {"type": ["string", "null"], "maxLength": 2000},
+    "cart_version": {"type": "integer", "minimum": 0, "description": "the cart version reviewed (or header If-Match)"},
+})
+QUOTE_REQUEST = obj([], {"message": {"type": ["string", "null"], "maxLength": 2000}})
+SAVED_LIST = obj(["name"], {"name": {**NAME, "maxLength": 100}, "from_cart": {"type": "boolean"}})
+INTAKE = obj(["client_id", "filename", "content_base64"], {
+    "client_id": ID, "filename": {**NAME, "maxLength": 200},
+    "content_base64": {"type": "string", "minLength": 1, "maxLength": 2_800_000},
+    "client_reference": {"type": ["string", "null"], "maxLength": 100},
+})

@@ -69,6 +69,22 @@ def _line_json(m: Any) -> dict[str, Any]:
             "vat_rate": m.vat_rate, "line_total": display_amount(m.line_total), "price_source": m.price_source}
 
 
+def cart_json(view: Any) -> dict[str, Any]:
+    """The buyer's cart (services.cart.CartView) at today's prices: lines, totals, credit headroom, warnings."""
+    lines = []
+    for r in view.rows:
+        line = r.line
+        lines.append({"sku": r.sku, "name": r.product.name if r.product else None, "qty": r.qty,
+                      "unit_price": display_amount(line.unit_price) if line else None,
+                      "line_total": display_amount(line.line_total) if line else None,
+                      "price_source": line.price_source if line else None, "vat_rate": line.vat_rate if line else None,
+                      "problem": r.problem.as_dict() if r.problem else None})
+    return {"lines": lines, "subtotal": display_amount(view.totals.subtotal), "vat_total": display_amount(view.totals.vat_total),
+            "total": display_amount(view.totals.total), "currency": view.client.currency,
+            "credit_available": display_amount(view.credit_available), "warnings": view.warnings,
+            "version": view.cart.version or 0, "ready": view.ready}
+
+
 def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryItem] | None = None,
                delivery_notes: list[DeliveryNoteItem] | None = None, invoices: list[InvoiceItem] | None = None) -> dict[str, Any]:
     """A Sales Order as the portal shows it; staff also see checks, the client and who decided.
@@ -82,7 +98,7 @@ def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryI
         "vat_total": display_amount(o.vat_total), "total": display_amount(o.total), "currency": o.currency,
         "client_reference": o.client_reference, "notes": o.notes,
         "delivery_address": o.delivery_address.as_dict(), "decision_reason": o.decision_reason,
-        "proposal": None, "fulfilment_status": None, "reorder_of": o.reorder_of,
+        "proposal": None, "fulfilment_status": None, "reorder_of": o.reorder_of, "origin": o.origin or "portal",
         "created_at": o.created_at, "updated_at": o.updated_at, "version": o.version,
     }
     if o.proposal and o.review == "modified":

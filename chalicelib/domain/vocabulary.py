@@ -28,6 +28,11 @@ WORDS: dict[str, dict[str, str]] = {
     "statement_entry": {"invoice": "Invoice", "payment": "Payment", "credit_note": "Credit note", "refund": "Refund", "credit": "Client credit"},
     "fulfilment_status": {"not_started": "Not started", "preparing": "Preparing", "partially_shipped": "Partly shipped",
                           "shipped": "Shipped", "delivered": "Delivered"},
+    "order_origin": {"portal": "Portal", "staff": "Sales team", "upload": "Spreadsheet upload", "email": "Email",
+                     "recurring": "Recurring order", "proposal": "Accepted proposal"},
+    "cart_warning": {"above_available_stock": "Above stock", "beyond_credit": "Beyond credit", "below_min_qty": "Below minimum",
+                     "above_max_qty": "Above maximum", "not_qty_step": "Not a pack multiple",
+                     "unknown_product": "Unknown product", "product_not_orderable": "Cannot be ordered"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
              "finance": "Finance", "buyer": "Buyer"},
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -88,10 +89,12 @@ def _delivery_address(client: ClientItem, body: dict[str, Any]) -> DeliveryAddre
     raise ValidationFailed("Where should we deliver? Give delivery_address.", code="missing_field", field="delivery_address")
 
 
-def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None, order_id: str | None = None) -> OrderItem:
+def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None, order_id: str | None = None,
+          origin: str = "portal", initial_status: str | None = None) -> OrderItem:
     """A new Sales Order from the portal, priced on the server, numbered from the gapless series.
 
     `order_id` (from the Idempotency-Key) makes a repeated placement find the stored order instead of adding one.
+    `origin` says where it came from (portal, upload, email...); intake orders always start as drafts.
     """
     client = get_client(buyer.client_id)
     lines = price_lines(client, body["lines"])
@@ -101,13 +104,19 @@ def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None, 
     order = OrderItem(
         id=order_id or f"so_{secrets.token_hex(8)}", number="", client_id=client.id, client_name=client.name,
         contact_id=buyer.contact_id, contact_email=buyer.email, sale_agent_id=client.sale_agent_id,
-        status=OrderStatus(settings.portal_order_initial_status).value, review=Review.PENDING.value,
+        status=OrderStatus(initial_status or settings.portal_order_initial_status).value, review=Review.PENDING.value,
         lines=[line_map(line) for line in lines], subtotal=totals.subtotal, vat_total=totals.vat_total,
         total=totals.total, currency=client.currency, delivery_address=_delivery_address(client, body),
         client_reference=(body.get("client_reference") or "").strip() or None,
-        notes=(body.get("notes") or "").strip() or None, reorder_of=reorder_of, created_at=at, updated_at=at,
+        notes=(body.get("notes") or "").strip() or None, reorder_of=reorder_of, origin=origin, created_at=at, updated_at=at,
     )
     return order_store.create_numbered(order, series=f"SO-{at.year}", actor=buyer.email)
+
+
+def credit_available(client: ClientItem) -> Decimal:
+    """The client's credit headroom: the one figure the cart, the review checks and the client page show.
+    (Credit limit less open exposure; the exposure rule lives with the review checks.)"""
+    return client.credit_limit - (client.balance or Decimal(0))
 
 
 @dataclass(frozen=True)

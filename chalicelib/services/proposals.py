@@ -104,7 +104,8 @@ def _order_for(proposal: ProposalItem, buyer: Buyer) -> OrderItem:
         contact_email=buyer.email, sale_agent_id=client.sale_agent_id, status=OrderStatus.ACCEPTED.value,
         review=Review.APPROVED.value, decided_by=f"proposal {proposal.number}", lines=list(proposal.lines),
         subtotal=totals.subtotal, vat_total=totals.vat_total, total=totals.total, currency=proposal.currency,
-        delivery_address=DeliveryAddressMap(**address), client_reference=proposal.number, created_at=at, updated_at=at,
+        delivery_address=DeliveryAddressMap(**address), client_reference=proposal.number, origin="proposal",
+        created_at=at, updated_at=at,
     )
     try:
         return order_store.create_numbered(order, series=f"SO-{at.year}", actor=buyer.email)
@@ -130,3 +131,17 @@ def parse_valid_until(raw: str | None) -> date | None:
 
 def unit_prices(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**line, "unit_price": Decimal(line["unit_price"]) if line.get("unit_price") else None} for line in lines]
+
+
+def draft_from_cart(buyer: Buyer, lines: list[dict[str, Any]], message: str | None) -> ProposalItem:
+    """A buyer's request for a quote: a draft proposal of their cart's lines at their prices today, for their agent
+    (or the admins, when the client has none) to adjust and send; the agent is emailed."""
+    client = get_client(buyer.client_id)
+    note = f"Quote requested by {buyer.email} from the portal cart." + (f"\n{message}" if message else "")
+    proposal = create(buyer.email, {"client_id": client.id, "lines": lines, "message": note})
+    agent = user_store.find_user(client.sale_agent_id) if client.sale_agent_id else None
+    staff = [agent] if agent is not None else user_store.staff_with_roles(("admin",))
+    for person in staff:
+        mail.send("quote_requested", person.email, proposal=_view(proposal), requested_by=buyer.email,
+                  request_message=message, lines=[{"sku": m.sku, "name": m.name, "qty": m.qty} for m in proposal.lines])
+    return proposal

@@ -359,6 +359,7 @@ class OrderItem(TableItem):
     decision_reason = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
     reorder_of = UnicodeAttribute(null=True)
+    origin = UnicodeAttribute(default="portal")  # portal, staff, upload, email, recurring, proposal
     review_task_token = UnicodeAttribute(null=True)
     client_task_token = UnicodeAttribute(null=True)
     delivery_note_task_token = UnicodeAttribute(null=True)  # fulfilment waits for the agent's "create"

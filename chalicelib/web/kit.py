@@ -32,6 +32,7 @@ from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from chalicelib.domain.vocabulary import DEFAULT_LOCALE, label
 from chalicelib.services import accounts, catalogue
+from chalicelib.store import carts as cart_store
 from chalicelib.store import products as product_store
 from chalicelib.store.clients import get_client
 from chalicelib.templating import render
@@ -41,7 +42,7 @@ from chalicelib.tokens import verify_id_token
 logger = Logger(service="b2b-portal", child=True)
 
 SESSION, REFRESH, CSRF = "b2b_session", "b2b_refresh", "b2b_csrf"
-CART, FLASH = "b2b_cart", "b2b_flash"
+FLASH = "b2b_flash"
 FORM = ["application/x-www-form-urlencoded"]
 PAGE_SIZE = 24
 STAFF_HOME = "/agent/orders"
@@ -251,7 +252,10 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
     can = principal.permissions
     entries = [{"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
     if can.get("place_orders"):
-        entries.append({"key": "cart", "label": f"Cart ({len(cart_contents())})", "href": "/cart", "id": "nav-cart"})
+        entries.append({"key": "cart", "label": f"Cart ({cart_store.line_count(principal.user_id)})", "href": "/cart",
+                        "id": "nav-cart"})
+        entries.append({"key": "quick_order", "label": "Quick order", "href": "/quick-order"})
+        entries.append({"key": "saved_lists", "label": "Saved lists", "href": "/saved-lists"})
     if can.get("orders"):
         entries.append({"key": "orders", "label": "Orders", "href": "/orders"})
     if can.get("deliveries"):
@@ -369,24 +373,3 @@ def whole_number(raw: str | None) -> int | str:
     """A form's quantity as an int when it is one, else as typed (the service explains what is wrong with it)."""
     raw = (raw or "").strip()
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else raw
-
-
-# --- the cart cookie: SKU -> quantity only; prices are always resolved on the server -------
-
-MAX_CART_LINES = 100
-_CART_ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]{0,63}):(\d{1,7})$")
-
-
-def cart_contents() -> dict[str, int]:
-    cart: dict[str, int] = {}
-    for entry in _cookies().get(CART, "").split("|"):
-        match = _CART_ENTRY.match(entry)
-        if match and int(match.group(2)) > 0 and len(cart) < MAX_CART_LINES:
-            cart[match.group(1)] = int(match.group(2))
-    return cart
-
-
-def cart_cookie(cart: dict[str, int]) -> str:
-    if not cart:
-        return _cookie(CART, "", max_age=0)
-    return _cookie(CART, "|".join(f"{sku}:{qty}" for sku, qty in cart.items()), max_age=30 * 24 * 3600)

@@ -7,10 +7,11 @@ from chalicelib.services import accounts
 from chalicelib.domain.errors import DomainError
 from chalicelib.web.kit import (
     FORM, REFRESH, SESSION, STAFF_HOME, WebBlueprint, _cookie, _csrf_ok, _csrf_token, _html, _render, _session_cookies,
-    cart_cookie, form_fields, redirect,
+    form_fields, redirect,
 )
 
 web_signin = WebBlueprint(__name__)
+RETIRED_CART_COOKIE = "b2b_cart"
 
 
 # --- sign-in ----------------------------------------------------------------------------
@@ -46,8 +47,9 @@ def login_submit():
                            status=401 if exc.status == 401 else 422)
     if isinstance(result, accounts.NewPasswordRequired):
         return _login_page(email=email, session=result.session)
-    # A cart belongs to whoever filled it: a new sign-in starts with an empty one.
-    cookies = [*_session_cookies(result), cart_cookie({})]
+    # The cart is stored per contact now (chalicelib/store/carts.py); the retired cart cookie is removed from
+    # browsers that still hold one.
+    cookies = [*_session_cookies(result), _cookie(RETIRED_CART_COOKIE, "", max_age=0)]
     return redirect("/catalogue" if result.role == "buyer" else STAFF_HOME, cookies)
 
 
@@ -55,5 +57,5 @@ def login_submit():
 def logout():
     if not _csrf_ok(form_fields()):
         return redirect("/catalogue")
-    expired = [_cookie(SESSION, "", max_age=0), _cookie(REFRESH, "", max_age=0), cart_cookie({})]
+    expired = [_cookie(SESSION, "", max_age=0), _cookie(REFRESH, "", max_age=0)]  # the stored cart stays
     return redirect("/login", expired)

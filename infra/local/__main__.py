@@ -26,10 +26,12 @@ def main() -> int:
     from infra.local.outbox import outbox
     from infra.local.pollers import Pollers
     from infra.local.sandbox_pages import sandbox_pages
+    from infra.local.mail_drop import mail_drop
 
     gateway.install()
     app.register_blueprint(outbox)
     app.register_blueprint(sandbox_pages)
+    app.register_blueprint(mail_drop)
     lambda_shim.register_functions(app, stack.stage, stack.endpoint_url, "us-east-1")
     pollers = Pollers(app, stack.endpoint_url, "us-east-1", stream_arn=os.environ["MAIN_TABLE_STREAM_ARN"])
     demo = seed.seed()
@@ -41,6 +43,7 @@ def main() -> int:
     print(f"\nB2B portal running at http://127.0.0.1:{port}{base_path}  (ready in {time.monotonic() - started:.1f}s)")
     print(f"  Embedded AWS (moto):   {stack.endpoint_url}   e.g. aws --endpoint-url {stack.endpoint_url} dynamodb list-tables")
     print(f"  Outbox (local only):   http://127.0.0.1:{port}{base_path}/local/outbox")
+    print(f"  Order mail drop:       http://127.0.0.1:{port}{base_path}/local/mail-drop")
     print(f"  Admin (API):           {demo.admin} / {seed.ADMIN_PASSWORD}")
     for who, password in {**demo.staff, **demo.buyers}.items():
         print(f"  Login:                 {who} / {password}")

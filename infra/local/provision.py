@@ -32,13 +32,18 @@ class Provisioned:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
+NO_VALUE = object()  # CloudFormation's AWS::NoValue: the property is left out
+
+
 class _Resolver:
     def __init__(self, template: dict[str, Any], params: dict[str, str], region: str, done: Provisioned):
         self.template, self.params, self.region, self.done = template, params, region, done
         self.pseudo = {"AWS::AccountId": ACCOUNT_ID, "AWS::Region": region, "AWS::Partition": "aws",
                        "AWS::StackName": f"b2b-{params.get('Stage', 'local')}", "AWS::URLSuffix": "amazonaws.com"}
 
-    def ref(self, name: str) -> str:
+    def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name in self.params:
             return self.params[name]
         if name in self.pseudo:
@@ -75,7 +80,8 @@ class _Resolver:
                 return arg[0].join(str(v) for v in self.value(arg[1]))
             if key == "Condition":
                 return self.condition(arg)
-        return {k: self.value(v) for k, v in node.items()}
+        resolved = {k: self.value(v) for k, v in node.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}  # Fn::If's AWS::NoValue drops the property
 
     def _sub_name(self, name: str) -> str:
         if "." in name:
