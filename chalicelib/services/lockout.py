@@ -15,6 +15,10 @@ IP_LIMIT = 20  # failures per IP address in a window (an office behind one addre
 LOCK_SECONDS = 15 * 60
 
 
+def now() -> int:
+    return int(time.time())
+
+
 class TooManyAttempts(DomainError):
     status = 429
     code = "too_many_attempts"
@@ -34,18 +38,18 @@ def _refuse(until: int, now: int) -> TooManyAttempts:
 def sign_in(email: str, password: str, ip: str | None) -> accounts.SignedIn | accounts.NewPasswordRequired:
     """Sign in unless the account or the address is locked; count a wrong password, clear the account's count on
     success (never the address's: one valid account must not reset an attacker's budget)."""
-    now = int(time.time())
+    now_ = now()
     account_key, ip_key = _keys(email, ip)
     keys = [account_key] + ([ip_key] if ip_key else [])
     counters = store.read(keys)
     for counter in counters.values():
-        if counter.locked_until and counter.locked_until > now:
-            raise _refuse(counter.locked_until, now)
+        if counter.locked_until and counter.locked_until > now_:
+            raise _refuse(counter.locked_until, now_)
     try:
         result = accounts.login(email, password)
     except Unauthenticated as exc:
         if exc.code == "invalid_credentials":
-            _count_failure(account_key, ip_key, now)
+            _count_failure(account_key, ip_key, now_)
         raise
     if account_key in counters:
         store.clear(account_key)
