@@ -20,6 +20,8 @@ from chalicelib.web.documents import web_documents
 from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.proposals import web_proposals
+from chalicelib.web.portal.account import web_account
+from chalicelib.web.portal.company import web_company
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
@@ -47,6 +49,8 @@ app.register_blueprint(web_agent)
 app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
+app.register_blueprint(web_account)
+app.register_blueprint(web_company)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)
