@@ -6,6 +6,7 @@ from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
 from chalicelib.api.auth import auth_api
+from chalicelib.api.comments import comments_api
 from chalicelib.api.company import company_api
 from chalicelib.api.profile import profile_api
 from chalicelib.api.http import reshape_framework_errors
@@ -22,6 +23,7 @@ from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.web.portal.account import web_account
 from chalicelib.web.portal.company import web_company
+from chalicelib.web.comments import web_comments
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
@@ -41,6 +43,7 @@ app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)
 app.register_blueprint(profile_api)
 app.register_blueprint(company_api)
+app.register_blueprint(comments_api)
 app.register_blueprint(web)  # the web kit: the current request for every page
 app.register_blueprint(web_signin)
 app.register_blueprint(web_catalogue)
@@ -51,6 +54,7 @@ app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
 app.register_blueprint(web_account)
 app.register_blueprint(web_company)
+app.register_blueprint(web_comments)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)

@@ -1071,6 +1071,37 @@ QUERY.update({
 })
 MANAGE_COMPANY_403 = portal_403("manage_company")
 APPROVE_403 = portal_403("approve_orders")
+RESPONSE_SCHEMAS["Comment"] = shape(id=STR, author_name=STR, author_side={"enum": ["client", "supplier"]}, body=STR,
+                                    at={"type": "string", "format": "date-time"})
+COMMENT_FORM = form_of(["body"], body={"type": "string", "maxLength": 4000})
+
+
+def _comment_routes() -> dict[tuple[str, str], dict[str, Any]]:
+    routes: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, param, permission in (("orders", "order_id", "orders"), ("proposals", "proposal_id", "proposals")):
+        missing = f"`{kind[:-1]}_not_found` (or another client's)."
+        routes[("GET", f"/portal/{kind}/{{{param}}}/comments")] = api(
+            f"The comments on one of the client's {kind}, oldest first ({permission})", "One page",
+            page_of("Comment"), query=("limit", "cursor"), errors={403: portal_403(permission), 404: missing})
+        routes[("POST", f"/portal/{kind}/{{{param}}}/comments")] = api(
+            f"Comment on one of the client's {kind} ({permission}); the supplier's agent is emailed", "Posted",
+            ref("Comment"), status=201, body="COMMENT", errors={403: portal_403(permission), 404: missing})
+        routes[("GET", f"/admin/{kind}/{{{param}}}/comments")] = api(
+            f"The comments on a {kind[:-1]}, oldest first", "One page", page_of("Comment"), query=("limit", "cursor"),
+            capability=Capability.VIEW_ORDERS, errors={404: f"`{kind[:-1]}_not_found`."})
+        routes[("POST", f"/admin/{kind}/{{{param}}}/comments")] = api(
+            f"Comment on a {kind[:-1]}; the client's contacts who see it are emailed", "Posted", ref("Comment"),
+            status=201, body="COMMENT", capability=Capability.VIEW_ORDERS, errors={404: f"`{kind[:-1]}_not_found`."})
+    for path, who in (("/orders/{order_id}/comments", "orders"), ("/proposals/{proposal_id}/comments", "proposals"),
+                      ("/agent/orders/{order_id}/comments", None)):
+        routes[("POST", path)] = page(
+            "Post a comment from the page" + (f" ({who})" if who else " (staff)"), form=COMMENT_FORM, session=True,
+            cookies=(303,), answers={303: "Back to the page, at its comments.", 403: "CSRF check failed, or not allowed.",
+                                     404: "No such document, or another client's."})
+    return routes
+
+
+ROUTES.update(_comment_routes())
 ROUTES.update({
     ("GET", "/portal/profile"): api("The signed-in contact's profile, email preferences and company (read-only)",
                                     "The profile", ref("Profile"), errors={403: PORTAL_403}),

@@ -82,7 +82,15 @@ def _cookie(name: str, value: str, *, max_age: int, http_only: bool = True) -> s
 
 
 def _render(template: str, **context: Any) -> str:
-    return render(template, url=url, **context)
+    return render(template, url=url, comments_for=comments_for, **context)
+
+
+def comments_for(kind: str, document_id: str) -> list[dict[str, Any]]:
+    """The comment thread an order or proposal page shows (the page already checked who may see the document)."""
+    from chalicelib.services import comments  # noqa: PLC0415 - only pages with a thread need it
+
+    found, _ = comments.thread(kind, document_id)
+    return [{**comments.comment_json(c), "at_iso": c.at.isoformat(), "at_local": local_time(c.at)} for c in found]
 
 
 def _html(body: str, status: int = 200, cookies: list[str] | None = None) -> Response:
