@@ -24,6 +24,7 @@ from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.web.portal.account import web_account
 from chalicelib.web.portal.company import web_company
 from chalicelib.web.comments import web_comments
+from chalicelib.web.not_found import web_not_found
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
@@ -55,6 +56,7 @@ app.register_blueprint(web_proposals)
 app.register_blueprint(web_account)
 app.register_blueprint(web_company)
 app.register_blueprint(web_comments)
+app.register_blueprint(web_not_found)  # GET /{proxy+}: what no other route matches (API Gateway's fallback)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)

@@ -1103,6 +1103,13 @@ def _comment_routes() -> dict[tuple[str, str], dict[str, Any]]:
 
 ROUTES.update(_comment_routes())
 ROUTES.update({
+    ("GET", "/{proxy+}"): page(
+        "Any other path: a 404 page for people, the API error shape (`not_found`) for a JSON Accept header or a path "
+        "under /auth, /admin, /portal, /payments", cookies=(404,),
+        answers={404: "The not-found page in the layout (or the JSON error)."}),
+    ("GET", "/favicon.ico"): page("The portal's icon (SVG)", {200: "The icon."}),
+})
+ROUTES.update({
     ("GET", "/portal/profile"): api("The signed-in contact's profile, email preferences and company (read-only)",
                                     "The profile", ref("Profile"), errors={403: PORTAL_403}),
     ("PATCH", "/portal/profile"): api(
@@ -1191,7 +1198,7 @@ def deployed_routes() -> dict[tuple[str, str], Any]:
 
 def path_params(path: str) -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in re.findall(r"{(\w+)}", path)]
+            for name in re.findall(r"{(\w+\+?)}", path)]  # `proxy+`: API Gateway's greedy parameter
 
 
 def error(status: int, description: str | None = None) -> dict[str, Any]:

@@ -191,3 +191,32 @@ def test_an_order_above_the_limit_is_approved_by_the_company_then_reviewed_by_th
     history = order_store.history(order.id)
     approved = next(h for h in history if h.event == "company_approved")
     assert "Test Buyer" in approved.note
+
+
+@pytest.mark.parametrize("server", ["http_server", "api_server"])
+def test_an_unknown_url_answers_a_404_page_or_the_api_error_shape(server, request, people, world):
+    import requests  # noqa: PLC0415
+
+    base = request.getfixturevalue(server)
+    page = people()
+    response = page.goto(f"{base}/no/such/page")
+    assert response.status == 404 and "Page not found" in page.inner_text("h1")
+    assert "/no/such/page" in page.inner_text("#not-found")
+    assert page.get_attribute("a[href$='/login']", "href") == base.removeprefix("http://127.0.0.1:" + base.split(":")[2].split("/")[0]) + "/login"
+
+    as_api = requests.get(f"{base}/portal/no-such-thing/1", timeout=10)
+    assert as_api.status_code == 404 and as_api.json()["error"]["code"] == "not_found"
+    by_accept = requests.get(f"{base}/whatever", headers={"Accept": "application/json"}, timeout=10)
+    assert by_accept.status_code == 404 and by_accept.json()["error"]["code"] == "not_found"
+    icon = requests.get(f"{base}/favicon.ico", timeout=10)
+    assert icon.status_code == 200 and icon.headers["Content-Type"] == "image/svg+xml"
+
+    # real routes are not shadowed: a page, a page with a parameter, an API route with its authorizer
+    assert requests.get(f"{base}/login", timeout=10).status_code == 200
+    assert requests.get(f"{base}/orders/so_x", allow_redirects=False, timeout=10).status_code == 303
+    assert requests.get(f"{base}/portal/me", timeout=10).status_code == 401
+
+    _, email, _ = acme(world)
+    sign_in(page, base, email)
+    page.goto(f"{base}/orders/so_x/nothing-here")
+    assert "Page not found" in page.inner_text("main h1") and "Profile" in page.inner_text("nav.sidebar")

@@ -28,8 +28,11 @@ def _staff(kind: str, doc_id: str, capability: Capability):
     return staff, comments.document(kind, doc_id)
 
 
-def _posted(kind: str, doc, author):
-    body = validate(json_body(comments_api.current_request), schemas.COMMENT)
+def _body() -> dict:
+    return json_body(comments_api.current_request)
+
+
+def _posted(kind: str, doc, author, body: dict):
     return json_response(comments.comment_json(comments.add(kind, doc, author, body["body"])), status=201)
 
 
@@ -42,7 +45,7 @@ def portal_order_comments(order_id):
 @comments_api.route("/portal/orders/{order_id}/comments", methods=["POST"], authorizer=token_authorizer)
 def portal_order_comment(order_id):
     buyer, doc = _portal("order", order_id)
-    return _posted("order", doc, buyer)
+    return _posted("order", doc, buyer, validate(_body(), schemas.COMMENT))
 
 
 @comments_api.route("/portal/proposals/{proposal_id}/comments", methods=["GET"], authorizer=token_authorizer)
@@ -54,7 +57,7 @@ def portal_proposal_comments(proposal_id):
 @comments_api.route("/portal/proposals/{proposal_id}/comments", methods=["POST"], authorizer=token_authorizer)
 def portal_proposal_comment(proposal_id):
     buyer, doc = _portal("proposal", proposal_id)
-    return _posted("proposal", doc, buyer)
+    return _posted("proposal", doc, buyer, validate(_body(), schemas.COMMENT))
 
 
 @comments_api.route("/admin/orders/{order_id}/comments", methods=["GET"], authorizer=token_authorizer)
@@ -66,7 +69,7 @@ def admin_order_comments(order_id):
 @comments_api.route("/admin/orders/{order_id}/comments", methods=["POST"], authorizer=token_authorizer)
 def admin_order_comment(order_id):
     staff, doc = _staff("order", order_id, Capability.VIEW_ORDERS)
-    return _posted("order", doc, staff)
+    return _posted("order", doc, staff, validate(_body(), schemas.COMMENT))
 
 
 @comments_api.route("/admin/proposals/{proposal_id}/comments", methods=["GET"], authorizer=token_authorizer)
@@ -78,4 +81,4 @@ def admin_proposal_comments(proposal_id):
 @comments_api.route("/admin/proposals/{proposal_id}/comments", methods=["POST"], authorizer=token_authorizer)
 def admin_proposal_comment(proposal_id):
     staff, doc = _staff("proposal", proposal_id, Capability.VIEW_ORDERS)
-    return _posted("proposal", doc, staff)
+    return _posted("proposal", doc, staff, validate(_body(), schemas.COMMENT))
