@@ -27,6 +27,9 @@ WORDS: dict[str, dict[str, str]] = {
                        "credit": "Client credit"},
     "fulfilment_status": {"not_started": "Not started", "preparing": "Preparing", "partially_shipped": "Partly shipped",
                           "shipped": "Shipped", "delivered": "Delivered"},
+    "approval": {"pending": "Waiting for your company's approver", "approved": "Approved by your company",
+                 "rejected": "Rejected by your company"},
+    "contact_status": {"active": "Active", "disabled": "Disabled"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
              "finance": "Finance", "buyer": "Buyer"},
 }

@@ -36,7 +36,7 @@ MAX_SKIPPED_SHOWN = 20
 # What the history of an order says, in words.
 EVENT_LABELS = {"placed": "Placed", "approve": "Approved", "auto_approve": "Approved automatically", "reject": "Declined",
                 "modify": "Changes proposed", "accept_changes": "Changes accepted", "decline_changes": "Changes declined",
-                "expire": "Expired"}
+                "expire": "Expired", "company_approved": "Approved by your company", "company_rejected": "Rejected by your company"}
 
 # Form field -> what the buyer should read when the API's schema refuses it.
 CHECKOUT_HINTS = {
