@@ -38,7 +38,7 @@ def waits(order_id: str) -> bool:
     try:
         order = order_store.get(order_id)
     except NotFound:
-        return True  # nothing to review
+        return False  # not held here: the review's own steps deal with an order they cannot read
     return order.status == OrderStatus.AWAITING_APPROVAL.value or order.approval == "rejected"
 
 
