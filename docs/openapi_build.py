@@ -1106,7 +1106,10 @@ ROUTES.update({
     ("GET", "/{proxy+}"): page(
         "Any other path: a 404 page for people, the API error shape (`not_found`) for a JSON Accept header or a path "
         "under /auth, /admin, /portal, /payments", cookies=(404,),
-        answers={404: "The not-found page in the layout (or the JSON error)."}),
+        answers={404: "The not-found page in the layout (or the JSON error).",
+                 200: "A path that is one of the app's own pages is answered by that page (e.g. `login`).",
+                 303: "A path that is one of the app's own pages that redirects (e.g. the empty path: to /catalogue).",
+                 401: "A path that is one of the API's own routes without a token."}),
     ("GET", "/favicon.ico"): page("The portal's icon (SVG)", {200: "The icon."}),
 })
 ROUTES.update({
