@@ -225,12 +225,11 @@ def test_an_unknown_url_answers_a_404_page_or_the_api_error_shape(server, reques
 def test_the_packaged_api_has_one_greedy_get_resource_beside_the_real_routes():
     """What `chalice package` writes into the API's swagger: /{proxy+} with GET only, every real path kept as its
     own resource (API Gateway prefers them to the greedy one)."""
-    from chalice.deploy.swagger import SwaggerGenerator  # noqa: PLC0415
+    from chalice.deploy.swagger import CFNSwaggerGenerator  # noqa: PLC0415 - what `chalice package` uses
 
     from app import app  # noqa: PLC0415
 
-    swagger = SwaggerGenerator("us-east-1", {"api_handler_arn": "arn:aws:lambda:us-east-1:123456789012:function:api"}
-                               ).generate_swagger(app)
+    swagger = CFNSwaggerGenerator().generate_swagger(app)
     greedy = [p for p in swagger["paths"] if "+}" in p]
     assert greedy == ["/{proxy+}"] and set(swagger["paths"]["/{proxy+}"]) == {"get"}
     integration = swagger["paths"]["/{proxy+}"]["get"]["x-amazon-apigateway-integration"]
