@@ -7,6 +7,9 @@ from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
 from chalicelib.api.auth import auth_api
 from chalicelib.api.cart import cart_api
+from chalicelib.api.comments import comments_api
+from chalicelib.api.company import company_api
+from chalicelib.api.profile import profile_api
 from chalicelib.api.http import reshape_framework_errors
 from chalicelib.api.payments import payments_api
 from chalicelib.api.portal import portal_api
@@ -22,6 +25,10 @@ from chalicelib.web.portal.cart import web_cart
 from chalicelib.web.portal.quick_order import UPLOAD_TYPES, web_quick_order
 from chalicelib.web.portal.saved_lists import web_saved_lists
 from chalicelib.web.portal.proposals import web_proposals
+from chalicelib.web.portal.account import web_account
+from chalicelib.web.portal.company import web_company
+from chalicelib.web.comments import web_comments
+from chalicelib.web.not_found import web_not_found
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.intake import intake_steps
@@ -42,6 +49,9 @@ app.register_blueprint(admin_fulfilment_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)
 app.register_blueprint(cart_api)
+app.register_blueprint(profile_api)
+app.register_blueprint(company_api)
+app.register_blueprint(comments_api)
 app.register_blueprint(web)  # the web kit: the current request for every page
 app.register_blueprint(web_signin)
 app.register_blueprint(web_catalogue)
@@ -53,6 +63,10 @@ app.register_blueprint(web_agent)
 app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
+app.register_blueprint(web_account)
+app.register_blueprint(web_company)
+app.register_blueprint(web_comments)
+app.register_blueprint(web_not_found)  # GET /{proxy+}: what no other route matches (API Gateway's fallback)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)

@@ -33,7 +33,8 @@ class Floor:
 
 
 def floor_login() -> Floor:
-    return Floor(2, "Cognito InitiateAuth + GetItem USER (the reply's role); the new token is checked locally")
+    return Floor(3, "BatchGetItem the lockout counters (account, IP) + Cognito InitiateAuth + GetItem USER (the reply's "
+                    "role); the new token is checked locally")
 
 
 def floor_catalogue_page(shown: int, lists: int = CHAIN_LISTS) -> Floor:

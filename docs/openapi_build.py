@@ -413,6 +413,7 @@ LOGIN_FORM = {"type": "object", "required": ["csrf", "email"], "properties": {
     "email": {"type": "string"}, "password": {"type": "string"},
     "session": {"type": "string", "description": "with new_password: the first-login step"},
     "new_password": {"type": "string"},
+    "next": {"type": "string", "description": "an app path to return to after signing in (others are ignored)"},
 }}
 LOGOUT_FORM = {"type": "object", "required": ["csrf"], "properties": {"csrf": LOGIN_FORM["properties"]["csrf"]}}
 
@@ -1020,7 +1021,8 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         errors={403: portal_403("download_documents"), 422: "`invalid_date` (from or to) or `invalid_date_range`."}),
     # chalicelib/web (HTML pages; session cookie)
     ("GET", "/"): page("Home: redirects to the catalogue", {303: "To /catalogue."}),
-    ("GET", "/login"): page("The sign-in page", {200: "The form."}, cookies=(200,)),
+    ("GET", "/login"): page("The sign-in page (after an expired session it says so; `next` is where to go after)",
+                            {200: "The form."}, query=("next", "expired"), cookies=(200,)),
     ("POST", "/login"): page(
         "Sign in (or set the first-login password); buyers and staff", form=LOGIN_FORM, cookies=(303,),
         answers={303: "Signed in, with the session cookies (and an empty cart): buyers to /catalogue, staff to /agent/orders.",
@@ -1166,6 +1168,165 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
+# --- portal accounts, company self-service, approvals (chalicelib/api/profile.py, company.py; web signin/account/company)
+NOTIFY_SHAPE = shape(**{t: BOOL for t in ("order_updates", "invoices", "proposals", "comments", "approvals")})
+RESPONSE_SCHEMAS.update({
+    "Profile": shape(
+        id=STR, email=STR, first_name=STR, last_name=STR, phone=STR_OR_NULL, notify=NOTIFY_SHAPE,
+        permissions=ref("Permissions"), spending_limit={"type": ["string", "null"], "description": "order limit"},
+        company=shape(id=STR, name=STR, vat_number=STR_OR_NULL, currency=STR, payment_term_days=INT, credit_limit=MONEY,
+                      addresses={"type": "array", "items": ref("Address")}),
+    ),
+    "CompanyContact": shape(
+        id=STR, email=STR, first_name=STR_OR_NULL, last_name=STR_OR_NULL, name=STR, permissions=ref("Permissions"),
+        spending_limit={"type": ["string", "null"], "description": "order limit; null: none"},
+        status={"enum": ["active", "disabled"]}),
+})
+PROFILE_FORM = form_of(["first_name", "last_name"], first_name=STR, last_name=STR, phone=STR,
+                       **{f"notify_{t}": {"const": "on"} for t in ("order_updates", "invoices", "proposals", "comments", "approvals")},
+                       **{f"shown_{t}": STR for t in ("order_updates", "invoices", "proposals", "comments", "approvals")})
+PASSWORD_FORM = form_of(["current_password", "new_password", "repeat_password"], current_password=STR, new_password=STR,
+                        repeat_password=STR)
+MESSAGE_FORM = form_of(["message"], message={"type": "string", "maxLength": 4000})
+FORGOT_FORM = form_of(["email"], email=STR)
+RESET_FORM = form_of(["email", "code", "new_password"], email=STR, code=STR, new_password=STR)
+PERMISSION_FIELD = {"type": "string", "enum": list(PORTAL_PERMISSIONS), "description": "repeated once per permission granted"}
+INVITE_FORM = form_of(["email", "first_name", "last_name"], email=STR, first_name=STR, last_name=STR,
+                      spending_limit={"type": "string", "description": "e.g. 500.00; empty: no limit"},
+                      permission=PERMISSION_FIELD)
+COLLEAGUE_FORM = form_of([], action={"enum": ["disable", "enable"], "description": "without it: save permissions and limit"},
+                         spending_limit={"type": "string"}, permission=PERMISSION_FIELD)
+DECISION_FORM = form_of(["decision"], decision={"enum": ["approve", "reject"]},
+                        reason={"type": "string", "maxLength": 2000, "description": "why not (rejections)"})
+QUERY.update({
+    "next": {"schema": {"type": "string"}, "description": "an app path to return to after signing in (others are ignored)"},
+    "expired": {"schema": {"const": "1"}, "description": "the session expired: the page says so"},
+    "email": {"schema": {"type": "string"}, "description": "prefills the email field"},
+    "sent": {"schema": {"const": "1"}, "description": "a code was just requested: the page says so"},
+})
+MANAGE_COMPANY_403 = portal_403("manage_company")
+APPROVE_403 = portal_403("approve_orders")
+RESPONSE_SCHEMAS["Comment"] = shape(id=STR, author_name=STR, author_side={"enum": ["client", "supplier"]}, body=STR,
+                                    at={"type": "string", "format": "date-time"})
+COMMENT_FORM = form_of(["body"], body={"type": "string", "maxLength": 4000})
+
+
+def _comment_routes() -> dict[tuple[str, str], dict[str, Any]]:
+    routes: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, param, permission in (("orders", "order_id", "orders"), ("proposals", "proposal_id", "proposals")):
+        missing = f"`{kind[:-1]}_not_found` (or another client's)."
+        routes[("GET", f"/portal/{kind}/{{{param}}}/comments")] = api(
+            f"The comments on one of the client's {kind}, oldest first ({permission})", "One page",
+            page_of("Comment"), query=("limit", "cursor"), errors={403: portal_403(permission), 404: missing})
+        routes[("POST", f"/portal/{kind}/{{{param}}}/comments")] = api(
+            f"Comment on one of the client's {kind} ({permission}); the supplier's agent is emailed", "Posted",
+            ref("Comment"), status=201, body="COMMENT", errors={403: portal_403(permission), 404: missing})
+        routes[("GET", f"/admin/{kind}/{{{param}}}/comments")] = api(
+            f"The comments on a {kind[:-1]}, oldest first", "One page", page_of("Comment"), query=("limit", "cursor"),
+            capability=Capability.VIEW_ORDERS, errors={404: f"`{kind[:-1]}_not_found`."})
+        routes[("POST", f"/admin/{kind}/{{{param}}}/comments")] = api(
+            f"Comment on a {kind[:-1]}; the client's contacts who see it are emailed", "Posted", ref("Comment"),
+            status=201, body="COMMENT", capability=Capability.VIEW_ORDERS, errors={404: f"`{kind[:-1]}_not_found`."})
+    for path, who in (("/orders/{order_id}/comments", "orders"), ("/proposals/{proposal_id}/comments", "proposals"),
+                      ("/agent/orders/{order_id}/comments", None)):
+        routes[("POST", path)] = page(
+            "Post a comment from the page" + (f" ({who})" if who else " (staff)"), form=COMMENT_FORM, session=True,
+            cookies=(303,), answers={303: "Back to the page, at its comments.", 403: "CSRF check failed, or not allowed.",
+                                     404: "No such document, or another client's."})
+    return routes
+
+
+ROUTES.update(_comment_routes())
+ROUTES.update({
+    ("GET", "/{proxy+}"): page(
+        "Any other path: a 404 page for people, the API error shape (`not_found`) for a JSON Accept header or a path "
+        "under /auth, /admin, /portal, /payments", cookies=(404,),
+        answers={404: "The not-found page in the layout (or the JSON error).",
+                 200: "A path that is one of the app's own pages is answered by that page (e.g. `login`).",
+                 303: "A path that is one of the app's own pages that redirects (e.g. the empty path: to /catalogue).",
+                 401: "A path that is one of the API's own routes without a token."}),
+    ("GET", "/favicon.ico"): page("The portal's icon (SVG)", {200: "The icon."}),
+})
+ROUTES.update({
+    ("GET", "/portal/profile"): api("The signed-in contact's profile, email preferences and company (read-only)",
+                                    "The profile", ref("Profile"), errors={403: PORTAL_403}),
+    ("PATCH", "/portal/profile"): api(
+        "Change name, phone or email preferences", "The profile", ref("Profile"), body="PROFILE",
+        errors={403: PORTAL_403, 422: "A schema error (company data cannot be changed here: `unknown_field`)."}),
+    ("POST", "/portal/profile/password"): api(
+        "Change the password (the current one is checked)", "Changed", status=204, body="CHANGE_PASSWORD",
+        errors={403: PORTAL_403, 422: "`invalid_credentials` (field `current_password`), `weak_password`."}),
+    ("POST", "/portal/profile/company-change-request"): api(
+        "Ask the client's sales agent to change the company's data", "Sent to the agent", ref("Message"), status=202,
+        body="CHANGE_REQUEST", errors={403: PORTAL_403, 404: "`no_recipient`."}),
+    ("GET", "/portal/company/contacts"): api(
+        "The company's portal contacts (manage_company)", "All of them", page_of("CompanyContact"),
+        errors={403: MANAGE_COMPANY_403}),
+    ("POST", "/portal/company/contacts"): api(
+        "Invite a colleague (manage_company); emails a Cognito invitation", "Invited", ref("CompanyContact"), status=201,
+        body="COMPANY_CONTACT",
+        errors={403: MANAGE_COMPANY_403 + " `permission_not_held`: a permission the caller lacks (`field`).",
+                409: "`email_taken`.", 422: "`invalid_value` (spending_limit) or a schema error."}),
+    ("PATCH", "/portal/company/contacts/{contact_id}"): api(
+        "Change a colleague's permissions, spending limit (null: none) or status (manage_company)", "The colleague",
+        ref("CompanyContact"), body="COMPANY_CONTACT_CHANGE",
+        errors={403: MANAGE_COMPANY_403 + " `permission_not_held`, `own_account`.",
+                404: "`contact_not_found` (or another company's).", 422: "`invalid_value` or a schema error."}),
+    ("GET", "/portal/approvals"): api(
+        "The company's orders above their buyer's spending limit, waiting for an approver (approve_orders)",
+        "One page, oldest first", page_of("Order"), query=("limit", "cursor"),
+        errors={403: APPROVE_403, 422: "`invalid_limit` or `invalid_cursor`."}),
+    ("POST", "/portal/approvals/{order_id}/approve"): api(
+        "Approve: the order goes on to the supplier's review (approve_orders)", "The order", ref("Order"),
+        errors={403: APPROVE_403 + " `own_order`: the approver placed it.", 404: "`order_not_found`.",
+                409: "`order_state_conflict`: not waiting for approval."}),
+    ("POST", "/portal/approvals/{order_id}/reject"): api(
+        "Reject: the order is declined and never reaches the supplier (approve_orders)", "The order", ref("Order"),
+        body="APPROVAL_REJECT", optional_body=True,
+        errors={403: APPROVE_403 + " `own_order`.", 404: "`order_not_found`.", 409: "`order_state_conflict`."}),
+    ("GET", "/forgot-password"): page("Ask for a password-reset code", {200: "The form."}, query=("email",), cookies=(200,)),
+    ("POST", "/forgot-password"): page(
+        "Email a reset code (silent about unknown emails)", form=FORGOT_FORM, cookies=(303, 403, 422),
+        answers={303: "To /reset-password.", 403: "CSRF check failed.", 422: "Not an email address."}),
+    ("GET", "/reset-password"): page("Enter the emailed code and a new password", {200: "The form."},
+                                     query=("email", "sent"), cookies=(200,)),
+    ("POST", "/reset-password"): page(
+        "Set the new password with the code", form=RESET_FORM, cookies=(303, 403, 422),
+        answers={303: "To /login, saying the password changed.", 403: "CSRF check failed.",
+                 422: "The form again: a wrong or expired code, a weak password."}),
+    ("GET", "/profile"): page("The buyer's profile: name, phone, email preferences, password, company data read-only",
+                              session=True, cookies=(200,), answers={200: "The page.", 303: "To /login when signed out."}),
+    ("POST", "/profile"): page(
+        "Save name, phone and email preferences", form=PROFILE_FORM, session=True, cookies=(303, 422),
+        answers={303: "Back to /profile.", 403: "CSRF check failed.", 422: "The page with the error."}),
+    ("POST", "/profile/password"): page(
+        "Change the password", form=PASSWORD_FORM, session=True, cookies=(303, 422),
+        answers={303: "Back to /profile.", 403: "CSRF check failed.", 422: "Wrong current password, weak or differing new one."}),
+    ("POST", "/profile/company-change"): page(
+        "Ask the sales agent to change the company's data", form=MESSAGE_FORM, session=True, cookies=(303, 422),
+        answers={303: "Back to /profile.", 403: "CSRF check failed.", 404: "Nobody to send it to.", 422: "An empty message."}),
+    ("GET", "/company/users"): page(
+        "The company's portal users, with invite / permissions / limits / disable (manage_company)", session=True,
+        cookies=(200,), answers={200: "The page.", 303: "To /login when signed out.", 403: "No manage_company permission."}),
+    ("POST", "/company/users"): page(
+        "Invite a colleague (manage_company)", form=INVITE_FORM, session=True, cookies=(303, 403, 409, 422),
+        answers={303: "Back to the list.", 403: "CSRF check failed, no manage_company, or a permission the admin lacks.",
+                 409: "The email has an account already.", 422: "Missing fields or a bad limit."}),
+    ("POST", "/company/users/{contact_id}"): page(
+        "Change a colleague's permissions and limit, or disable / enable them (manage_company)", form=COLLEAGUE_FORM,
+        session=True, cookies=(303, 403, 422),
+        answers={303: "Back to the list.", 403: "CSRF check failed, or beyond the admin's own permissions.",
+                 404: "Not a colleague.", 422: "A bad limit."}),
+    ("GET", "/approvals"): page(
+        "Orders waiting for the company's approval (approve_orders)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "No approve_orders permission."}),
+    ("POST", "/approvals/{order_id}"): page(
+        "Approve or reject an order waiting for the company (approve_orders)", form=DECISION_FORM, session=True,
+        cookies=(303,), answers={303: "Back to /approvals.", 403: "CSRF check failed, or the approver's own order.",
+                                 404: "No such order.", 409: "Decided meanwhile."}),
+})
+
+
 # --- assembling the document -------------------------------------------------------------------
 
 def deployed_routes() -> dict[tuple[str, str], Any]:
@@ -1175,7 +1336,7 @@ def deployed_routes() -> dict[tuple[str, str], Any]:
 
 def path_params(path: str) -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in re.findall(r"{(\w+)}", path)]
+            for name in re.findall(r"{(\w+\+?)}", path)]  # `proxy+`: API Gateway's greedy parameter
 
 
 def error(status: int, description: str | None = None) -> dict[str, Any]:

@@ -138,7 +138,8 @@ def test_contact_gets_a_portal_login_an_invitation_and_editable_permissions(api,
     updated = api.put(f"/admin/contacts/{contact_id}/permissions", {"view_stock": True}, token)
     assert updated.status == 200
     assert updated.body["permissions"] == {"place_orders": True, "view_stock": True, "orders": True, "invoices": False,
-                                           "proposals": False, "deliveries": False, "download_documents": False}
+                                           "proposals": False, "deliveries": False, "download_documents": False,
+                                           "manage_company": False, "approve_orders": False}
     assert api.put(f"/admin/contacts/{contact_id}/permissions", {"fly": True}, token).status == 422
     assert api.put("/admin/contacts/nobody/permissions", {"orders": True}, token).status == 404
     assert api.post("/admin/clients/cli_missing/contacts", {"email": "a@b.example", "first_name": "A", "last_name": "B",

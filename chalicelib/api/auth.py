@@ -5,15 +5,21 @@ from chalice import Response
 
 from chalicelib.api import schemas
 from chalicelib.api.http import ApiBlueprint, json_body, json_response, validate
-from chalicelib.services import accounts
+from chalicelib.services import accounts, lockout
 
 auth_api = ApiBlueprint(__name__)
 
 
 @auth_api.route("/auth/login", methods=["POST"])
 def login():
-    body = validate(json_body(auth_api.current_request), schemas.LOGIN)
-    return json_response(accounts.login(body["email"].strip().lower(), body["password"]).as_json())
+    request = auth_api.current_request
+    body = validate(json_body(request), schemas.LOGIN)
+    return json_response(lockout.sign_in(body["email"].strip().lower(), body["password"], client_ip(request)).as_json())
+
+
+def client_ip(request) -> str | None:
+    """The caller's address as API Gateway saw it (the lockout counts failures per address too)."""
+    return ((request.context or {}).get("identity") or {}).get("sourceIp") or None
 
 
 @auth_api.route("/auth/challenge", methods=["POST"])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.access import PORTAL_PERMISSIONS
+
 MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,4})?$", "description": "decimal string, e.g. \"1234.50\""}
 PERCENT = {"type": ["string", "integer"], "pattern": r"^\d{1,3}(\.\d{1,2})?$", "minimum": 0, "maximum": 100}
 CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
@@ -34,8 +36,7 @@ def obj(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
 
 PERMISSIONS = {
     "type": "object",
-    "properties": {p: {"type": "boolean"} for p in (
-        "place_orders", "view_stock", "orders", "invoices", "proposals", "deliveries", "download_documents")},
+    "properties": {p: {"type": "boolean"} for p in PORTAL_PERMISSIONS},
     "additionalProperties": False,
 }
 
@@ -156,3 +157,19 @@ INTAKE = obj(["client_id", "filename", "content_base64"], {
     "content_base64": {"type": "string", "minLength": 1, "maxLength": 2_800_000},
     "client_reference": {"type": ["string", "null"], "maxLength": 100},
 })
+
+# --- portal accounts, company self-service, approvals, comments --------------------------------
+PHONE = {"type": "string", "maxLength": 40, "pattern": r"^[0-9+()./ -]*$"}
+NOTIFY = {"type": "object", "properties": {t: {"type": "boolean"} for t in (
+    "order_updates", "invoices", "proposals", "comments", "approvals")}, "additionalProperties": False}
+PROFILE = obj([], {"first_name": NAME, "last_name": NAME, "phone": nullable(PHONE), "notify": NOTIFY})
+CHANGE_PASSWORD = obj(["current_password", "new_password"], {"current_password": PASSWORD, "new_password": PASSWORD})
+CHANGE_REQUEST = obj(["message"], {"message": {**NAME, "maxLength": 4000}})
+SPENDING_LIMIT = {**MONEY, "description": "decimal string; null = no limit"}
+COMPANY_CONTACT = obj(["email", "first_name", "last_name", "permissions"], {
+    "email": EMAIL, "first_name": NAME, "last_name": NAME, "permissions": PERMISSIONS,
+    "spending_limit": nullable(SPENDING_LIMIT)})
+COMPANY_CONTACT_CHANGE = obj([], {"permissions": PERMISSIONS, "spending_limit": nullable(SPENDING_LIMIT),
+                                  "status": {"type": "string", "enum": ["active", "disabled"]}})
+APPROVAL_REJECT = obj([], {"reason": nullable({**NAME, "maxLength": 2000})})
+COMMENT = obj(["body"], {"body": {**NAME, "maxLength": 4000}})

@@ -47,6 +47,9 @@ def principal_for(user_id: str) -> Principal:
     user = find_user(user_id)
     if user is None:
         raise Unauthenticated("This sign-in has no account here.", code="unknown_account")
+    if (user.status or "active") == "disabled":
+        raise Unauthenticated("This account is disabled; ask whoever manages your company's portal access.",
+                              code="account_disabled")
     permissions = user.permissions.as_dict() if user.permissions else {}
     return Principal(user.id, user.email, user.name, user.role, user.client_id, permissions)
 

@@ -101,6 +101,8 @@ def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryI
         "proposal": None, "fulfilment_status": None, "reorder_of": o.reorder_of, "origin": o.origin or "portal",
         "created_at": o.created_at, "updated_at": o.updated_at, "version": o.version,
     }
+    if o.approval:  # the company's own approval (spending limits): who decided, when
+        body["approval"] = {"status": o.approval, "by": o.approval_by, "at": o.approval_at, "reason": o.approval_reason}
     if o.proposal and o.review == "modified":
         p = o.proposal
         body["proposal"] = {"lines": [_line_json(m) for m in p.lines], "discount_percent": p.discount_percent,

@@ -1,12 +1,14 @@
 """Who may do what: staff capabilities by role, and portal permissions per contact."""
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import Enum
 
 STAFF_ROLES = ("admin", "agent", "manager", "warehouse", "finance")
 BUYER = "buyer"
 
-PORTAL_PERMISSIONS = ("place_orders", "view_stock", "orders", "invoices", "proposals", "deliveries", "download_documents")
+PORTAL_PERMISSIONS = ("place_orders", "view_stock", "orders", "invoices", "proposals", "deliveries", "download_documents",
+                      "manage_company", "approve_orders")
 
 
 class Capability(str, Enum):
@@ -57,3 +59,13 @@ def role_can(role: str, capability: Capability) -> bool:
 def has_portal_access(permissions: dict[str, bool]) -> bool:
     """A contact with no permission at all cannot use the portal."""
     return any(permissions.get(p, False) for p in PORTAL_PERMISSIONS)
+
+
+def permissions_beyond(granted: dict[str, bool], own: dict[str, bool]) -> list[str]:
+    """The permissions in `granted` that `own` lacks: a company administrator grants only what it holds itself."""
+    return [p for p in PORTAL_PERMISSIONS if granted.get(p, False) and not own.get(p, False)]
+
+
+def needs_approval(total: Decimal, spending_limit: Decimal | None) -> bool:
+    """An order above its contact's spending limit waits for the company's approver (no limit: never)."""
+    return spending_limit is not None and total > spending_limit

@@ -18,13 +18,15 @@ class OrderStatus(str, Enum):
     DECLINED = "declined"
     ACCEPTED = "accepted"
     EXPIRED = "expired"
+    AWAITING_APPROVAL = "awaiting_approval"  # above the placing contact's spending limit: the company approves first
 
     @property
     def code(self) -> int:
         return STATUS_CODES[self]
 
 
-STATUS_CODES = {OrderStatus.DRAFT: 1, OrderStatus.SENT: 2, OrderStatus.DECLINED: 3, OrderStatus.ACCEPTED: 4, OrderStatus.EXPIRED: 5}
+STATUS_CODES = {OrderStatus.DRAFT: 1, OrderStatus.SENT: 2, OrderStatus.DECLINED: 3, OrderStatus.ACCEPTED: 4, OrderStatus.EXPIRED: 5,
+                OrderStatus.AWAITING_APPROVAL: 6}
 
 
 class Review(str, Enum):

@@ -33,6 +33,9 @@ WORDS: dict[str, dict[str, str]] = {
     "cart_warning": {"above_available_stock": "Above stock", "beyond_credit": "Beyond credit", "below_min_qty": "Below minimum",
                      "above_max_qty": "Above maximum", "not_qty_step": "Not a pack multiple",
                      "unknown_product": "Unknown product", "product_not_orderable": "Cannot be ordered"},
+    "approval": {"pending": "Waiting for your company's approver", "approved": "Approved by your company",
+                 "rejected": "Rejected by your company"},
+    "contact_status": {"active": "Active", "disabled": "Disabled"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
              "finance": "Finance", "buyer": "Buyer"},
 }

@@ -210,3 +210,34 @@ def open_account(user: UserItem, *, temporary: str | None, inviter: str, client_
         temporary_password=password,
     )
     return user
+
+
+def disable_login(email: str) -> None:
+    """The login stops working at once: Cognito refuses it and its refresh tokens are revoked (the portal also
+    refuses a disabled contact's still-valid ID tokens: api/security.py)."""
+    pool = settings().user_pool_id
+    _cognito().admin_disable_user(UserPoolId=pool, Username=email)
+    _cognito().admin_user_global_sign_out(UserPoolId=pool, Username=email)
+
+
+def enable_login(email: str) -> None:
+    _cognito().admin_enable_user(UserPoolId=settings().user_pool_id, Username=email)
+
+
+def change_password(email: str, current: str, new_password: str) -> None:
+    """Change a signed-in person's password after checking the current one (the pages keep no access token,
+    so the check is a sign-in and the change an admin call)."""
+    try:
+        _cognito().initiate_auth(ClientId=settings().user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                 AuthParameters={"USERNAME": email, "PASSWORD": current})
+    except ClientError as exc:
+        if _code(exc) in {"NotAuthorizedException", "UserNotFoundException"}:
+            raise ValidationFailed("The current password is wrong.", code="invalid_credentials",
+                                   field="current_password") from exc
+        raise
+    try:
+        _cognito().admin_set_user_password(UserPoolId=settings().user_pool_id, Username=email,
+                                           Password=new_password, Permanent=True)
+    except ClientError as exc:
+        _raise_password_problem(exc, "new_password")
+        raise

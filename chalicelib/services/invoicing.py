@@ -137,12 +137,33 @@ def send(invoice_id: str) -> None:
     invoice = invoice_store.get(invoice_id)
     if "issued" in (invoice.notified or set()):
         return
-    claimed = _notify_once(invoice, "issued", "invoice_issued", invoice=invoice_view(invoice))
+    pdf = _pdf_attachment(invoice)
+    claimed = _notify_once(invoice, "issued", "invoice_issued", invoice=invoice_view(invoice),
+                           attachments=[pdf] if pdf else None, pdf_attached=pdf is not None)
     if claimed is None:
         mine = invoice_store.notification(invoice.id, "issued")
         if mine is not None and mine.status == "sending":  # another attempt is sending it right now
             raise Conflict(f"Invoice {invoice.number} is being emailed by another attempt.", code="notification_in_progress")
     invoice_store.change(invoice, actions=(InvoiceItem.notified.add({"issued"}),))
+
+
+def _pdf_attachment(invoice: InvoiceItem) -> mail.Attachment | None:
+    """The invoice PDF to attach to its email, when it is stored and small enough for SES (else the email links it)."""
+    if not invoice.pdf_key:
+        return None
+    body = client("s3").get_object(Bucket=app_settings().documents_bucket, Key=invoice.pdf_key)["Body"].read()
+    attachment = mail.Attachment(f"{invoice.number}.pdf", body)
+    return attachment if mail.fits([attachment]) else None
+
+
+def send_receipt(invoice: InvoiceItem, *, payment_key: str, amount: Decimal, paid_on: date, method: str) -> None:
+    """Email the client a receipt for one payment, once per payment (claimed like every invoice email). A receipt
+    that cannot go now is logged, never a reason to fail the payment that is recorded already."""
+    try:
+        _notify_once(invoice, f"receipt:{payment_key}", "payment_receipt", invoice=invoice_view(invoice),
+                     payment={"amount": format_money(amount), "paid_on": paid_on.isoformat(), "method": method})
+    except Exception:  # noqa: BLE001 - see the docstring
+        logger.exception("payment receipt not sent", extra={"invoice_id": invoice.id, "payment": payment_key})
 
 
 def _notify_once(invoice: InvoiceItem, key: str, template: str, /, **context: Any) -> bool | None:
@@ -213,6 +234,7 @@ def record_payment(invoice_id: str, *, amount: Decimal, paid_on: date, method: s
             _pause()
             continue
         expire_checkouts(invoice_id, keep=None)
+        send_receipt(paid, payment_key=payment_id, amount=amount, paid_on=paid_on, method=method)
         return paid
     raise Conflict("The invoice keeps changing; try again.", code="stale_version")
 
@@ -260,6 +282,9 @@ def record_online_payment(event: PaymentEvent) -> GatewayEventItem:
             _pause()
             continue
         _finance_tasks(invoice, item)
+        if applied:
+            send_receipt(invoice_store.get(invoice.id), payment_key=event.id, amount=applied,
+                         paid_on=event.paid_at.date(), method="online")
         return item
     raise Conflict("The invoice keeps changing; the gateway will retry.", code="stale_version")
 

@@ -11,6 +11,7 @@ from typing import Any, Callable
 from chalicelib.config import settings as app_settings
 from chalicelib.domain.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from chalicelib.domain.orders import OrderLine, OrderStatus, Orderable, Review, check_quantity, order_totals
+from chalicelib.services import approvals
 from chalicelib.services.pricing import chain_for, prices_for
 from chalicelib.store import orders as order_store
 from chalicelib.store import settings as settings_store
@@ -110,6 +111,7 @@ def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None, 
         client_reference=(body.get("client_reference") or "").strip() or None,
         notes=(body.get("notes") or "").strip() or None, reorder_of=reorder_of, origin=origin, created_at=at, updated_at=at,
     )
+    approvals.hold_if_above_limit(order)  # above the contact's spending limit: the company's approver first
     return order_store.create_numbered(order, series=f"SO-{at.year}", actor=buyer.email)
 
 

@@ -1,23 +1,38 @@
 """What a change in the table sets in motion: the one rule the table-stream consumer and the replay of its
 dead letters share. Only new Sales Orders start work (their review workflow); everything after that is
-carried by the workflows themselves."""
+carried by the workflows themselves.
+
+An order above its contact's spending limit is inserted `awaiting_approval`: its INSERT asks the company's
+approvers (once) instead of starting the review. The approver's decision writes the `ORDER#<id> / RELEASED`
+marker in the same transaction as the new status, and that marker's INSERT starts the review. Both starts use
+the order id as execution name, so an INSERT read after the approval (the stream is behind) and the marker's
+start are one execution.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.services import workflows
+from chalicelib.services import approvals, workflows
+from chalicelib.store.approvals import released_order_id
 
 
 def new_order_id(event_name: str, keys: dict[str, Any]) -> str | None:
-    """The order id when this change is a new Sales Order, else None."""
+    """The order id when this change is a new Sales Order (or one released by its company's approver), else None."""
     pk, sk = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
-    if event_name == "INSERT" and pk.startswith("ORDER#") and sk == "ORDER":
+    if event_name != "INSERT":
+        return None
+    if pk.startswith("ORDER#") and sk == "ORDER":
         return pk.removeprefix("ORDER#")
-    return None
+    return released_order_id(pk, sk)
 
 
 def handle_change(event_name: str, keys: dict[str, Any]) -> None:
-    """Start the review of a new order (execution name = order id, so a second start changes nothing)."""
+    """Start the review of a new order (execution name = order id, so a second start changes nothing); an order
+    waiting for its company's approver is held, and its approvers are asked."""
     order_id = new_order_id(event_name, keys)
-    if order_id:
-        workflows.start_review(order_id)
+    if not order_id:
+        return
+    if keys.get("sk", {}).get("S") == "ORDER" and approvals.waits(order_id):
+        approvals.request_approval(order_id)
+        return
+    workflows.start_review(order_id)

@@ -29,7 +29,8 @@ from chalicelib.store.models import DeliveryNoteItem, OrderItem
 STAFF, ALL = "staff", "all"
 DECISIONS = {"placed": "Order placed", "approve": "Approved", "auto_approve": "Approved automatically",
              "reject": "Declined", "modify": "Changes proposed", "accept_changes": "Changes accepted",
-             "decline_changes": "Changes declined", "expire": "Expired", "accept": "Accepted", "decline": "Declined"}
+             "decline_changes": "Changes declined", "expire": "Expired", "accept": "Accepted", "decline": "Declined",
+             "company_approved": "Approved by the company's approver", "company_rejected": "Rejected by the company's approver"}
 METHODS = {"bank_transfer": "bank transfer", "card": "card", "cash": "cash"}
 
 

@@ -230,6 +230,8 @@ class PermissionsMap(MapAttribute):
     proposals = BooleanAttribute(default=False)
     deliveries = BooleanAttribute(default=False)
     download_documents = BooleanAttribute(default=False)
+    manage_company = BooleanAttribute(default=False)
+    approve_orders = BooleanAttribute(default=False)
 
 
 class UserItem(TableItem):
@@ -243,6 +245,10 @@ class UserItem(TableItem):
     last_name = UnicodeAttribute(null=True)
     client_id = UnicodeAttribute(null=True)
     permissions = PermissionsMap(null=True)
+    phone = UnicodeAttribute(null=True)
+    spending_limit = DecimalAttribute(null=True)  # a contact's order limit; above it the company approves first
+    status = UnicodeAttribute(null=True)  # None/"active" or "disabled"
+    invited_by = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     people = Gsi1()
@@ -360,6 +366,11 @@ class OrderItem(TableItem):
     decided_by = UnicodeAttribute(null=True)
     reorder_of = UnicodeAttribute(null=True)
     origin = UnicodeAttribute(default="portal")  # portal, staff, upload, email, recurring, proposal
+    # the company's own approval (spending limits): decided by whom, when, and the approver's reason
+    approval = UnicodeAttribute(null=True)  # None, "pending", "approved", "rejected"
+    approval_by = UnicodeAttribute(null=True)
+    approval_at = UTCDateTimeAttribute(null=True)
+    approval_reason = UnicodeAttribute(null=True)
     review_task_token = UnicodeAttribute(null=True)
     client_task_token = UnicodeAttribute(null=True)
     delivery_note_task_token = UnicodeAttribute(null=True)  # fulfilment waits for the agent's "create"
@@ -374,8 +385,11 @@ class OrderItem(TableItem):
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)  # set only while the order waits for its company's approver
+    gsi3sk = UnicodeAttribute(null=True)
     by_client = Gsi1()
     by_status = Gsi2()
+    awaiting_approval = Gsi3()
 
 
 class OrderHistoryItem(TableItem):

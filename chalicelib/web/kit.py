@@ -84,7 +84,15 @@ def _cookie(name: str, value: str, *, max_age: int, http_only: bool = True) -> s
 
 
 def _render(template: str, **context: Any) -> str:
-    return render(template, url=url, **context)
+    return render(template, url=url, comments_for=comments_for, **context)
+
+
+def comments_for(kind: str, document_id: str) -> list[dict[str, Any]]:
+    """The comment thread an order or proposal page shows (the page already checked who may see the document)."""
+    from chalicelib.services import comments  # noqa: PLC0415 - only pages with a thread need it
+
+    found, _ = comments.thread(kind, document_id)
+    return [{**comments.comment_json(c), "at_iso": c.at.isoformat(), "at_local": local_time(c.at)} for c in found]
 
 
 def _html(body: str, status: int = 200, cookies: list[str] | None = None) -> Response:
@@ -203,6 +211,40 @@ class SignInNeeded(Exception):
         self.location = location
 
 
+_SAFE_NEXT = re.compile(r"^/[A-Za-z0-9/_.~%-]*(\?[A-Za-z0-9/_.~%=&+,:-]*)?$")
+
+
+def safe_next(raw: str | None) -> str | None:
+    """A return-to target only when it is a path of this app ("/orders/1?x=2"): never another site ("//evil",
+    "https://...", "/\\evil"), never the sign-in pages themselves."""
+    if not raw or len(raw) > 500 or not _SAFE_NEXT.match(raw) or raw.startswith("//"):
+        return None
+    if raw.split("?")[0] in ("/login", "/logout", "/forgot-password", "/reset-password"):
+        return None
+    return raw
+
+
+def _here() -> str | None:
+    """This GET request's app path with its query, as a return-to target (None for other methods)."""
+    request = _request()
+    if request.method != "GET":
+        return None
+    full = str((request.context or {}).get("path") or "")
+    path = full[len(_base_path()):] if full.startswith(_base_path()) else full
+    query = urlencode(query_params())
+    return safe_next(path + (f"?{query}" if query else ""))
+
+
+def sign_in_location() -> str:
+    """Where a visitor without a valid session goes: the sign-in page; after an expired session (its cookies are
+    still there) with a note saying so and the page to come back to."""
+    cookies = _cookies()
+    if not (cookies.get(SESSION) or cookies.get(REFRESH)):
+        return "/login"
+    here = _here()
+    return "/login?" + urlencode({"expired": "1", **({"next": here} if here else {})})
+
+
 def buyer_session(permission: str | None = None) -> Session:
     """A signed-in portal contact (with `permission` when named). Staff are sent to their own pages."""
     session = current_session()
@@ -266,7 +308,11 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
         entries.append({"key": "proposals", "label": "Proposals", "href": "/proposals"})
     if can.get("invoices"):
         entries.append({"key": "statement", "label": "Statement", "href": "/statement"})
-    entries.append({"key": "profile", "label": "Profile", "href": None})
+    if can.get("approve_orders"):
+        entries.append({"key": "approvals", "label": "Approvals", "href": "/approvals"})
+    if can.get("manage_company"):
+        entries.append({"key": "company", "label": "Company users", "href": "/company/users"})
+    entries.append({"key": "profile", "label": "Profile", "href": "/profile"})
     return entries
 
 
@@ -324,9 +370,11 @@ def answers_with_pages(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except SignInNeeded as exc:
+            if exc.location == "/login":
+                return redirect(sign_in_location(), [_cookie(SESSION, "", max_age=0), _cookie(REFRESH, "", max_age=0)])
             return redirect(exc.location)
         except Unauthenticated:
-            return redirect("/login")
+            return redirect(sign_in_location(), [_cookie(SESSION, "", max_age=0), _cookie(REFRESH, "", max_age=0)])
         except DomainError as exc:
             return _problem_page(exc.status, exc.message)
         except Exception:

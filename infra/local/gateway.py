@@ -39,8 +39,32 @@ def _authorize(self, raw_path, lambda_event, lambda_context):  # type: ignore[no
         raise
 
 
+_original_match_route = local.RouteMatcher.match_route
+GREEDY = "/{proxy+}"
+
+
+def _match_route(self, url):  # type: ignore[no-untyped-def]
+    """Chalice's matcher, plus API Gateway's greedy `/{proxy+}` resource: the fallback for a path no other
+    route matches (whatever its number of segments), with the rest of the path as the `proxy` parameter."""
+    try:
+        matched = _original_match_route(self, url)
+    except ValueError:
+        if GREEDY not in self.route_urls:
+            raise
+        parsed = local.urlparse(url)
+        path = parsed.path.rstrip("/") if parsed.path != "/" else parsed.path
+        if path == "/":
+            raise
+        return local.MatchResult(GREEDY, {"proxy": path[1:]},
+                                 local.parse_qs(parsed.query, keep_blank_values=True))
+    if matched.route == GREEDY:
+        return local.MatchResult(GREEDY, {"proxy": matched.captured.get("proxy+", "")}, matched.query_params)
+    return matched
+
+
 def install() -> None:
     local.LocalGatewayAuthorizer.authorize = _authorize  # type: ignore[method-assign]
+    local.RouteMatcher.match_route = _match_route  # type: ignore[method-assign]
     # API Gateway takes bursts of parallel requests; the dev server's listen backlog of 5 resets them.
     local.ThreadedHTTPServer.request_queue_size = 128
 

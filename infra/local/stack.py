@@ -51,6 +51,9 @@ class LocalStack:
         from infra.local import moto_speedups  # noqa: PLC0415
 
         moto_speedups.install()
+        from infra.local import ses_raw  # noqa: PLC0415
+
+        ses_raw.install()  # raw emails (attachments) read like the others in the outbox
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         self._configure()

@@ -7,12 +7,11 @@ from typing import Any
 
 from chalicelib.aws import client as aws_client
 from chalicelib.config import settings
+from chalicelib.domain.access import PORTAL_PERMISSIONS
 from chalicelib.services import accounts, price_lists, setup
 
 PASSWORD = "Test-Password-123"
-ALL_PERMISSIONS = dict.fromkeys(
-    ("place_orders", "view_stock", "orders", "invoices", "proposals", "deliveries", "download_documents"), True
-)
+ALL_PERMISSIONS = dict.fromkeys(PORTAL_PERMISSIONS, True)
 _counter = itertools.count(1)
 
 
@@ -53,12 +52,17 @@ class World:
                     "currency": "EUR", "addresses": []}
         return setup.create_client({**defaults, **fields}).id
 
-    def buyer(self, client_id: str, **permissions: bool) -> tuple[str, str]:
-        """(contact id, token) of a portal contact; all permissions unless some are given."""
+    def buyer(self, client_id: str, spending_limit: str | None = None, **permissions: bool) -> tuple[str, str]:
+        """(contact id, token) of a portal contact; all permissions unless some are given; an order limit when
+        `spending_limit` is given (above it the company's approver decides first)."""
         email = f"buyer{_n()}@client.example"
         perms = permissions if permissions else ALL_PERMISSIONS
         contact = setup.create_contact(client_id, {"email": email, "first_name": "Test", "last_name": "Buyer",
                                                    "permissions": perms}, inviter="Tests")
+        if spending_limit is not None:
+            from chalicelib.store.models import UserItem  # noqa: PLC0415
+
+            contact.update(actions=[UserItem.spending_limit.set(Decimal(spending_limit))])
         return contact.id, self._ready(email)
 
     def price_list(self, prices: dict[str, str], **fields: Any) -> str:

@@ -27,7 +27,7 @@ ORDERS_PAGE = 25
 # What the history of an order says, in words.
 EVENT_LABELS = {"placed": "Placed", "approve": "Approved", "auto_approve": "Approved automatically", "reject": "Declined",
                 "modify": "Changes proposed", "accept_changes": "Changes accepted", "decline_changes": "Changes declined",
-                "expire": "Expired"}
+                "expire": "Expired", "company_approved": "Approved by your company", "company_rejected": "Rejected by your company"}
 
 def _can(session: Session, permission: str) -> bool:
     return session.principal.permissions.get(permission, False)
