@@ -43,7 +43,7 @@ class AuditEntry:
         return [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
 
     def as_json(self) -> dict[str, Any]:
-        return {"at": self.at.isoformat().replace("+00:00", "Z"), "actor": {"id": self.actor_id, "name": self.actor_name},
+        return {"at": self.at.isoformat().replace("+00:00", "Z"), "actor": self.actor_name, "actor_id": self.actor_id,
                 "action": self.action, "entity_type": self.entity_type, "entity_id": self.entity_id,
                 "before": self.before, "after": self.after}
 

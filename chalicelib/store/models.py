@@ -200,6 +200,7 @@ class AddressMap(MapAttribute):
     city = UnicodeAttribute()
     postcode = UnicodeAttribute()
     country = UnicodeAttribute()
+    county = UnicodeAttribute(null=True)  # ISO 3166-2 subdivision, e.g. RO-B
 
 
 class ClientItem(TableItem):
@@ -215,6 +216,8 @@ class ClientItem(TableItem):
     addresses = ListAttribute(of=AddressMap, default=list)
     price_list_id = UnicodeAttribute(null=True)
     balance = DecimalAttribute(null=True)
+    portal_enabled = BooleanAttribute(default=True)  # off: the client's contacts cannot sign in (status `disabled`)
+    show_stock = BooleanAttribute(null=True)  # None: the global default of the settings
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
 
@@ -240,9 +243,17 @@ class UserItem(TableItem):
     last_name = UnicodeAttribute(null=True)
     client_id = UnicodeAttribute(null=True)
     permissions = PermissionsMap(null=True)
+    phone = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # None or `active`; `disabled`: sign-in and tokens refused
+    client_disabled = BooleanAttribute(null=True)  # a contact of a client whose portal is off
+    last_login_at = UTCDateTimeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     people = Gsi1()
+
+    @property
+    def active(self) -> bool:
+        return self.status != "disabled" and not self.client_disabled
 
 
 class PriceListItem(TableItem):
@@ -283,6 +294,11 @@ class SettingsItem(TableItem):
     auto_create_delivery_note = BooleanAttribute(default=False)
     invoice_on = UnicodeAttribute(default="accept")
     order_confirmation_email = BooleanAttribute(default=True)
+    # the back office's settings (docs/back-office.md)
+    show_stock = BooleanAttribute(default=True)  # clients without their own setting; contacts still need view_stock
+    discount_limits = MapAttribute(null=True)  # role -> max percent as text; a role absent: no discount allowed
+    reminder_offsets = ListAttribute(of=IntegerAttribute, null=True)  # days after due; None: the built-in schedule
+    supplier = MapAttribute(null=True)  # legal data shown on documents; a field set here wins over the environment
 
 
 class CounterItem(TableItem):
