@@ -125,7 +125,7 @@ SETTINGS = obj([], {
     "invoice_on": {"enum": ["accept", "shipping", "manual"]},
     "order_confirmation_email": {"type": "boolean"},
     "show_stock": {"type": "boolean"},
-    "discount_limits": obj([], {role: nullable(PERCENT) for role in ("agent", "manager", "admin")}),
+    "discount_limits": obj([], {role: {**PERCENT, "type": ["string", "integer", "null"]} for role in ("agent", "manager", "admin")}),
     "reminder_offsets": {"type": ["array", "null"], "items": {"type": "integer", "minimum": 1, "maximum": 365},
                          "maxItems": 10, "uniqueItems": True},
     "supplier": obj([], {name: {"type": ["string", "null"], "maxLength": 200} for name in (

@@ -182,8 +182,10 @@ def temporary_password() -> str:
     return core + secrets.choice(string.ascii_uppercase) + secrets.choice(string.ascii_lowercase) + secrets.choice(string.digits)
 
 
-def open_account(user: UserItem, *, temporary: str | None, inviter: str, client_name: str | None = None) -> UserItem:
-    """Create the Cognito login and the user record, then email the invitation.
+def open_account(user: UserItem, *, temporary: str | None, inviter: str, client_name: str | None = None,
+                 invite: bool = True) -> UserItem:
+    """Create the Cognito login and the user record, then email the invitation (unless `invite` is False:
+    a contact without any permission cannot use the portal, so it gets no invitation until it has one).
 
     The login is created first; if the record cannot be written the login is removed again,
     so a failed call leaves nothing behind.
@@ -212,6 +214,8 @@ def open_account(user: UserItem, *, temporary: str | None, inviter: str, client_
     except Exception:
         cognito.admin_delete_user(UserPoolId=settings().user_pool_id, Username=user.email)
         raise
+    if not invite:
+        return user
     mail.send(
         "invitation",
         user.email,

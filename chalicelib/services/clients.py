@@ -13,6 +13,7 @@ from chalicelib.aws import client as aws_client
 from chalicelib.config import settings as app_settings
 from chalicelib.domain.access import PORTAL_PERMISSIONS, has_portal_access, may_see_client, scoped_agent
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, referenced
+from chalicelib.domain.money import display_amount
 from chalicelib.services import accounts, audit, mail
 from chalicelib.store import clients as client_store
 from chalicelib.store import settings as settings_store
@@ -77,7 +78,7 @@ def snapshot(client: ClientItem) -> dict[str, Any]:
     """The editable fields as plain values (for the audit log)."""
     return {"name": client.name, "vat_number": client.vat_number, "group_id": client.group_id,
             "sale_agent_id": client.sale_agent_id, "payment_term_days": client.payment_term_days,
-            "credit_limit": str(client.credit_limit), "currency": client.currency, "auto_approve": client.auto_approve,
+            "credit_limit": display_amount(client.credit_limit), "currency": client.currency, "auto_approve": client.auto_approve,
             "portal_enabled": client.portal_enabled is not False, "show_stock": client.show_stock,
             "addresses": [a.as_dict() for a in client.addresses]}
 

@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.store.db import connection, error_code
-from chalicelib.store.models import ClientGroupItem, ClientItem, TableItem, client_pk, group_pk
+from chalicelib.store.models import ClientGroupItem, ClientItem, Gsi1, TableItem, client_pk, group_pk
 
 GROUP_SK = "GROUP"
 CLIENT_SK = "CLIENT"
@@ -123,9 +123,15 @@ def get_group(group_id: str) -> ClientGroupItem:
         raise NotFound(f"No client group {group_id}.", code="group_not_found") from exc
 
 
+class _GroupByName(ClientGroupItem):
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_name = Gsi1()
+
+
 def all_groups() -> list[ClientGroupItem]:
     """Every client group by name (a supplier has tens: one Query of gsi1 `GROUPS`)."""
-    return list(ClientGroupItem.query("GROUPS", index_name="gsi1"))
+    return list(_GroupByName.by_name.query("GROUPS"))
 
 
 # --- clients ------------------------------------------------------------------------------
@@ -239,6 +245,9 @@ class _OrderAgent(TableItem):
 
     sale_agent_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_client = Gsi1()
 
 
 OPEN_ORDER_STATUSES = ("draft", "sent")
@@ -249,8 +258,7 @@ def reassign_open_orders(client_id: str, agent_id: str | None) -> int:
     A rare staff action; it reads the client's orders page by page (gsi1 `CLIENT#<id>#ORDERS`)."""
 
     moved = 0
-    for item in _OrderAgent.query(f"CLIENT#{client_id}#ORDERS", index_name="gsi1",
-                                  filter_condition=_OrderAgent.status.is_in(*OPEN_ORDER_STATUSES)):
+    for item in _OrderAgent.by_client.query(f"CLIENT#{client_id}#ORDERS", filter_condition=_OrderAgent.status.is_in(*OPEN_ORDER_STATUSES)):
         action = _OrderAgent.sale_agent_id.set(agent_id) if agent_id else _OrderAgent.sale_agent_id.remove()
         _OrderAgent(item.pk, item.sk).update(actions=[action], condition=_OrderAgent.pk.exists())
         moved += 1

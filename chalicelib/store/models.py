@@ -324,6 +324,7 @@ class DeliveryAddressMap(MapAttribute):
     city = UnicodeAttribute()
     postcode = UnicodeAttribute()
     country = UnicodeAttribute()
+    county = UnicodeAttribute(null=True)  # ISO 3166-2, copied from the client's address
 
 
 class ChecksMap(MapAttribute):

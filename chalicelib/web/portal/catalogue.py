@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from chalicelib.api.http import decode_cursor, encode_cursor
 from chalicelib.api.security import require_buyer
+from chalicelib.api.portal import stock_visible_to
 from chalicelib.api.views import catalogue_json
 from chalicelib.domain.errors import DomainError
 from chalicelib.services import catalogue
@@ -32,7 +33,7 @@ def catalogue_page():
                                   limit=PAGE_SIZE, after_sku=decode_cursor(params.get("cursor")))
     except DomainError:
         return redirect("/catalogue")
-    show_stock = buyer.permissions.get("view_stock", False)
+    show_stock = stock_visible_to(buyer)
     filters = {"category": category, "q": query}
     next_cursor = encode_cursor(result.after_sku)
     next_url = "/catalogue?" + urlencode({k: v for k, v in {**filters, "cursor": next_cursor}.items() if v}) if next_cursor else None
