@@ -15,6 +15,10 @@ from chalicelib.web.kit import web
 from chalicelib.web.portal.catalogue import web_catalogue
 from chalicelib.web.signin import web_signin
 from chalicelib.web.staff.review import web_agent
+from chalicelib.web.staff.audit import web_audit
+from chalicelib.web.staff.clients import web_clients
+from chalicelib.web.staff.settings import web_settings
+from chalicelib.web.staff.staff import web_staff
 from chalicelib.web.documents import web_documents
 from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.portal.orders import web_orders
@@ -42,6 +46,10 @@ app.register_blueprint(web_signin)
 app.register_blueprint(web_catalogue)
 app.register_blueprint(web_orders)
 app.register_blueprint(web_agent)
+app.register_blueprint(web_clients)
+app.register_blueprint(web_staff)
+app.register_blueprint(web_settings)
+app.register_blueprint(web_audit)
 app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)

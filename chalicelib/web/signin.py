@@ -6,7 +6,7 @@ from chalice import Response
 from chalicelib.services import accounts
 from chalicelib.domain.errors import DomainError
 from chalicelib.web.kit import (
-    FORM, REFRESH, SESSION, STAFF_HOME, WebBlueprint, _cookie, _csrf_ok, _csrf_token, _html, _render, _session_cookies,
+    FORM, REFRESH, SESSION, WebBlueprint, staff_home, _cookie, _csrf_ok, _csrf_token, _html, _render, _session_cookies,
     cart_cookie, form_fields, redirect,
 )
 
@@ -48,7 +48,7 @@ def login_submit():
         return _login_page(email=email, session=result.session)
     # A cart belongs to whoever filled it: a new sign-in starts with an empty one.
     cookies = [*_session_cookies(result), cart_cookie({})]
-    return redirect("/catalogue" if result.role == "buyer" else STAFF_HOME, cookies)
+    return redirect("/catalogue" if result.role == "buyer" else staff_home(result.role), cookies)
 
 
 @web_signin.route("/logout", methods=["POST"], content_types=FORM)

@@ -10,7 +10,7 @@ from chalicelib.api.views import catalogue_json
 from chalicelib.domain.errors import DomainError
 from chalicelib.services import catalogue
 from chalicelib.store import products as product_store
-from chalicelib.web.kit import PAGE_SIZE, STAFF_HOME, WebBlueprint, current_session, message_page, query_params, redirect, render_page
+from chalicelib.web.kit import PAGE_SIZE, WebBlueprint, staff_home, current_session, message_page, query_params, redirect, render_page
 
 web_catalogue = WebBlueprint(__name__)
 
@@ -21,7 +21,7 @@ def catalogue_page():
     if session is None:
         return redirect("/login")
     if not session.principal.is_buyer:
-        return redirect(STAFF_HOME, session.cookies)
+        return redirect(staff_home(session.principal.role), session.cookies)
     try:
         buyer = require_buyer(session.principal)
     except DomainError as exc:
