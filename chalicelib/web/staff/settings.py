@@ -104,5 +104,5 @@ def settings_save():
         shown = {**body, "reminder_offsets": form.get("reminder_offsets", ""),
                  "review_timeout_hours": form.get("review_timeout_hours", ""),
                  "discount_limits": {r: form.get(f"discount_{r}", "") for r in ROLES_WITH_LIMITS}}
-        return _page(session, shown, {field.replace("[", ".").replace("]", ""): HINTS.get(key, exc.message)}, status=422)
+        return _page(session, shown, {field.split("[")[0]: HINTS.get(key, exc.message)}, status=422)
     return redirect("/agent/settings", session.cookies, flash={"notice": "Settings saved; they apply from the next order."})
