@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from itertools import combinations
-from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
