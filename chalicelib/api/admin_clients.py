@@ -66,6 +66,8 @@ def list_clients():
     principal = require_staff(_request(), Capability.VIEW_CLIENTS)
     limit, cursor = page_params(_request())
     params = _params()
+    if len(params.get("q") or "") > 100:
+        raise ValidationFailed("q is at most 100 characters.", code="invalid_value", field="q")
     found, last = clients.list_clients(_viewer(principal), q=params.get("q"), group_id=params.get("group_id") or None,
                                        agent_id=params.get("agent_id") or None, status=params.get("status") or None,
                                        limit=limit, after=read_hex_cursor(cursor))
