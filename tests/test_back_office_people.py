@@ -241,6 +241,20 @@ def test_an_agent_sees_and_decides_only_its_own_clients_orders(api, world, workf
     assert order_store.get(order["id"]).review == "pending"
 
 
+def test_an_agent_cannot_make_or_read_proposals_of_another_agents_client(api, world):
+    owner_id, owner = world.staff("agent")
+    _, other = world.staff("agent")
+    world.product("CAB-001", base_price=Decimal("10.00"))
+    client = world.client("Acme SRL", sale_agent_id=owner_id, addresses=[HQ])
+    made = api.post("/admin/proposals", {"client_id": client, "lines": [{"sku": "CAB-001", "qty": 3}]}, owner)
+    assert made.status == 201, made.text
+    assert api.post("/admin/proposals", {"client_id": client, "lines": [{"sku": "CAB-001", "qty": 3}]}, other).status == 404
+    assert api.get(f"/admin/proposals?client_id={client}", other).status == 404
+    assert api.get(f"/admin/proposals/{made.body['id']}", other).status == 404
+    assert api.get(f"/admin/invoices?client_id={client}", other).status == 404
+    assert api.get(f"/admin/proposals/{made.body['id']}", owner).status == 200
+
+
 def test_discounts_need_a_reason_and_stay_within_the_deciders_limit(api, world, workflows):
     agent_id, agent = world.staff("agent")
     _, order = _draft(api, world, workflows, agent_id)
