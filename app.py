@@ -2,6 +2,7 @@
 from chalice import Chalice
 
 from chalicelib.api.admin import admin_api
+from chalicelib.api.admin_clients import admin_clients_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
@@ -18,6 +19,10 @@ from chalicelib.web.kit import web
 from chalicelib.web.portal.catalogue import web_catalogue
 from chalicelib.web.signin import web_signin
 from chalicelib.web.staff.review import web_agent
+from chalicelib.web.staff.audit import web_audit
+from chalicelib.web.staff.clients import web_clients
+from chalicelib.web.staff.settings import web_settings
+from chalicelib.web.staff.staff import web_staff
 from chalicelib.web.documents import web_documents
 from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.portal.orders import web_orders
@@ -43,6 +48,7 @@ app.api.binary_types.extend(UPLOAD_TYPES)  # order spreadsheets (quick order, in
 app.register_blueprint(security)
 app.register_blueprint(auth_api)
 app.register_blueprint(admin_api)
+app.register_blueprint(admin_clients_api)
 app.register_blueprint(admin_orders_api)
 app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
@@ -60,6 +66,10 @@ app.register_blueprint(web_cart)
 app.register_blueprint(web_quick_order)
 app.register_blueprint(web_saved_lists)
 app.register_blueprint(web_agent)
+app.register_blueprint(web_clients)
+app.register_blueprint(web_staff)
+app.register_blueprint(web_settings)
+app.register_blueprint(web_audit)
 app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)

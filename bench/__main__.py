@@ -82,13 +82,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=3, help="real orders through the workflows (default 3)")
     parser.add_argument("--stage", default="prod", help="stage whose Lambda memory prices the workflow (default prod)")
     parser.add_argument("--no-readme", action="store_true", help="do not update the README blocks")
-    parser.add_argument("--only", choices=["checkouts"], help="run just this scenario and print it (no files written)")
+    parser.add_argument("--only", choices=["checkouts", "clients"], help="run just this scenario and print it (no files written)")
+    parser.add_argument("--max-clients", type=int, default=10_000, help="largest client list measured (default 10,000)")
     args = parser.parse_args(argv)
     from bench import checkouts  # noqa: PLC0415
 
     if args.only == "checkouts":
         log("checkouts: 30 parallel checkouts on 20,000 SKUs, with and without the moto speed-ups")
         print(checkouts.markdown(checkouts.measure()))
+        return 0
+    if args.only == "clients":
+        from bench import clients as client_bench  # noqa: PLC0415
+        from bench.local import Harness as _Harness  # noqa: PLC0415
+
+        sizes = tuple(n for n in (1_000, 10_000, 100_000) if n <= args.max_clients)
+        log(f"clients: the staff's client list at {', '.join(f'{n:,}' for n in sizes)} clients")
+        harness = _Harness().start()
+        try:
+            print(client_bench.markdown(client_bench.measure(harness, sizes, args.runs)))
+        finally:
+            harness.stop()
         return 0
     budget = Budget(args.budget)
 
@@ -144,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
             add(scenarios.invoices_list(h, docs.buyer_token, docs.client_invoices, runs))
             add(scenarios.review_queue(h, docs.agent_token, docs.drafts, runs))
             add(scenarios.reminder_run(h, today, docs.invoices, len(docs.overdue_ids)))
+
+        # --- the staff's client list: 1k, 10k clients ---------------------------------------------------
+        from bench import clients as client_bench  # noqa: PLC0415
+
+        h.reset()
+        for result in client_bench.measure(h, tuple(n for n in (1_000, 10_000, 100_000) if n <= args.max_clients), runs):
+            add(result)
 
         # --- catalogue: 1k, 20k, 100k SKUs -------------------------------------------------------------
         h.reset()

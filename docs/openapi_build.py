@@ -124,7 +124,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         qty_available={"type": "integer", "description": "only for contacts with the `view_stock` permission"},
     ),
     "ClientGroup": shape(id=STR, name=STR),
-    "Address": shape(id=STR, label=STR, line1=STR, city=STR, postcode=STR, country=STR),
+    "Address": shape(("county",), id=STR, label=STR, line1=STR, city=STR, postcode=STR, country=STR,
+                     county={"type": ["string", "null"], "description": "ISO 3166-2 subdivision, e.g. RO-B"}),
     "Client": shape(
         ("contacts",),
         id=STR, name=STR, vat_number=STR_OR_NULL, group_id=STR_OR_NULL, payment_term_days=INT,
@@ -154,7 +155,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     "DeliveryAddress": shape(
         ("id",), id={"type": ["string", "null"], "description": "the saved address it was copied from, if any"},
         label=STR, line1=STR, city=STR, postcode=STR, country=STR,
-    ),
+        county={"type": ["string", "null"], "description": "ISO 3166-2 subdivision, e.g. RO-B"},
+    ) | {"required": ["label", "line1", "city", "postcode", "country"]},
     "Proposal": {**shape(
         lines={"type": "array", "items": ref("OrderLine")}, discount_percent=PERCENT,
         subtotal=MONEY, vat_total=MONEY, total=MONEY, message=STR,
@@ -274,7 +276,30 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         review_timeout_hours={"type": "number", "description": "hours before an undecided review is escalated"},
         auto_create_delivery_note=BOOL, invoice_on={"enum": ["accept", "shipping", "manual"]},
         order_confirmation_email=BOOL,
+        show_stock={"type": "boolean", "description": "stock shown to contacts with view_stock, unless the client says otherwise"},
+        discount_limits={"type": "object", "additionalProperties": {"type": ["string", "null"]},
+                         "description": "role -> highest discount percent (null: no limit; a role absent: none)"},
+        reminder_offsets={"type": "array", "items": INT, "description": "days after the due date"},
+        supplier={"type": "object", "additionalProperties": STR,
+                  "description": "legal data on documents: saved values over the environment's"},
     ),
+    "ClientRow": shape(
+        id=STR, name=STR, vat_number=STR_OR_NULL, group_id=STR_OR_NULL, sale_agent_id=STR_OR_NULL, credit_limit=MONEY,
+        balance=MONEY, currency=STR, status={"enum": ["active", "disabled"]}),
+    "EditedClient": {"allOf": [ref("Client"), shape(
+        status={"enum": ["active", "disabled"]}, portal_enabled=BOOL,
+        show_stock={"type": ["boolean", "null"], "description": "null: the settings' default"})]},
+    "ContactAccount": shape(
+        id=STR, email=STR, first_name=STR_OR_NULL, last_name=STR_OR_NULL, phone=STR_OR_NULL, client_id=STR,
+        permissions=ref("Permissions"), status={"enum": ["active", "disabled"]}, last_login_at=TIMESTAMP_OR_NULL),
+    "StaffMember": shape(id=STR, email=STR, name=STR, role={"enum": list(STAFF_ROLES)},
+                         status={"enum": ["active", "disabled"]}, last_login_at=TIMESTAMP_OR_NULL),
+    "AuditEntry": shape(
+        at=TIMESTAMP, actor={"type": "string", "description": "who: the staff member's name (or email)"}, actor_id=STR,
+        action={"type": "string", "description": "e.g. client.updated, contact.disabled, order.approved"},
+        entity_type=STR, entity_id=STR,
+        before={"type": ["object", "null"], "description": "the changed fields before (null for a creation)"},
+        after={"type": ["object", "null"], "description": "the changed fields after"}),
     "DeliveryNote": shape(**DELIVERY_NOTE_FIELDS, status={
         "enum": sorted(set(CLIENT_VIEW.values()), key=list(CLIENT_VIEW.values()).index),
         "description": "what the client sees: ready for packing, approved, packed and AWB failed are all `preparing`"}),
@@ -395,6 +420,17 @@ QUERY = {
                                          "of the page in that status (a page may then hold fewer than `limit`)"},
     "from": {"schema": {"type": "string", "format": "date"},
              "description": "first day (default: the first of this month; 422 `invalid_date` when not a date)"},
+    "client_q": {"name": "q", "schema": {"type": "string", "maxLength": 100},
+                 "description": "name words (prefixes, diacritics ignored) or VAT number, with or without its country prefix; "
+                                "a search page may hold fewer than `limit` when other words or filters leave hits out"},
+    "client_group_id": {"name": "group_id", "schema": {"type": "string"}, "description": "clients of this group"},
+    "agent_id": {"schema": {"type": "string"}, "description": "clients of this sales agent (an agent always sees only its own)"},
+    "client_status": {"name": "status", "schema": {"enum": ["active", "disabled"]}, "description": "portal on or off"},
+    "entity_type": {"schema": {"enum": ["client", "contact", "staff", "settings", "order", "product", "price_list"]},
+                    "description": "entries about this kind of thing"},
+    "entity_id": {"schema": {"type": "string"}, "description": "with entity_type: entries about this one"},
+    "audit_q": {"name": "q", "schema": {"type": "string", "maxLength": 100}, "description": "name or VAT number"},
+    "audit_status": {"name": "status", "schema": {"type": "string"}, "description": "active or disabled"},
     "to": {"schema": {"type": "string", "format": "date"},
            "description": "last day (default: today; 422 `invalid_date`, or `invalid_date_range` when before from)"},
 }
@@ -444,7 +480,25 @@ CHECKOUT_FORM = form_of(
     address_country={"type": "string", "description": "two letters"},
     client_reference={"type": "string", "maxLength": 100}, notes={"type": "string", "maxLength": 2000},
 )
-APPROVE_FORM = form_of([], discount_percent={"type": "string", "description": "optional, 0 to 99.99"})
+APPROVE_FORM = form_of([], discount_percent={"type": "string", "description": "optional, 0 to 99.99"},
+                       discount_reason={"type": "string", "description": "required with a discount"})
+CLIENT_FORM = form_of(
+    ["name", "payment_term_days", "credit_limit", "currency"], name=STR, vat_number=STR, group_id=STR, sale_agent_id=STR,
+    payment_term_days=STR, credit_limit=STR, currency=STR,
+    auto_approve={"type": "string", "description": "`on` when ticked"}, portal_enabled={"type": "string", "description": "`on` when ticked"},
+    show_stock={"enum": ["", "yes", "no"]},
+    **{f"address_{k}": {"type": "string", "description": REPEATED.replace("line", "address")}
+       for k in ("id", "label", "line1", "city", "postcode", "country", "county")})
+CONTACT_FORM = form_of([], first_name=STR, last_name=STR, phone=STR,
+                       permission={"type": "string", "description": "repeated once per permission ticked"})
+ROLE_FORM = form_of(["role"], role={"enum": list(STAFF_ROLES)})
+SETTINGS_FORM = form_of(
+    [], portal_order_initial_status={"enum": ["draft", "sent"]}, review_required=STR, review_timeout_hours=STR,
+    auto_create_delivery_note={"enum": ["auto", "manual"]}, invoice_on={"enum": ["accept", "shipping", "manual"]},
+    order_confirmation_email=STR, show_stock=STR, reminder_offsets={"type": "string", "description": "e.g. 1, 7, 14"},
+    discount_agent=STR, discount_manager=STR, discount_admin=STR,
+    **{f"supplier_{k}": STR for k in ("name", "vat_number", "street", "city", "postcode", "country", "email",
+                                      "registration_number", "iban")})
 REJECT_FORM = form_of(["reason"], reason={"type": "string", "maxLength": 2000})
 MODIFY_FORM = form_of(
     ["sku", "qty", "unit_price", "message"],
@@ -916,6 +970,106 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         form=LOGOUT_FORM, session=True, cookies=(303,),
         answers={303: "To the invoice's page; to the order's page with the refusal (not accepted, already invoiced).",
                  403: "CSRF check failed, a client contact, or a role without manage_invoices.", 404: "No such order."}),
+    # admin_clients.py (back office: clients, contacts, staff, audit)
+    ("GET", "/admin/clients"): api(
+        "Clients by name, searched and filtered (an agent: its own clients only)", "One page", page_of("ClientRow"),
+        query=("client_q", "client_group_id", "agent_id", "client_status", "limit", "cursor"),
+        capability=Capability.VIEW_CLIENTS, errors={422: "`invalid_value` (status, q), `invalid_limit`, `invalid_cursor`."}),
+    ("PATCH", "/admin/clients/{client_id}"): api(
+        "Change some of a client's fields (`group_id: null` removes the group; `portal_enabled: false` signs its contacts out)",
+        "The client", ref("EditedClient"), body="CLIENT_PATCH", capability=Capability.MANAGE_CLIENTS,
+        errors={404: "`client_not_found` (or another agent's client).", 409: "`stale_version` (changed meanwhile).",
+                422: "`unknown_group`, `unknown_agent`, `invalid_county` or a schema error."}),
+    ("GET", "/admin/clients/{client_id}/contacts"): api(
+        "A client's contacts with their status and last sign-in", "The contacts", page_of("ContactAccount"),
+        capability=Capability.VIEW_CLIENTS, errors={404: "`client_not_found`."}),
+    ("GET", "/admin/contacts/{contact_id}"): api(
+        "One contact", "The contact", ref("ContactAccount"), capability=Capability.VIEW_CLIENTS,
+        errors={404: "`contact_not_found`."}),
+    ("PATCH", "/admin/contacts/{contact_id}"): api(
+        "Change a contact's name, phone or some permissions", "The contact", ref("ContactAccount"), body="CONTACT_PATCH",
+        capability=Capability.MANAGE_CLIENTS, errors={404: "`contact_not_found`."}),
+    ("POST", "/admin/contacts/{contact_id}/disable"): api(
+        "Disable a contact: Cognito refuses its sign-in and its tokens get 401 at the next request", "The contact",
+        ref("ContactAccount"), capability=Capability.MANAGE_CLIENTS, errors={404: "`contact_not_found`."}),
+    ("POST", "/admin/contacts/{contact_id}/enable"): api(
+        "Enable a disabled contact again", "The contact", ref("ContactAccount"), capability=Capability.MANAGE_CLIENTS,
+        errors={404: "`contact_not_found`."}),
+    ("POST", "/admin/contacts/{contact_id}/reset-password"): api(
+        "Email the contact a code to set a new password", "Sent", shape(status={"const": "reset_sent"}), status=202,
+        capability=Capability.MANAGE_CLIENTS, errors={404: "`contact_not_found`.", 409: "`contact_disabled`."}),
+    ("POST", "/admin/contacts/{contact_id}/resend-invitation"): api(
+        "Send the invitation again with a new temporary password (a contact that never signed in)", "Sent",
+        ref("ContactAccount"), status=202, capability=Capability.MANAGE_CLIENTS,
+        errors={404: "`contact_not_found`.", 409: "`no_portal_access`, `contact_disabled` or `already_signed_in`."}),
+    ("GET", "/admin/staff"): api(
+        "Every staff member", "The staff", page_of("StaffMember"), capability=Capability.MANAGE_STAFF),
+    ("PATCH", "/admin/staff/{user_id}"): api(
+        "Rename a staff member or change its role", "The staff member", ref("StaffMember"), body="STAFF_PATCH",
+        capability=Capability.MANAGE_STAFF, errors={404: "`staff_not_found`.", 409: "`last_admin`."}),
+    ("POST", "/admin/staff/{user_id}/disable"): api(
+        "Disable a staff login (its tokens get 401 at the next request)", "The staff member", ref("StaffMember"),
+        capability=Capability.MANAGE_STAFF, errors={404: "`staff_not_found`.", 409: "`last_admin`, `cannot_disable_self`."}),
+    ("POST", "/admin/staff/{user_id}/enable"): api(
+        "Enable a staff login again", "The staff member", ref("StaffMember"), capability=Capability.MANAGE_STAFF,
+        errors={404: "`staff_not_found`."}),
+    ("GET", "/admin/audit"): api(
+        "The audit log, newest first: staff changes with before and after (agents: one of their clients)", "One page",
+        page_of("AuditEntry"), query=("entity_type", "entity_id", "limit", "cursor"), capability=Capability.VIEW_CLIENTS,
+        errors={404: "`client_not_found` (an agent asking about another agent's client).",
+                422: "`invalid_value` (entity_type), `missing_field`, `invalid_limit`, `invalid_cursor`."}),
+    ("GET", "/agent/clients"): page(
+        "Clients: search, filters and paging (view_clients; agents see their own)", query=("client_q", "client_group_id", "agent_id",
+                                                                                          "client_status", "cursor"),
+        session=True, cookies=(200,), answers={200: "The page (a bad filter shows its message).", 303: "To /login when signed out.",
+                                               403: "A client contact, or a role without view_clients."}),
+    ("GET", "/agent/clients/{client_id}"): page(
+        "One client: account, credit headroom, addresses, price lists, contacts, orders, invoices, changes", session=True,
+        cookies=(200,), answers={200: "The page.", 303: "To /login when signed out.",
+                                 403: "A client contact, or a role without view_clients.",
+                                 404: "No such client (or another agent's)."}),
+    ("GET", "/agent/clients/{client_id}/edit"): page(
+        "The client's edit form (manage_clients)", session=True, cookies=(200,),
+        answers={200: "The form.", 303: "To /login when signed out.", 403: "A role without manage_clients.", 404: "No such client."}),
+    ("POST", "/agent/clients/{client_id}/edit"): page(
+        "Save the client (manage_clients)", form=CLIENT_FORM, session=True, cookies=(303, 409, 422),
+        answers={303: "To the client's page with a notice.", 403: "CSRF check failed, or a role without manage_clients.",
+                 404: "No such client.", 409: "The form again: the client changed meanwhile.",
+                 422: "The form again with what was typed and the field at fault."}),
+    ("POST", "/agent/contacts/{contact_id}"): page(
+        "Save a contact's name, phone and permissions (manage_clients)", form=CONTACT_FORM, session=True, cookies=(303, 422),
+        answers={303: "To the client's page with a notice.", 403: "CSRF check failed, or a role without manage_clients.",
+                 404: "No such contact.", 422: "The client's page with the contact's form and the field at fault."}),
+    **{("POST", f"/agent/contacts/{{contact_id}}/{act}"): page(
+        f"{words} (manage_clients)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the client's page with a notice (or the refusal).",
+                 403: "CSRF check failed, or a role without manage_clients.", 404: "No such contact."})
+       for act, words in (("disable", "Disable a contact"), ("enable", "Enable a contact"),
+                          ("reset-password", "Email a contact a password reset"),
+                          ("resend-invitation", "Send a contact its invitation again"))},
+    ("GET", "/agent/staff"): page(
+        "Staff with their roles and status (admin)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a staff role other than admin."}),
+    ("POST", "/agent/staff/{user_id}/role"): page(
+        "Change a staff member's role (admin)", form=ROLE_FORM, session=True, cookies=(303,),
+        answers={303: "To the staff page with a notice or the refusal (the last admin).",
+                 403: "CSRF check failed, or a staff role other than admin.", 404: "No such staff member."}),
+    **{("POST", f"/agent/staff/{{user_id}}/{act}"): page(
+        f"{act.capitalize()} a staff login (admin)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the staff page with a notice or the refusal.",
+                 403: "CSRF check failed, or a staff role other than admin.", 404: "No such staff member."})
+       for act in ("disable", "enable")},
+    ("GET", "/agent/settings"): page(
+        "Every portal setting on one form (admin)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a staff role other than admin."}),
+    ("POST", "/agent/settings"): page(
+        "Save the settings (admin)", form=SETTINGS_FORM, session=True, cookies=(303, 422),
+        answers={303: "To the settings page with a notice.", 403: "CSRF check failed, or a staff role other than admin.",
+                 422: "The form again with what was typed and the field at fault."}),
+    ("GET", "/agent/audit"): page(
+        "The audit log, newest first, by entity (admin)", query=("entity_type", "entity_id", "cursor"), session=True,
+        cookies=(200,), answers={200: "The page.", 303: "To /login when signed out.",
+                                 403: "A client contact, or a staff role other than admin."}),
     ("GET", "/agent/invoices"): page(
         "Invoices by status, by due date (view_invoices)", query=("invoice_status", "cursor"), session=True, cookies=(200,),
         answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role without view_invoices.",

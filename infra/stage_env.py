@@ -203,7 +203,9 @@ def policy_statements(stage: str) -> dict[str, dict]:
             "cognito-idp:AdminCreateUser", "cognito-idp:AdminDeleteUser",
             "cognito-idp:InitiateAuth", "cognito-idp:RespondToAuthChallenge",
             "cognito-idp:ForgotPassword", "cognito-idp:ConfirmForgotPassword",
-            "cognito-idp:AdminUserGlobalSignOut"],  # POST /auth/logout (moto has no RevokeToken)
+            "cognito-idp:AdminUserGlobalSignOut",  # POST /auth/logout (moto has no RevokeToken), disabling a login
+            "cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser",  # back office: disable/enable a login
+            "cognito-idp:AdminSetUserPassword"],  # back office: a new temporary password with a re-sent invitation
          "Resource": "arn:aws:cognito-idp:*:*:userpool/*"},
         {"Sid": "SendMail", "Action": ["ses:SendEmail", "ses:SendRawEmail"],
          "Resource": "arn:aws:ses:*:*:identity/*"},

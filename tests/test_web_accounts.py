@@ -107,7 +107,7 @@ def test_the_profile_page_saves_name_preferences_and_password_and_asks_the_agent
     _, email, agent_email = acme(world)
     page = people()
     sign_in(page, http_server, email)
-    page.click("nav.sidebar >> text=Profile")
+    page.click(".sidebar >> text=Profile")
     page.wait_for_url("**/profile")
     assert "RO123" in page.inner_text("#company-data") and page.query_selector("#company-data input[name=vat_number]") is None
     page.fill("#first_name", "Ioana")
@@ -116,7 +116,7 @@ def test_the_profile_page_saves_name_preferences_and_password_and_asks_the_agent
     submit(page, "#profile-form button[type=submit]")
     assert "saved" in page.inner_text("#flash-notice")
     assert page.input_value("#first_name") == "Ioana" and not page.is_checked("#notify_order_updates")
-    assert "Ioana" in page.inner_text("nav.sidebar")
+    assert "Ioana" in page.inner_text(".sidebar")
 
     page.fill("#phone", "call me maybe")
     submit(page, "#profile-form button[type=submit]")
@@ -138,7 +138,7 @@ def test_a_company_admin_invites_a_colleague_within_their_own_permissions(people
     client, email, _ = acme(world, orders=True, place_orders=True, manage_company=True)
     page = people()
     sign_in(page, http_server, email)
-    page.click("nav.sidebar >> text=Company users")
+    page.click(".sidebar >> text=Company users")
     page.wait_for_url("**/company/users")
     assert page.query_selector("#invite-invoices") is None  # not the admin's to give
     page.fill("#invite-email", "colleague@acme.example")
@@ -174,7 +174,7 @@ def test_an_order_above_the_limit_is_approved_by_the_company_then_reviewed_by_th
 
     approver = people()
     sign_in(approver, http_server, approver_email)
-    approver.click("nav.sidebar >> text=Approvals")
+    approver.click(".sidebar >> text=Approvals")
     approver.wait_for_url("**/approvals")
     row = f'#approvals tr[data-id="{order.id}"]'
     assert "238.00 EUR" in approver.inner_text(row)
@@ -219,7 +219,7 @@ def test_an_unknown_url_answers_a_404_page_or_the_api_error_shape(server, reques
     _, email, _ = acme(world)
     sign_in(page, base, email)
     page.goto(f"{base}/orders/so_x/nothing-here")
-    assert "Page not found" in page.inner_text("main h1") and "Profile" in page.inner_text("nav.sidebar")
+    assert "Page not found" in page.inner_text("main h1") and "Profile" in page.inner_text(".sidebar")
 
 
 def test_the_packaged_api_has_one_greedy_get_resource_beside_the_real_routes():

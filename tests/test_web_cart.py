@@ -89,7 +89,7 @@ def test_quick_order_adds_pasted_lines_and_lists_the_bad_ones(people, http_serve
     acme = shop(world)
     buyer = people()
     sign_in(buyer, http_server, acme.buyer.email)
-    buyer.click("nav.sidebar >> text=Quick order")
+    buyer.click(".sidebar >> text=Quick order")
     buyer.wait_for_url("**/quick-order")
     buyer.fill("#lines", "CAB-001, 4\nNOPE-42, 1\nNET-001, lots\n")
     submit(buyer, "#add-lines")
@@ -139,7 +139,7 @@ def test_favourites_from_the_catalogue_go_into_the_cart(people, http_server, wor
     with buyer.expect_navigation():
         row.get_by_role("button", name="Add NET-001 to your favourites").click()
     assert "on your list “Favourites”" in buyer.inner_text("#flash-notice")
-    buyer.click("nav.sidebar >> text=Saved lists")
+    buyer.click(".sidebar >> text=Saved lists")
     buyer.wait_for_url("**/saved-lists")
     with buyer.expect_navigation():
         buyer.get_by_role("button", name="Put Favourites in the cart").click()

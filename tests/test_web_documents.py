@@ -122,7 +122,7 @@ def test_warehouse_approves_and_packs_a_delivery_note_and_the_awb_appears(people
     acme = accepted_order(world, workflows)
     find_products(["CAB-001"])["CAB-001"].update(actions=[ProductItem.qty_on_hand.set(3)])  # one cable short since
     warehouse = people()
-    sign_in(warehouse, http_server, staff_member(world, "warehouse"), lands="**/agent/orders")
+    sign_in(warehouse, http_server, staff_member(world, "warehouse"), lands="**/agent/delivery-notes")  # its own work first
     assert "Delivery notes" in warehouse.inner_text(".sidebar") and "Invoices" not in warehouse.inner_text(".sidebar")
 
     warehouse.goto(f"{http_server}/agent/orders/{acme.order.id}")
@@ -164,7 +164,7 @@ def test_finance_records_a_partial_payment_and_the_buyer_sees_it_partially_paid(
     configure(auto_create_delivery_note=False, invoice_on="manual")
     acme = accepted_order(world, workflows)
     finance = people()
-    sign_in(finance, http_server, staff_member(world, "finance"), lands="**/agent/orders")
+    sign_in(finance, http_server, staff_member(world, "finance"), lands="**/agent/invoices")  # its own work first
     finance.goto(f"{http_server}/agent/orders/{acme.order.id}")
     submit(finance, "#issue-invoice")
     assert "/agent/invoices/inv_" in finance.url and "is issued" in finance.inner_text("#flash-notice")

@@ -11,7 +11,7 @@ from chalicelib.api.views import client_json, contact_json, price_list_json, pro
 from chalicelib.domain.access import Capability
 from chalicelib.domain.money import display_amount
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.services import price_lists, setup
+from chalicelib.services import audit, clients, price_lists, setup
 from chalicelib.store import clients as client_store
 from chalicelib.store import price_lists as price_list_store
 from chalicelib.store import products as product_store
@@ -34,6 +34,7 @@ def _staff(capability: Capability):
 def create_staff():
     admin = _staff(Capability.MANAGE_STAFF)
     staff = setup.create_staff(_body(schemas.STAFF), inviter=admin.name)
+    audit.record(admin, "staff.created", "staff", staff.id, None, {"email": staff.email, "role": staff.role})
     return json_response({"id": staff.id, "email": staff.email, "role": staff.role}, status=201)
 
 
@@ -74,9 +75,10 @@ def create_group():
 
 @admin_api.route("/admin/clients", methods=["POST"], authorizer=token_authorizer)
 def create_client():
-    _staff(Capability.MANAGE_CLIENTS)
+    staff = _staff(Capability.MANAGE_CLIENTS)
     body = _body(schemas.CLIENT)
     client = setup.create_client({**body, "credit_limit": Decimal(body["credit_limit"])})
+    audit.record(staff, "client.created", "client", client.id, None, clients.snapshot(client))
     return json_response(client_json(client), status=201)
 
 
@@ -91,16 +93,18 @@ def get_client(client_id):
 def create_contact(client_id):
     staff = _staff(Capability.MANAGE_CLIENTS)
     contact = setup.create_contact(client_id, _body(schemas.CONTACT), inviter=staff.name)
+    audit.record(staff, "contact.created", "contact", contact.id, None, clients.contact_snapshot(contact))
     return json_response(contact_json(contact), status=201)
 
 
 @admin_api.route("/admin/contacts/{contact_id}/permissions", methods=["PUT"], authorizer=token_authorizer)
 def set_permissions(contact_id):
-    _staff(Capability.MANAGE_CLIENTS)
+    staff = _staff(Capability.MANAGE_CLIENTS)
     body = validate(json_body(admin_api.current_request), schemas.PERMISSIONS)
     if not body:
         raise ValidationFailed("Name at least one permission.", code="missing_field", field="place_orders")
-    return json_response(contact_json(setup.set_contact_permissions(contact_id, body)))
+    return json_response(contact_json(clients.update_contact(clients.Viewer(staff.user_id, staff.role, staff.name),
+                                                             contact_id, {"permissions": body})))
 
 
 # --- price lists -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from decimal import Decimal
 
 from chalicelib.api import schemas
@@ -15,13 +16,22 @@ from chalicelib.domain.access import Capability
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.fulfilment import DeliveryStatus
 from chalicelib.domain.invoicing import InvoiceStatus
-from chalicelib.services import fulfilment, invoicing
+from chalicelib.services import clients, fulfilment, invoicing
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
-from chalicelib.store.clients import get_client
+from chalicelib.store import orders as order_store
 
 admin_fulfilment_api = ApiBlueprint(__name__)
+
+
+def _viewer(staff: Any) -> clients.Viewer:
+    return clients.Viewer(staff.user_id, staff.role, staff.name)
+
+
+def _note(staff: Any, dn_id: str) -> Any:
+    """The delivery note, or 404 for an agent that is not its client's agent (sales rep scoping)."""
+    return clients.document_in_scope(_viewer(staff), dn_store.get(dn_id), f"delivery note {dn_id}", "delivery_note_not_found")
 
 
 def _request():
@@ -39,35 +49,38 @@ def _status_param(allowed: set[str], default: str | None) -> str | None:
 
 @admin_fulfilment_api.route("/admin/orders/{order_id}/delivery-notes", methods=["POST"], authorizer=token_authorizer)
 def create_delivery_note(order_id):
-    require_staff(_request(), Capability.MANAGE_DELIVERIES)
+    staff = require_staff(_request(), Capability.MANAGE_DELIVERIES)
+    clients.document_in_scope(_viewer(staff), order_store.get(order_id), f"order {order_id}", "order_not_found")
     body = validate(json_body(_request()), schemas.DELIVERY_NOTE)
     return json_response(delivery_note_json(fulfilment.create_delivery_note(order_id, body.get("lines")), staff=True), status=201)
 
 
 @admin_fulfilment_api.route("/admin/delivery-notes", methods=["GET"], authorizer=token_authorizer)
 def list_delivery_notes():
-    require_staff(_request(), Capability.VIEW_DELIVERIES)
+    staff = require_staff(_request(), Capability.VIEW_DELIVERIES)
     limit, cursor = page_params(_request())
     status = _status_param({s.value for s in DeliveryStatus}, DeliveryStatus.READY_FOR_PACKING.value)
     notes, after = dn_store.by_status(status, limit=limit, after=decode_cursor(cursor))
+    notes = clients.only_own(_viewer(staff), notes)
     return json_response(page([delivery_note_json(dn, staff=True) for dn in notes], encode_cursor(after)))
 
 
 @admin_fulfilment_api.route("/admin/delivery-notes/{dn_id}", methods=["GET"], authorizer=token_authorizer)
 def get_delivery_note(dn_id):
-    require_staff(_request(), Capability.VIEW_DELIVERIES)
-    return json_response(delivery_note_json(dn_store.get(dn_id), staff=True))
+    staff = require_staff(_request(), Capability.VIEW_DELIVERIES)
+    return json_response(delivery_note_json(_note(staff, dn_id), staff=True))
 
 
 @admin_fulfilment_api.route("/admin/delivery-notes/{dn_id}/approve", methods=["POST"], authorizer=token_authorizer)
 def approve_delivery_note(dn_id):
     staff = require_staff(_request(), Capability.MANAGE_DELIVERIES)
+    _note(staff, dn_id)
     return json_response(delivery_note_json(fulfilment.approve(dn_id, staff.email), staff=True))
 
 
 @admin_fulfilment_api.route("/admin/delivery-notes/{dn_id}/packing-list", methods=["POST"], authorizer=token_authorizer)
 def packing_list(dn_id):
-    require_staff(_request(), Capability.MANAGE_DELIVERIES)
+    _note(require_staff(_request(), Capability.MANAGE_DELIVERIES), dn_id)
     body = validate(json_body(_request()), schemas.PACKING_LIST)
     parcels = [{**p, "weight_kg": Decimal(str(p["weight_kg"]))} for p in body["parcels"]]
     return json_response(delivery_note_json(fulfilment.record_packing(dn_id, parcels), staff=True))
@@ -75,13 +88,13 @@ def packing_list(dn_id):
 
 @admin_fulfilment_api.route("/admin/delivery-notes/{dn_id}/retry-awb", methods=["POST"], authorizer=token_authorizer)
 def retry_awb(dn_id):
-    require_staff(_request(), Capability.MANAGE_DELIVERIES)
+    _note(require_staff(_request(), Capability.MANAGE_DELIVERIES), dn_id)
     return json_response(delivery_note_json(fulfilment.retry_awb(dn_id), staff=True))
 
 
 @admin_fulfilment_api.route("/admin/delivery-notes/{dn_id}/delivered", methods=["POST"], authorizer=token_authorizer)
 def delivered(dn_id):
-    require_staff(_request(), Capability.MANAGE_DELIVERIES)
+    _note(require_staff(_request(), Capability.MANAGE_DELIVERIES), dn_id)
     return json_response(delivery_note_json(fulfilment.mark_delivered(dn_id), staff=True))
 
 
@@ -97,22 +110,24 @@ def issue_invoice(order_id):
 
 @admin_fulfilment_api.route("/admin/invoices", methods=["GET"], authorizer=token_authorizer)
 def list_invoices():
-    require_staff(_request(), Capability.VIEW_INVOICES)
+    staff = require_staff(_request(), Capability.VIEW_INVOICES)
     limit, cursor = page_params(_request())
     params = _request().query_params or {}
     status = _status_param({s.value for s in InvoiceStatus}, None)
     if params.get("client_id"):
+        clients.client_in_scope(_viewer(staff), params["client_id"])
         found, after = invoice_store.for_client(params["client_id"], limit=limit, after=decode_cursor(cursor),
                                                 include_drafts=True, status=status)
     else:
         found, after = invoice_store.by_status(status or InvoiceStatus.UNPAID.value, limit=limit, after=decode_cursor(cursor))
+    found = clients.only_own(_viewer(staff), found)
     return json_response(page([invoice_json(i, staff=True) for i in found], encode_cursor(after)))
 
 
 @admin_fulfilment_api.route("/admin/invoices/{invoice_id}", methods=["GET"], authorizer=token_authorizer)
 def get_invoice(invoice_id):
-    require_staff(_request(), Capability.VIEW_INVOICES)
-    invoice = invoice_store.get(invoice_id)
+    staff = require_staff(_request(), Capability.VIEW_INVOICES)
+    invoice = clients.document_in_scope(_viewer(staff), invoice_store.get(invoice_id), f"invoice {invoice_id}", "invoice_not_found")
     return json_response({**invoice_json(invoice, staff=True),
                           "payments": [payment_json(p) for p in invoice_store.payments(invoice_id)],
                           **invoice_activity(invoice_id)})
@@ -121,8 +136,8 @@ def get_invoice(invoice_id):
 @admin_fulfilment_api.route("/admin/clients/{client_id}/credits", methods=["GET"], authorizer=token_authorizer)
 def client_credits(client_id):
     """The client's credits (money paid beyond invoices): what is left is applied to its next invoices."""
-    require_staff(_request(), Capability.VIEW_INVOICES)
-    get_client(client_id)  # 404 for an unknown client
+    staff = require_staff(_request(), Capability.VIEW_INVOICES)
+    clients.client_in_scope(_viewer(staff), client_id)  # 404 for an unknown client (or another agent's)
     return json_response(page([credit_json(c) for c in invoice_store.credits_of(client_id)], None))
 
 

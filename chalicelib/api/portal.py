@@ -7,6 +7,7 @@ from chalicelib.api.http import (
 )
 from chalicelib.api.security import require_portal, token_authorizer
 from datetime import date
+from typing import Any
 
 from chalice import Response
 
@@ -15,7 +16,7 @@ from chalicelib.api.views import (
 )
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.proposals import VISIBLE_TO_CLIENT, ProposalStatus
-from chalicelib.services import catalogue, documents, invoicing, ordering, payments, proposals, review, timeline
+from chalicelib.services import catalogue, clients, documents, invoicing, ordering, payments, proposals, review, timeline
 from chalicelib.services.ordering import Buyer
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
@@ -38,6 +39,11 @@ def me():
     })
 
 
+def stock_visible_to(buyer: Any) -> bool:
+    """Stock shows with the contact's view_stock permission and its client's (or the global) stock setting."""
+    return buyer.permissions.get("view_stock", False) and clients.stock_visible(buyer.permissions, get_client(buyer.client_id))
+
+
 @portal_api.route("/portal/catalogue", methods=["GET"], authorizer=token_authorizer)
 def browse_catalogue():
     request = portal_api.current_request
@@ -49,7 +55,7 @@ def browse_catalogue():
         if value and len(value) > 100:
             raise ValidationFailed(f"{name} is at most 100 characters.", code="invalid_value", field=name)
     result = catalogue.browse(buyer.client_id, category=category, query=query, limit=limit, after_sku=decode_cursor(cursor))
-    show_stock = buyer.permissions.get("view_stock", False)
+    show_stock = stock_visible_to(buyer)
     return json_response(page([catalogue_json(e, show_stock=show_stock) for e in result.entries], encode_cursor(result.after_sku)))
 
 
@@ -57,7 +63,7 @@ def browse_catalogue():
 def catalogue_item(sku):
     buyer = require_portal(portal_api.current_request)
     entry = catalogue.one(buyer.client_id, sku)
-    return json_response(catalogue_json(entry, show_stock=buyer.permissions.get("view_stock", False)))
+    return json_response(catalogue_json(entry, show_stock=stock_visible_to(buyer)))
 
 
 # --- orders ----------------------------------------------------------------------------

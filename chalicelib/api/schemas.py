@@ -64,8 +64,11 @@ PRODUCT = obj(["sku", "name", "category", "unit", "base_price", "currency", "vat
 STOCK = obj(["qty_on_hand"], {"qty_on_hand": STOCK_QTY})
 
 GROUP = obj(["name"], {"name": NAME})
+COUNTY = {"type": ["string", "null"], "pattern": r"^[A-Z]{2}-[A-Z0-9]{1,3}$",
+          "description": "ISO 3166-2 subdivision of the address's country, e.g. RO-B"}
 ADDRESS = obj(["label", "line1", "city", "postcode", "country"], {
     "label": NAME, "line1": NAME, "city": NAME, "postcode": {**NAME, "maxLength": 20}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+    "county": COUNTY, "id": nullable(ID),
 })
 CLIENT = obj(["name", "payment_term_days", "credit_limit", "currency"], {
     "name": NAME, "vat_number": {"type": ["string", "null"], "maxLength": 32},
@@ -79,6 +82,19 @@ CLIENT = obj(["name", "payment_term_days", "credit_limit", "currency"], {
 CONTACT = obj(["email", "first_name", "last_name", "permissions"], {
     "email": EMAIL, "first_name": NAME, "last_name": NAME, "permissions": PERMISSIONS, "temporary_password": PASSWORD,
 })
+
+# --- back office: clients, contacts, staff ---------------------------------------------------------
+CLIENT_PATCH = obj([], {
+    "name": NAME, "vat_number": {"type": ["string", "null"], "maxLength": 32},
+    "group_id": nullable(ID), "sale_agent_id": nullable(ID),
+    "payment_term_days": DAYS, "credit_limit": MONEY, "currency": CURRENCY,
+    "auto_approve": {"type": "boolean"}, "portal_enabled": {"type": "boolean"},
+    "show_stock": {"type": ["boolean", "null"], "description": "null: the global default of the settings"},
+    "addresses": {"type": "array", "items": ADDRESS, "maxItems": 50},
+})
+PHONE = {"type": ["string", "null"], "pattern": r"^\+?[0-9 ().-]{5,30}$", "description": "digits, spaces, + ( ) . -"}
+CONTACT_PATCH = obj([], {"first_name": NAME, "last_name": NAME, "phone": PHONE, "permissions": PERMISSIONS})
+STAFF_PATCH = obj([], {"name": NAME, "role": STAFF["properties"]["role"]})
 
 PRICE_ITEM = obj(["sku", "price"], {"sku": SKU, "price": MONEY})
 PRICE_LIST = obj(["name", "currency"], {
@@ -109,6 +125,12 @@ SETTINGS = obj([], {
     "auto_create_delivery_note": {"type": "boolean"},
     "invoice_on": {"enum": ["accept", "shipping", "manual"]},
     "order_confirmation_email": {"type": "boolean"},
+    "show_stock": {"type": "boolean"},
+    "discount_limits": obj([], {role: {**PERCENT, "type": ["string", "integer", "null"]} for role in ("agent", "manager", "admin")}),
+    "reminder_offsets": {"type": ["array", "null"], "items": {"type": "integer", "minimum": 1, "maximum": 365},
+                         "maxItems": 10, "uniqueItems": True},
+    "supplier": obj([], {name: {"type": ["string", "null"], "maxLength": 200} for name in (
+        "name", "vat_number", "street", "city", "postcode", "country", "email", "registration_number", "iban")}),
 })
 DISCOUNT = {"type": "string", "pattern": r"^\d{1,2}(\.\d{1,2})?$", "description": "percent, 0 to 99.99"}
 APPROVE = obj([], {"discount_percent": nullable(DISCOUNT)})
@@ -118,6 +140,8 @@ MODIFY = obj(["lines", "message"], {
     "discount_percent": nullable(DISCOUNT),
 })
 REJECT = obj(["reason"], {"reason": {**NAME, "maxLength": 2000}})
+APPROVE["properties"]["reason"] = {"type": ["string", "null"], "maxLength": 2000,
+                                   "description": "required with a discount"}
 
 DELIVERY_NOTE = obj([], {"lines": {"type": "array", "minItems": 1, "items": ORDER_LINE}})
 PARCEL = obj(["weight_kg", "length_cm", "width_cm", "height_cm"], {

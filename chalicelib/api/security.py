@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from chalice import AuthResponse, Blueprint
 from chalice.app import AuthRequest, Request
 
-from chalicelib.domain.access import BUYER, Capability, has_portal_access, role_can
-from chalicelib.domain.errors import Forbidden, Unauthenticated
+from chalicelib.domain.access import BUYER, Capability, has_portal_access, may_see_client, role_can
+from chalicelib.domain.errors import Forbidden, NotFound, Unauthenticated
 from chalicelib.store.users import find_user
 from chalicelib.tokens import verify_id_token
 
@@ -44,10 +44,12 @@ class Principal:
 
 
 def principal_for(user_id: str) -> Principal:
+    """The caller's rights, read on every request: a disabled login (or a contact of a client whose portal is
+    off) is refused at its next request, whatever tokens it still holds."""
     user = find_user(user_id)
     if user is None:
         raise Unauthenticated("This sign-in has no account here.", code="unknown_account")
-    if (user.status or "active") == "disabled":
+    if not user.active:
         raise Unauthenticated("This account is disabled; ask whoever manages your company's portal access.",
                               code="account_disabled")
     permissions = user.permissions.as_dict() if user.permissions else {}
@@ -82,3 +84,9 @@ def require_buyer(principal: Principal, permission: str | None = None) -> Princi
 
 def require_portal(request: Request, permission: str | None = None) -> Principal:
     return require_buyer(request_principal(request), permission)
+
+
+def require_client_in_scope(principal: Principal, client_agent_id: str | None, what: str, code: str) -> None:
+    """Sales rep scoping: an agent reaching another agent's client's document gets 404, as if it did not exist."""
+    if not may_see_client(principal.role, principal.user_id, client_agent_id):
+        raise NotFound(f"No {what}.", code=code)

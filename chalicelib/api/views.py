@@ -146,7 +146,15 @@ def settings_json(s: SettingsItem) -> dict[str, Any]:
     return {"portal_order_initial_status": s.portal_order_initial_status, "review_required": s.review_required,
             "review_timeout_hours": float(s.review_timeout_hours) if s.review_timeout_hours % 1 else int(s.review_timeout_hours),
             "auto_create_delivery_note": s.auto_create_delivery_note, "invoice_on": s.invoice_on,
-            "order_confirmation_email": s.order_confirmation_email}
+            "order_confirmation_email": s.order_confirmation_email, **_back_office_settings(s)}
+
+
+def _back_office_settings(s: SettingsItem) -> dict[str, Any]:
+    from chalicelib.services import settings as settings_service  # views import services already (catalogue)
+
+    view = settings_service.snapshot(s)
+    return {"show_stock": view["show_stock"], "discount_limits": view["discount_limits"],
+            "reminder_offsets": view["reminder_offsets"], "supplier": view["supplier"]}
 
 
 def delivery_note_json(dn: DeliveryNoteItem, *, staff: bool = False) -> dict[str, Any]:

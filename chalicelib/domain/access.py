@@ -69,3 +69,41 @@ def permissions_beyond(granted: dict[str, bool], own: dict[str, bool]) -> list[s
 def needs_approval(total: Decimal, spending_limit: Decimal | None) -> bool:
     """An order above its contact's spending limit waits for the company's approver (no limit: never)."""
     return spending_limit is not None and total > spending_limit
+# --- sales rep scoping ---------------------------------------------------------------------------
+
+SCOPED_ROLES = frozenset({"agent"})  # see only the clients whose sale_agent_id is theirs; the others see all
+
+
+def scoped_agent(role: str, user_id: str) -> str | None:
+    """The agent id a staff member's lists are limited to, or None when they see every client."""
+    return user_id if role in SCOPED_ROLES else None
+
+
+def may_see_client(role: str, user_id: str, client_agent_id: str | None) -> bool:
+    """An agent sees its own clients only (a client with no agent is for managers and admins)."""
+    return role not in SCOPED_ROLES or client_agent_id == user_id
+
+
+# --- discounts -----------------------------------------------------------------------------------
+
+DEFAULT_DISCOUNT_LIMITS: dict[str, str | None] = {"agent": "10", "manager": "30", "admin": None}  # None: no limit
+
+
+def discount_limit(role: str, limits: dict[str, str | None]) -> Decimal | None:
+    """The highest discount (percent) a role may give; None means no limit, 0 means none at all."""
+    if role not in limits:
+        return Decimal(0)
+    value = limits[role]
+    return None if value is None or value == "" else Decimal(str(value))
+
+
+def discount_refusal(role: str, percent: Decimal, limits: dict[str, str | None]) -> str | None:
+    """Why this role may not give this discount, or None when it may."""
+    if percent <= 0:
+        return None
+    limit = discount_limit(role, limits)
+    if limit is not None and percent > limit:
+        if limit == 0:
+            return f"Your role ({role}) may not give discounts; ask a manager."
+        return f"Your role ({role}) may give at most {limit}% discount; ask a manager for more."
+    return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timezone
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -49,13 +50,25 @@ def _code(exc: ClientError) -> str:
     return exc.response.get("Error", {}).get("Code", "")
 
 
-def _signed_in(result: dict[str, Any], refresh_token: str | None = None) -> SignedIn:
+def _signed_in(result: dict[str, Any], refresh_token: str | None = None, *, sign_in: bool = False) -> SignedIn:
     token = result["IdToken"]
     claims = verify_id_token(token)
     user = find_user(claims["sub"])
     if user is None:
         raise Unauthenticated("This sign-in has no account here.", code="unknown_account")
+    if not user.active:
+        raise Unauthenticated("This account is disabled; ask the supplier to enable it.", code="account_disabled")
+    if sign_in:
+        record_login(user)
     return SignedIn(token, result.get("RefreshToken", refresh_token), int(result.get("ExpiresIn", 3600)), user.role)
+
+
+def record_login(user: UserItem) -> None:
+    """Remember when the person last signed in (shown to staff beside each contact)."""
+    try:
+        user.update(actions=[UserItem.last_login_at.set(datetime.now(timezone.utc))], condition=UserItem.pk.exists())
+    except Exception:  # a missed timestamp must never block a sign-in
+        pass
 
 
 def login(email: str, password: str) -> SignedIn | NewPasswordRequired:
@@ -73,7 +86,7 @@ def login(email: str, password: str) -> SignedIn | NewPasswordRequired:
         return NewPasswordRequired(response["Session"])
     if "AuthenticationResult" not in response:
         raise Unauthenticated("This sign-in needs a step the portal does not support.", code="unsupported_challenge")
-    return _signed_in(response["AuthenticationResult"])
+    return _signed_in(response["AuthenticationResult"], sign_in=True)
 
 
 def complete_new_password(email: str, session: str, new_password: str) -> SignedIn:
@@ -90,7 +103,7 @@ def complete_new_password(email: str, session: str, new_password: str) -> Signed
                           "ResourceNotFoundException"}:  # the last: moto's answer to a session it never issued
             raise Unauthenticated("The sign-in session is not valid any more; sign in again.", code="invalid_session") from exc
         raise
-    return _signed_in(response["AuthenticationResult"])
+    return _signed_in(response["AuthenticationResult"], sign_in=True)
 
 
 def refresh(refresh_token: str) -> SignedIn:
@@ -169,8 +182,10 @@ def temporary_password() -> str:
     return core + secrets.choice(string.ascii_uppercase) + secrets.choice(string.ascii_lowercase) + secrets.choice(string.digits)
 
 
-def open_account(user: UserItem, *, temporary: str | None, inviter: str, client_name: str | None = None) -> UserItem:
-    """Create the Cognito login and the user record, then email the invitation.
+def open_account(user: UserItem, *, temporary: str | None, inviter: str, client_name: str | None = None,
+                 invite: bool = True) -> UserItem:
+    """Create the Cognito login and the user record, then email the invitation (unless `invite` is False:
+    a contact without any permission cannot use the portal, so it gets no invitation until it has one).
 
     The login is created first; if the record cannot be written the login is removed again,
     so a failed call leaves nothing behind.
@@ -199,6 +214,8 @@ def open_account(user: UserItem, *, temporary: str | None, inviter: str, client_
     except Exception:
         cognito.admin_delete_user(UserPoolId=settings().user_pool_id, Username=user.email)
         raise
+    if not invite:
+        return user
     mail.send(
         "invitation",
         user.email,

@@ -15,16 +15,16 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.adapters.payments import PaymentError, PaymentEvent, gateway_from_env
 from chalicelib.aws import client
-from chalicelib import config as app_config
 from chalicelib.config import settings as app_settings
 from chalicelib.documents.models import DocumentLine, InvoiceDocument, Party, StatementDocument, StatementEntry, VatBreakdown
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.invoicing import (
-    DEFAULT_REMINDER_OFFSETS, OPEN_STATUSES, InvoiceStatus, check_can_pay, due_date, reminders_due, split_gateway_payment,
+    OPEN_STATUSES, InvoiceStatus, check_can_pay, due_date, reminders_due, split_gateway_payment,
     status_after_applied, status_after_payment,
 )
 from chalicelib.domain.money import format_money
 from chalicelib.domain.orders import OrderStatus, order_totals
+from chalicelib.services import settings as settings_service
 from chalicelib.services import mail
 from chalicelib.services.ordering import as_line, line_map
 from chalicelib.services.pricing import supplier_today
@@ -88,7 +88,7 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
 # --- documents ---------------------------------------------------------------------------
 
 def supplier_party() -> Party:
-    legal = app_config.supplier()
+    legal = settings_service.supplier()  # the back office's saved legal data over the environment
     return Party(name=legal.name, vat_number=legal.vat_number, street=legal.street, city=legal.city,
                  postcode=legal.postcode, country=legal.country, email=legal.email,
                  registration_number=legal.registration_number, iban=legal.iban)
@@ -425,7 +425,7 @@ def remind_overdue_page(today: date, cursor: str | None, page_size: int = 100) -
     order = [InvoiceStatus.UNPAID.value, InvoiceStatus.PARTIALLY_PAID.value, InvoiceStatus.OVERDUE.value]
     status, _, position = (cursor or f"{order[0]}|").partition("|")
     invoices, after = invoice_store.by_status(status, limit=page_size, after=position or None, due_before=today)
-    offsets = DEFAULT_REMINDER_OFFSETS
+    offsets = settings_service.reminder_offsets()
     for invoice in invoices:
         _remind(invoice, today, offsets)
     if after:

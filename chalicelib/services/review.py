@@ -15,10 +15,12 @@ from typing import Any
 import jwt
 
 from chalicelib.config import settings as app_settings
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.access import discount_refusal
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.money import format_money
 from chalicelib.domain.orders import Action, OrderStatus, Review, order_totals, review_checks, transition
-from chalicelib.services import events, mail, workflows
+from chalicelib.services import audit, events, mail, workflows
+from chalicelib.services import settings as settings_service
 from chalicelib.services.ordering import as_line, line_map, price_lines
 from chalicelib.services.pricing import chain_for, prices_for
 from chalicelib.store import orders as order_store
@@ -141,31 +143,53 @@ def conclude(order_id: str, client_timed_out: bool = False) -> dict[str, Any]:
 
 # --- decisions (agents, managers, the client) --------------------------------------------------
 
-def approve(order_id: str, actor: str, discount_percent: Decimal | None = None) -> OrderItem:
+def check_discount(role: str | None, discount_percent: Decimal | None, reason: str | None, *, field: str = "reason") -> None:
+    """Any discount needs a reason the client will read; above the decider's limit (settings, per role) it is
+    refused with 422 `discount_above_limit` (the agent asks a manager, who decides with a higher limit)."""
+    if not discount_percent:
+        return
+    if not (reason or "").strip():
+        raise ValidationFailed("Give a reason for the discount; the client reads it.", code="reason_required", field=field)
+    refusal = discount_refusal(role or "", discount_percent, settings_service.discount_limits())
+    if refusal:
+        raise ValidationFailed(refusal, code="discount_above_limit", field="discount_percent")
+
+
+def approve(order_id: str, actor: str, discount_percent: Decimal | None = None, *, reason: str | None = None,
+            role: str | None = None) -> OrderItem:
+    """Approve as `actor`; a discount needs `reason` and must be within the `role`'s limit."""
     order = order_store.get(order_id)
+    check_discount(role, discount_percent, reason)
+    before = {"status": order.status, "review": order.review, "total": str(order.total)}
     actions = []
     if discount_percent:
         totals = order_totals([as_line(m) for m in order.lines], discount_percent)
         actions = [OrderItem.discount_percent.set(discount_percent), OrderItem.subtotal.set(totals.subtotal),
                    OrderItem.vat_total.set(totals.vat_total), OrderItem.total.set(totals.total)]
-    note = f"Approved with {discount_percent}% discount." if discount_percent else "Approved."
+    note = f"Approved with {discount_percent}% discount: {reason.strip()}" if discount_percent and reason else "Approved."
     order = _apply(order, Action.APPROVE, actor=actor, note=note, extra=actions)
+    _audit(actor, "order.approved", order, before, {"discount_percent": str(discount_percent or 0), "reason": reason})
     workflows.resume(order.review_task_token, {"decision": "approved"})
     return order
 
 
 def reject(order_id: str, actor: str, reason: str) -> OrderItem:
-    order = _apply(order_store.get(order_id), Action.REJECT, actor=actor, note=reason,
-                   extra=[OrderItem.decision_reason.set(reason)])
+    order = order_store.get(order_id)
+    before = {"status": order.status, "review": order.review, "total": str(order.total)}
+    order = _apply(order, Action.REJECT, actor=actor, note=reason, extra=[OrderItem.decision_reason.set(reason)])
+    _audit(actor, "order.rejected", order, before, {"reason": reason})
     workflows.resume(order.review_task_token, {"decision": "rejected"})
     return order
 
 
 def modify(order_id: str, actor: str, lines: list[dict[str, Any]], message: str,
-           discount_percent: Decimal = Decimal(0)) -> OrderItem:
-    """Propose changed lines, prices or a discount; the order waits for the client's answer."""
+           discount_percent: Decimal = Decimal(0), *, role: str | None = None) -> OrderItem:
+    """Propose changed lines, prices or a discount (within the `role`'s limit, `message` as its reason);
+    the order waits for the client's answer."""
     order = order_store.get(order_id)
     transition(Action.MODIFY, OrderStatus(order.status), Review(order.review))
+    check_discount(role, discount_percent, message, field="message")
+    before = {"status": order.status, "review": order.review, "total": str(order.total)}
     client = get_client(order.client_id)
     priced = price_lines(client, [{"sku": line["sku"], "qty": line["qty"]} for line in lines])
     changed = [
@@ -177,6 +201,8 @@ def modify(order_id: str, actor: str, lines: list[dict[str, Any]], message: str,
     proposal = ProposalMap(lines=[line_map(line) for line in changed], discount_percent=discount_percent,
                            subtotal=totals.subtotal, vat_total=totals.vat_total, total=totals.total, message=message)
     order = _apply(order, Action.MODIFY, actor=actor, note=message, extra=[OrderItem.proposal.set(proposal)])
+    _audit(actor, "order.modified", order, before, {"discount_percent": str(discount_percent), "message": message,
+                                                    "proposed_total": str(totals.total)})
     workflows.resume(order.review_task_token, {"decision": "modified"})
     return order
 
@@ -252,9 +278,16 @@ def _review_timeout() -> int:
     return max(1, math.ceil(settings_store.load().review_timeout_hours * 3600))
 
 
+def _audit(actor: str, action: str, order: OrderItem, before: dict[str, Any], extra: dict[str, Any]) -> None:
+    audit.record((actor, actor), action, "order", order.id, before,
+                 {"status": order.status, "review": order.review, "total": str(order.total), **extra})
+
+
 def _reviewers(order: OrderItem) -> list[Any]:
-    agent = user_store.find_user(order.sale_agent_id) if order.sale_agent_id else None
-    if agent is not None:
+    """The client's agent today (it may have changed since the order was placed); managers when it has none."""
+    agent_id = get_client(order.client_id).sale_agent_id
+    agent = user_store.find_user(agent_id) if agent_id else None
+    if agent is not None and agent.active:
         return [agent]
     return user_store.staff_with_roles(("manager",)) or user_store.staff_with_roles(("admin",))
 

@@ -5,7 +5,7 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.access import BUYER, PORTAL_PERMISSIONS
+from chalicelib.domain.access import BUYER, PORTAL_PERMISSIONS, has_portal_access
 from chalicelib.domain.errors import ValidationFailed, referenced
 from chalicelib.services import accounts
 from chalicelib.store import clients as client_store
@@ -80,7 +80,8 @@ def create_client(fields: dict[str, Any]) -> ClientItem:
         currency=fields["currency"],
         sale_agent_id=agent_id,
         auto_approve=bool(fields.get("auto_approve", False)),
-        addresses=[AddressMap(id=f"addr_{i + 1}", **{k: a[k].strip() for k in ("label", "line1", "city", "postcode", "country")})
+        addresses=[AddressMap(id=f"addr_{i + 1}", county=(a.get("county") or "").strip() or None,
+                              **{k: a[k].strip() for k in ("label", "line1", "city", "postcode", "country")})
                    for i, a in enumerate(fields.get("addresses", []))],
         balance=Decimal("0"),
     )
@@ -103,8 +104,10 @@ def create_contact(client_id: str, fields: dict[str, Any], inviter: str) -> User
         last_name=last,
         client_id=client.id,
         permissions=permissions_map(fields["permissions"]),
+        client_disabled=True if client.portal_enabled is False else None,
     )
-    return accounts.open_account(contact, temporary=fields.get("temporary_password"), inviter=inviter, client_name=client.name)
+    return accounts.open_account(contact, temporary=fields.get("temporary_password"), inviter=inviter, client_name=client.name,
+                                 invite=has_portal_access(fields["permissions"]))
 
 
 def set_contact_permissions(contact_id: str, raw: dict[str, bool]) -> UserItem:

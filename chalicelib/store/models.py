@@ -202,6 +202,7 @@ class AddressMap(MapAttribute):
     city = UnicodeAttribute()
     postcode = UnicodeAttribute()
     country = UnicodeAttribute()
+    county = UnicodeAttribute(null=True)  # ISO 3166-2 subdivision, e.g. RO-B
 
 
 class ClientItem(TableItem):
@@ -218,6 +219,8 @@ class ClientItem(TableItem):
     price_list_id = UnicodeAttribute(null=True)
     balance = DecimalAttribute(null=True)
     locale = UnicodeAttribute(null=True)  # how amounts are written for this client's people ("ro": 1.234,50)
+    portal_enabled = BooleanAttribute(default=True)  # off: the client's contacts cannot sign in (status `disabled`)
+    show_stock = BooleanAttribute(null=True)  # None: the global default of the settings
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
 
@@ -247,11 +250,17 @@ class UserItem(TableItem):
     permissions = PermissionsMap(null=True)
     phone = UnicodeAttribute(null=True)
     spending_limit = DecimalAttribute(null=True)  # a contact's order limit; above it the company approves first
-    status = UnicodeAttribute(null=True)  # None/"active" or "disabled"
+    status = UnicodeAttribute(null=True)  # None or `active`; `disabled`: sign-in and tokens refused
     invited_by = UnicodeAttribute(null=True)
+    client_disabled = BooleanAttribute(null=True)  # a contact of a client whose portal is off
+    last_login_at = UTCDateTimeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     people = Gsi1()
+
+    @property
+    def active(self) -> bool:
+        return self.status != "disabled" and not self.client_disabled
 
 
 class PriceListItem(TableItem):
@@ -292,6 +301,11 @@ class SettingsItem(TableItem):
     auto_create_delivery_note = BooleanAttribute(default=False)
     invoice_on = UnicodeAttribute(default="accept")
     order_confirmation_email = BooleanAttribute(default=True)
+    # the back office's settings (docs/back-office.md)
+    show_stock = BooleanAttribute(default=True)  # clients without their own setting; contacts still need view_stock
+    discount_limits = MapAttribute(null=True)  # role -> max percent as text; a role absent: no discount allowed
+    reminder_offsets = ListAttribute(of=IntegerAttribute, null=True)  # days after due; None: the built-in schedule
+    supplier = MapAttribute(null=True)  # legal data shown on documents; a field set here wins over the environment
 
 
 class CounterItem(TableItem):
@@ -317,6 +331,7 @@ class DeliveryAddressMap(MapAttribute):
     city = UnicodeAttribute()
     postcode = UnicodeAttribute()
     country = UnicodeAttribute()
+    county = UnicodeAttribute(null=True)  # ISO 3166-2, copied from the client's address
 
 
 class ChecksMap(MapAttribute):

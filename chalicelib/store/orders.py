@@ -175,11 +175,13 @@ def search_for_client(client_id: str, search: OrderSearch, *, limit: int, after:
     return OrderPage(page, older=last_read if more else None, newer=page[0].gsi1sk if page and after else None)
 
 
-def by_status(status: str, *, limit: int, after: str | None) -> tuple[list[OrderItem], str | None]:
-    """The review queue: orders in a status, oldest first (first come, first served)."""
+def by_status(status: str, *, limit: int, after: str | None, agent_id: str | None = None) -> tuple[list[OrderItem], str | None]:
+    """The review queue: orders in a status, oldest first (first come, first served); an agent's own clients' only
+    when `agent_id` is given (filtered on the order's `sale_agent_id`, which follows a client's reassignment)."""
     condition = OrderItem.gsi2sk > after if after else None
-    return one_page(OrderItem.by_status.query(status_pk(status), range_key_condition=condition, page_size=limit + 1),
-                    limit, "gsi2sk")
+    only = OrderItem.sale_agent_id == agent_id if agent_id else None
+    return one_page(OrderItem.by_status.query(status_pk(status), range_key_condition=condition, filter_condition=only,
+                                              page_size=limit + 1), limit, "gsi2sk")
 
 
 def add_task(order_id: str, kind: str, assignee_id: str, title: str, n: int = 0) -> bool:

@@ -41,3 +41,14 @@ def contacts_of(client_id: str) -> list[UserItem]:
 def staff_with_roles(roles: tuple[str, ...]) -> list[UserItem]:
     """Staff members having one of `roles` (a query of the staff partition, not a scan)."""
     return [u for u in UserItem.people.query("STAFF") if u.role in roles]
+
+
+def set_client_disabled(contact: UserItem, disabled: bool) -> None:
+    """Mark a contact of a client whose portal was switched off (or on again): its sign-ins and tokens follow."""
+    action = UserItem.client_disabled.set(True) if disabled else UserItem.client_disabled.remove()
+    contact.update(actions=[action], condition=UserItem.pk.exists())
+
+
+def all_staff() -> list[UserItem]:
+    """Every staff member by email (one Query of the staff partition; a supplier has tens)."""
+    return list(UserItem.people.query("STAFF"))

@@ -27,7 +27,7 @@ from chalicelib.domain.errors import Conflict, NotFound, Unavailable, Validation
 from chalicelib.domain.fulfilment import DeliveryStatus
 from chalicelib.domain.invoicing import OPEN_STATUSES, InvoiceStatus
 from chalicelib.domain.vocabulary import label
-from chalicelib.services import documents, fulfilment, invoicing, payments
+from chalicelib.services import clients, documents, fulfilment, invoicing, payments
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
@@ -257,12 +257,22 @@ def _finance() -> tuple[Session, dict[str, str]]:
 
 # --- staff: delivery notes -------------------------------------------------------------------------------
 
+def _viewer(session: Session) -> clients.Viewer:
+    return clients.Viewer(session.principal.user_id, session.principal.role, session.principal.name)
+
+
+def _mine(session: Session, document: Any, what: str, code: str) -> Any:
+    """Sales rep scoping: an agent opening another agent's client's document finds nothing (404)."""
+    return clients.document_in_scope(_viewer(session), document, what, code)
+
+
 @web_documents.route("/agent/delivery-notes", methods=["GET"])
 def agent_delivery_notes_page():
     session = _delivery_viewer()
     params = query_params()
     status = status_tab(DELIVERY_TABS, DeliveryStatus.READY_FOR_PACKING.value)
     notes, after = dn_store.by_status(status, limit=QUEUE_PAGE, after=decode_cursor(params.get("cursor")))
+    notes = clients.only_own(_viewer(session), notes)  # an agent: its own clients' notes
     return render_page("agent/delivery_notes.html", session, tab=status, tabs=DELIVERY_TABS,
                        notes=[_delivery_view(dn, staff=True) for dn in notes],
                        next_url=_pages("/agent/delivery-notes", {"status": status}, after))
@@ -274,7 +284,7 @@ def _delivery_note_page(session: Session, dn_id: str, *, status: int = 200, rows
 
     After a refused packing list: `rows` as typed and `error` why (`row_errors` per form row).
     """
-    dn = dn_store.get(dn_id)
+    dn = _mine(session, dn_store.get(dn_id), f"delivery note {dn_id}", "delivery_note_not_found")
     order = order_store.get(dn.order_id)
     related = {i: dn_store.find(i) for i in (dn.backorder_id, dn.backorder_of) if i}
     blank = {"weight_kg": "", "length_cm": "", "width_cm": "", "height_cm": ""}
@@ -296,7 +306,8 @@ def agent_delivery_note_page(dn_id):
 @web_documents.route("/agent/delivery-notes/{dn_id}/pdf", methods=["GET"])
 def agent_delivery_pdf(dn_id):
     session = _delivery_viewer()
-    return redirect(documents.delivery_note_pdf_url(dn_store.get(dn_id)), session.cookies)
+    dn = _mine(session, dn_store.get(dn_id), f"delivery note {dn_id}", "delivery_note_not_found")
+    return redirect(documents.delivery_note_pdf_url(dn), session.cookies)
 
 
 def _after_step(session: Session, dn_id: str, step: Callable[[], DeliveryNoteItem],
@@ -420,6 +431,7 @@ def agent_invoices_page():
     params = query_params()
     status = status_tab(INVOICE_TABS, InvoiceStatus.UNPAID.value)
     found, after = invoice_store.by_status(status, limit=QUEUE_PAGE, after=decode_cursor(params.get("cursor")))
+    found = clients.only_own(_viewer(session), found)  # an agent: its own clients' invoices
     return render_page("agent/invoices.html", session, tab=status, tabs=INVOICE_TABS,
                        invoices=[_invoice_view(i, staff=True) for i in found],
                        next_url=_pages("/agent/invoices", {"status": status}, after))
@@ -431,7 +443,7 @@ def _staff_invoice_page(session: Session, invoice_id: str, *, status: int = 200,
 
     After a refused payment: `values` as typed, `error` why, `error_field` the field it is about.
     """
-    invoice = invoice_store.get(invoice_id)
+    invoice = _mine(session, invoice_store.get(invoice_id), f"invoice {invoice_id}", "invoice_not_found")
     may_record = role_can(session.principal.role, Capability.MANAGE_INVOICES)
     return render_page(
         "agent/invoice.html", session, status=status, invoice=_invoice_view(invoice, staff=True),
@@ -449,14 +461,14 @@ def agent_invoice_page(invoice_id):
 
 @web_documents.route("/agent/invoices/{invoice_id}/pdf", methods=["GET"])
 def agent_invoice_pdf(invoice_id):
-    _invoice_viewer()
-    return _invoice_pdf(invoice_store.get(invoice_id))
+    session = _invoice_viewer()
+    return _invoice_pdf(_mine(session, invoice_store.get(invoice_id), f"invoice {invoice_id}", "invoice_not_found"))
 
 
 @web_documents.route("/agent/invoices/{invoice_id}/e-invoice", methods=["GET"])
 def agent_e_invoice(invoice_id):
-    _invoice_viewer()
-    return _e_invoice(invoice_store.get(invoice_id))
+    session = _invoice_viewer()
+    return _e_invoice(_mine(session, invoice_store.get(invoice_id), f"invoice {invoice_id}", "invoice_not_found"))
 
 
 def _payment(form: dict[str, str]) -> dict[str, Any]:

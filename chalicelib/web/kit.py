@@ -46,6 +46,12 @@ FLASH = "b2b_flash"
 FORM = ["application/x-www-form-urlencoded"]
 PAGE_SIZE = 24
 STAFF_HOME = "/agent/orders"
+ROLE_HOMES = {"warehouse": "/agent/delivery-notes", "finance": "/agent/invoices"}  # the others: their order queue
+
+
+def staff_home(role: str) -> str:
+    """Where a staff member lands after signing in: the work their role does first."""
+    return ROLE_HOMES.get(role, STAFF_HOME)
 PERMISSION_WORDS = {"place_orders": "place orders", "orders": "see your company's orders",
                     "deliveries": "see your company's deliveries", "invoices": "see your company's invoices and statement",
                     "download_documents": "download documents"}
@@ -251,7 +257,7 @@ def buyer_session(permission: str | None = None) -> Session:
     if session is None:
         raise SignInNeeded()
     if not session.principal.is_buyer:
-        raise SignInNeeded(STAFF_HOME)
+        raise SignInNeeded(staff_home(session.principal.role))
     try:
         require_buyer(session.principal, permission)
     except Forbidden as exc:
@@ -288,9 +294,17 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
             staff.append({"key": "agent_deliveries", "label": "Delivery notes", "href": "/agent/delivery-notes"})
         if role_can(principal.role, Capability.VIEW_INVOICES):
             staff.append({"key": "agent_invoices", "label": "Invoices", "href": "/agent/invoices"})
+        if role_can(principal.role, Capability.VIEW_CLIENTS):
+            staff.append({"key": "clients", "label": "Clients", "href": "/agent/clients"})
+        if role_can(principal.role, Capability.MANAGE_STAFF):
+            staff.append({"key": "staff", "label": "Staff", "href": "/agent/staff"})
+        if role_can(principal.role, Capability.MANAGE_SETTINGS):
+            staff += [{"key": "settings", "label": "Settings", "href": "/agent/settings"},
+                      {"key": "audit", "label": "Audit log", "href": "/agent/audit"}]
         if role_can(principal.role, Capability.OPERATE_PLATFORM):
             staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
-        return [*staff, {"key": "clients", "label": "Clients", "href": None}]
+        home = staff_home(principal.role)
+        return sorted(staff, key=lambda entry: entry["href"] != home)  # the role's own work first
     can = principal.permissions
     entries = [{"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
     if can.get("place_orders"):
@@ -356,7 +370,7 @@ def _problem_page(status: int, message: str) -> Response:
         session = current_session()
     except Exception:  # noqa: BLE001 - an error page must not fail because the session lookup does
         session = None
-    home = ("/catalogue" if session.principal.is_buyer else STAFF_HOME) if session else "/login"
+    home = ("/catalogue" if session.principal.is_buyer else staff_home(session.principal.role)) if session else "/login"
     return render_page("portal/problem.html", session, status=status,
                        title=PROBLEM_TITLES.get(status, "Something went wrong"), message=message, home=home)
 

@@ -12,8 +12,8 @@ from chalice import Response
 from chalicelib.domain.errors import DomainError
 from chalicelib.services import accounts, lockout
 from chalicelib.web.kit import (
-    FORM, REFRESH, SESSION, STAFF_HOME, WebBlueprint, _cookie, _csrf_ok, _csrf_token, _html, _render, _request,
-    _session_cookies, _take_flash, form_fields, query_params, redirect, safe_next,
+    FORM, REFRESH, SESSION, WebBlueprint, _cookie, _csrf_ok, _csrf_token, _html, _render, _request,
+    _session_cookies, _take_flash, form_fields, query_params, redirect, safe_next, staff_home,
 )
 
 web_signin = WebBlueprint(__name__)
@@ -70,7 +70,7 @@ def login_submit():
     # The cart is stored per contact now (chalicelib/store/carts.py); the retired cart cookie is removed from
     # browsers that still hold one.
     cookies = [*_session_cookies(result), _cookie(RETIRED_CART_COOKIE, "", max_age=0)]
-    home_path = "/catalogue" if result.role == "buyer" else STAFF_HOME
+    home_path = "/catalogue" if result.role == "buyer" else staff_home(result.role)
     return redirect(next_path or home_path, cookies)
 
 

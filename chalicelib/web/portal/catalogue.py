@@ -5,13 +5,14 @@ from urllib.parse import urlencode
 
 from chalicelib.api.http import decode_cursor, encode_cursor
 from chalicelib.api.security import require_buyer
+from chalicelib.api.portal import stock_visible_to
 from chalicelib.api.views import catalogue_json
 from chalicelib.domain.errors import DomainError
 from chalicelib.services import catalogue
 from chalicelib.services import product_page as product_page_service
 from chalicelib.store import products as product_store
 from chalicelib.web.kit import (
-    PAGE_SIZE, STAFF_HOME, WebBlueprint, buyer_session, current_session, message_page, query_params, redirect, render_page,
+    PAGE_SIZE, WebBlueprint, buyer_session, current_session, message_page, query_params, redirect, render_page, staff_home,
 )
 
 web_catalogue = WebBlueprint(__name__)
@@ -23,7 +24,7 @@ def catalogue_page():
     if session is None:
         return redirect("/login")
     if not session.principal.is_buyer:
-        return redirect(STAFF_HOME, session.cookies)
+        return redirect(staff_home(session.principal.role), session.cookies)
     try:
         buyer = require_buyer(session.principal)
     except DomainError as exc:
@@ -35,7 +36,7 @@ def catalogue_page():
                                   limit=PAGE_SIZE, after_sku=decode_cursor(params.get("cursor")))
     except DomainError:
         return redirect("/catalogue")
-    show_stock = buyer.permissions.get("view_stock", False)
+    show_stock = stock_visible_to(buyer)
     filters = {"category": category, "q": query}
     next_cursor = encode_cursor(result.after_sku)
     next_url = "/catalogue?" + urlencode({k: v for k, v in {**filters, "cursor": next_cursor}.items() if v}) if next_cursor else None

@@ -15,11 +15,11 @@ from chalicelib.web.kit import (
     render_page, require_csrf, staff_session, status_tab, whole_number,
 )
 from chalicelib.web.portal.orders import EVENT_LABELS
-from chalicelib.domain.access import Capability, role_can
+from chalicelib.domain.access import Capability, may_see_client, role_can, scoped_agent
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.money import display_amount
 from chalicelib.domain.orders import OPEN, OrderStatus, Review
-from chalicelib.services import review, timeline
+from chalicelib.services import audit, review, timeline
 from chalicelib.services.pricing import chain_for, prices_for
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
@@ -36,6 +36,7 @@ STATUS_TABS = [s.value for s in (OrderStatus.DRAFT, OrderStatus.SENT, OrderStatu
 # Form field -> what the reviewer should read when the API's schema refuses it.
 DECISION_HINTS = {
     "discount_percent": "The discount is a percentage from 0 to 99.99, e.g. 5 or 7.5.",
+    "discount_reason": "Give the client a reason for the discount.",
     "reason": "Give the client a reason; they will read it.",
     "message": "Tell the client what you changed and why.",
     "lines": "Keep at least one line; to refuse the whole order, reject it.",
@@ -59,6 +60,14 @@ def _hint(exc: DomainError) -> str:
     return exc.message
 
 
+def _client_in_scope(principal: Principal, order: OrderItem) -> Any:
+    """The order's client; 404 for an agent that is not (or no longer) its agent."""
+    client = get_client(order.client_id)
+    if not may_see_client(principal.role, principal.user_id, client.sale_agent_id):
+        raise NotFound(f"No order {order.id}.", code="order_not_found")
+    return client
+
+
 # --- review queue -----------------------------------------------------------------------
 
 @web_agent.route("/agent/orders", methods=["GET"])
@@ -66,7 +75,8 @@ def agent_queue_page():
     session = staff_session()
     params = query_params()
     status = status_tab(STATUS_TABS, OrderStatus.DRAFT.value)
-    orders, after = order_store.by_status(status, limit=QUEUE_PAGE, after=decode_cursor(params.get("cursor")))
+    orders, after = order_store.by_status(status, limit=QUEUE_PAGE, after=decode_cursor(params.get("cursor")),
+                                          agent_id=scoped_agent(session.principal.role, session.principal.user_id))
     rows = [{**order_json(o, staff=True), "placed": local_time(o.created_at)} for o in orders]
     next_url = "/agent/orders?" + urlencode({"status": status, "cursor": encode_cursor(after)}) if after else None
     return render_page("agent/queue.html", session, tab=status, tabs=STATUS_TABS, orders=rows, next_url=next_url)
@@ -98,7 +108,7 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
     After a refused decision: `form` names the form, `values` what was typed, `error` why.
     """
     order = order_store.get(order_id)
-    client = get_client(order.client_id)
+    client = _client_in_scope(session.principal, order)
     role = session.principal.role
     notes = dn_store.for_order(order.id) if role_can(role, Capability.VIEW_DELIVERIES) else None
     invoices = invoice_store.for_order(order.id) if role_can(role, Capability.VIEW_INVOICES) else None
@@ -120,9 +130,16 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
         left_to_deliver=_left_to_deliver(order, notes or []) if notes is not None else [],
         may_deliver=accepted and role_can(role, Capability.MANAGE_DELIVERIES),
         may_invoice=accepted and invoices is not None and not invoices and role_can(role, Capability.MANAGE_INVOICES),
+        audit=_audit_rows(order.id),
         timeline=timeline.order_timeline(order.id, deliveries=notes is not None, invoices=invoices is not None,
                                          loaded=timeline.Loaded(order=order, history=history, notes=notes, invoices=invoices)),
     )
+
+
+def _audit_rows(order_id: str) -> list[dict[str, Any]]:
+    from chalicelib.web.staff.clients import audit_rows  # the client pages own the audit panel's rows
+
+    return audit_rows(audit.page(entity_type="order", entity_id=order_id, limit=20)[0])
 
 
 def _left_to_deliver(order: OrderItem, notes: list[DeliveryNoteItem]) -> list[dict[str, Any]]:
@@ -157,13 +174,14 @@ def _decider(order_id: str) -> tuple[Session, dict[str, str]]:
     require_csrf(form)
     if not _may_decide(session.principal):
         raise Forbidden("Your role may look at orders but not decide them.", code="forbidden")
-    order_store.get(order_id)  # 404 page for an unknown order
+    _client_in_scope(session.principal, order_store.get(order_id))  # 404 page for an unknown (or another agent's) order
     return session, form
 
 
-def _approve_body(form: dict[str, str]) -> Decimal | None:
-    body = validate({"discount_percent": form.get("discount_percent", "").strip() or None}, schemas.APPROVE)
-    return Decimal(body["discount_percent"]) if body.get("discount_percent") else None
+def _approve_body(form: dict[str, str]) -> tuple[Decimal | None, str | None]:
+    body = validate({"discount_percent": form.get("discount_percent", "").strip() or None,
+                     "reason": form.get("discount_reason", "").strip() or None}, schemas.APPROVE)
+    return (Decimal(body["discount_percent"]) if body.get("discount_percent") else None), body.get("reason")
 
 
 def _reject_body(form: dict[str, str]) -> str:
@@ -199,7 +217,8 @@ def _modify_body(lines: list[dict[str, Any]], form: dict[str, str]) -> dict[str,
 def agent_approve(order_id):
     session, form = _decider(order_id)
     try:
-        review.approve(order_id, session.principal.email, _approve_body(form))
+        discount, reason = _approve_body(form)
+        review.approve(order_id, session.principal.email, discount, reason=reason, role=session.principal.role)
     except (ValidationFailed, Conflict) as exc:
         return _order_page(session, order_id, status=exc.status, form="approve", values=form, error=_hint(exc))
     return redirect(f"/agent/orders/{order_id}", session.cookies, flash={"notice": "Approved; the client is told."})
@@ -224,7 +243,7 @@ def agent_modify(order_id):
         body = _modify_body(proposed, form)
         lines = [{**line, "unit_price": Decimal(line["unit_price"]) if line.get("unit_price") else None} for line in body["lines"]]
         discount = Decimal(body["discount_percent"]) if body.get("discount_percent") else Decimal(0)
-        review.modify(order_id, session.principal.email, lines, body["message"], discount)
+        review.modify(order_id, session.principal.email, lines, body["message"], discount, role=session.principal.role)
     except (ValidationFailed, Conflict) as exc:
         i = line_index(exc.field)
         line_errors = {source_rows[i]: exc.message} if i is not None and i < len(source_rows) else {}
@@ -244,6 +263,8 @@ def _link(token: str) -> tuple[dict[str, Any], OrderItem, Principal]:
         reviewer = principal_for(claims["sub"])
     except Unauthenticated as exc:
         raise NotFound("This link's reviewer has no account any more.", code="invalid_link") from exc
+    if not may_see_client(reviewer.role, reviewer.user_id, get_client(order.client_id).sale_agent_id):
+        raise NotFound("This link no longer works: the client has another sales agent now.", code="invalid_link")
     return claims, order, reviewer
 
 
