@@ -2,6 +2,7 @@
 from chalice import Chalice
 
 from chalicelib.api.admin import admin_api
+from chalicelib.api.admin_catalogue import admin_catalogue_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
@@ -30,6 +31,7 @@ app.register_middleware(reshape_framework_errors, "http")
 app.register_blueprint(security)
 app.register_blueprint(auth_api)
 app.register_blueprint(admin_api)
+app.register_blueprint(admin_catalogue_api)
 app.register_blueprint(admin_orders_api)
 app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
