@@ -17,6 +17,9 @@ from chalicelib.web.signin import web_signin
 from chalicelib.web.staff.review import web_agent
 from chalicelib.web.documents import web_documents
 from chalicelib.web.staff.operations import web_operations
+from chalicelib.web.staff.price_lists import web_price_lists
+from chalicelib.web.staff.pricing import web_pricing
+from chalicelib.web.staff.products import web_products
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.config import require_deployable
@@ -43,6 +46,9 @@ app.register_blueprint(web_catalogue)
 app.register_blueprint(web_orders)
 app.register_blueprint(web_agent)
 app.register_blueprint(web_operations)
+app.register_blueprint(web_products)
+app.register_blueprint(web_price_lists)
+app.register_blueprint(web_pricing)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
 app.register_blueprint(review_steps)

@@ -27,6 +27,9 @@ WORDS: dict[str, dict[str, str]] = {
                        "credit": "Client credit"},
     "fulfilment_status": {"not_started": "Not started", "preparing": "Preparing", "partially_shipped": "Partly shipped",
                           "shipped": "Shipped", "delivered": "Delivered"},
+    "stock_reason": {"count": "Stock count", "received": "Goods received", "damaged": "Damaged or lost",
+                     "returned": "Returned by a client", "correction": "Correction"},
+    "import_action": {"create": "New product", "update": "Changed", "unchanged": "No change"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
              "finance": "Finance", "buyer": "Buyer"},
 }

@@ -244,6 +244,10 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
             staff.append({"key": "agent_deliveries", "label": "Delivery notes", "href": "/agent/delivery-notes"})
         if role_can(principal.role, Capability.VIEW_INVOICES):
             staff.append({"key": "agent_invoices", "label": "Invoices", "href": "/agent/invoices"})
+        if role_can(principal.role, Capability.VIEW_CATALOGUE):
+            staff.append({"key": "agent_products", "label": "Products", "href": "/agent/products"})
+        if role_can(principal.role, Capability.VIEW_PRICING):
+            staff.append({"key": "agent_price_lists", "label": "Price lists", "href": "/agent/price-lists"})
         if role_can(principal.role, Capability.OPERATE_PLATFORM):
             staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
         return [*staff, {"key": "clients", "label": "Clients", "href": None}]
