@@ -154,7 +154,7 @@ def remove_item(price_list_id, sku):
 
 
 @web_price_lists.route(LISTS + "/{price_list_id}/import", methods=["POST"], content_types=UPLOAD)
-def import_items(price_list_id):
+def import_items_page(price_list_id):
     session = editor()
     text = uploaded_csv()
     confirm = (web.current_request.query_params or {}).get("confirm") == "yes"
@@ -166,7 +166,7 @@ def import_items(price_list_id):
 
 
 @web_price_lists.route(LISTS + "/{price_list_id}/export", methods=["GET"])
-def export_items(price_list_id):
+def download_items_csv(price_list_id):
     viewer()
     return Response(body=price_lists.export_items(price_list_id), status_code=200, headers={
         "Content-Type": "text/csv; charset=utf-8",
@@ -174,7 +174,7 @@ def export_items(price_list_id):
 
 
 @web_price_lists.route(LISTS + "/{price_list_id}/delete", methods=["POST"], content_types=FORM)
-def delete_price_list(price_list_id):
+def delete_price_list_page(price_list_id):
     session = editor()
     _csrf(form_fields())
     pl = store.get_price_list(price_list_id)

@@ -112,7 +112,7 @@ def stock_change(form: dict[str, str]) -> dict[str, Any]:
 
 
 @web_products.route("/agent/products/{sku}/stock", methods=["POST"], content_types=FORM)
-def adjust_stock(sku):
+def adjust_stock_page(sku):
     session = stock_keeper()
     form = form_fields()
     require_csrf(form)
@@ -159,7 +159,7 @@ def import_page():
 
 
 @web_products.route("/agent/import/products", methods=["POST"], content_types=UPLOAD)
-def import_products():
+def import_products_page():
     session = editor()
     text = uploaded_csv()
     confirm = (web.current_request.query_params or {}).get("confirm") == "yes"
@@ -172,7 +172,7 @@ def import_products():
 
 
 @web_products.route("/agent/exports/products", methods=["GET"])
-def export_products():
+def download_products_csv():
     viewer()
     return Response(body=products_admin.export_csv(), status_code=200, headers={
         "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="products.csv"'})
