@@ -220,4 +220,4 @@ def test_bad_price_list_input(api, world):
     assert api.get("/admin/price-lists?is_default=maybe", token).status == 422
     source = world.price_list({"A-1": "1.5"})
     assert api.post(f"/admin/price-lists/{source}/clone", {"name": "Nobody's"}, token).error["field"] == "client_id"
-    assert api.get(f"/admin/price-lists/{source}", token).body["items"] == [{"sku": "A-1", "price": "1.50"}]
+    assert api.get(f"/admin/price-lists/{source}", token).body["items"] == [{"sku": "A-1", "price": "1.50", "tiers": []}]
