@@ -15,6 +15,7 @@ import argparse
 import csv
 import io
 import json
+import sys
 import time
 from typing import Any
 
@@ -43,10 +44,17 @@ def _import(h: Any, token: str, text: str, dry_run: bool, name: str) -> dict[str
     if reply.status != 200 or reply.body["errors"]:
         raise RuntimeError(f"{name}: {reply.status} {reply.text[:300]}")
     rows = text.count("\n") - 1
-    return {"name": name, "rows": rows, "seconds": round(seconds, 2), "app_seconds": round(scope.app_ms / 1000, 2),
+    result = {"name": name, "rows": rows, "seconds": round(seconds, 2), "app_seconds": round(scope.app_ms / 1000, 2),
             "aws_calls": scope.count(), "calls_per_1000_rows": round(scope.count() * 1000 / rows, 1),
             "calls_by_operation": scope.by_operation(), "answer": {k: reply.body[k] for k in ("created", "updated", "unchanged")},
             "wru_estimated": round(scope.wru, 1), "scans": len(scope.scans)}
+    _log(result)
+    return result
+
+
+def _log(result: dict[str, Any]) -> None:
+    print(f"[back_office] {json.dumps({k: v for k, v in result.items() if k != 'calls_by_operation'}, default=str)}",
+          file=sys.stderr, flush=True)
 
 
 def _page(h: Any, token: str, path: str, name: str, runs: int = 3) -> dict[str, Any]:
@@ -94,6 +102,7 @@ def measure(rows: int = 1000, max_products: int = 10_000) -> dict[str, Any]:
                     path = f"/admin/products?limit={PAGE}&cursor={first_page['next_cursor']}"
                 page = _page(h, token, path, f"admin_products_{kind}")
                 page["products"] = size
+                _log(page)
                 results["list_pages"].append(page)
         results["scans_seen"] = [f"{where}: {op}" for where, op in RECORDER.scans_seen]
     finally:

@@ -34,6 +34,15 @@ def record_change(actor: Any, action: str, entity_type: str, entity_id: str,
     audit.record(actor, action, entity_type, entity_id, before, after)
 
 
+def history(entity_type: str, entity_id: str, limit: int = 20) -> list[Any]:
+    """The audit log's latest entries for one product or price list (empty until the audit log is merged)."""
+    try:
+        from chalicelib.services import audit  # noqa: PLC0415
+    except ImportError:
+        return []
+    return audit.page(entity_type=entity_type, entity_id=entity_id, limit=limit)[0]
+
+
 def _fields(product: ProductItem, names: tuple[str, ...] = AUDITED) -> dict[str, Any]:
     return {name: getattr(product, name) for name in names}
 

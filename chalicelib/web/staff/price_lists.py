@@ -15,11 +15,11 @@ from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.csv_import import format_tiers, parse_tiers
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.money import display_amount
-from chalicelib.services import price_lists
+from chalicelib.services import price_lists, products_admin
 from chalicelib.store import price_lists as store
 from chalicelib.store.clients import get_client, get_group
 from chalicelib.web.kit import (
-    FORM, Session, WebBlueprint, form_fields, redirect, render_page, require_csrf, staff_session, web,
+    FORM, Session, WebBlueprint, form_fields, local_time, redirect, render_page, require_csrf, staff_session, web,
 )
 from chalicelib.web.staff.products import UPLOAD, uploaded_csv
 
@@ -74,7 +74,10 @@ def _list_page(session: Session, price_list_id: str, *, status: int = 200, heade
                        owner_name=_owner_name(pl), items=items,
                        values={**shown, "owner": owner, **(header_values or {})}, errors=header_errors or {},
                        item_errors=item_errors, item_values=item_values, import_result=import_result,
-                       csv_text=csv_text, may_edit=role_can(session.principal.role, Capability.MANAGE_PRICING))
+                       csv_text=csv_text,
+                       history=[{"at": local_time(e.at), "who": e.actor_name, "action": e.action,
+                                 "fields": e.changed_fields} for e in products_admin.history("price_list", pl.id)],
+                       may_edit=role_can(session.principal.role, Capability.MANAGE_PRICING))
 
 
 @web_price_lists.route(LISTS + "/{price_list_id}", methods=["GET"])

@@ -75,6 +75,18 @@ def client_prices(client_id):
     return _why(pricing_viewer(), client_id, fixed_client=True)
 
 
+def _stock_visible(permissions: dict[str, bool], client: Any) -> bool:
+    """As the portal decides it: the contact's view_stock, then the client's (or the global) stock setting once
+    the people branch's services/clients.py is in."""
+    if not permissions.get("view_stock"):
+        return False
+    try:
+        from chalicelib.services.clients import stock_visible  # noqa: PLC0415
+    except ImportError:
+        return True
+    return bool(stock_visible(permissions, client))
+
+
 @web_pricing.route("/agent/clients/{client_id}/preview", methods=["GET"])
 def preview_as_client(client_id):
     """The portal catalogue for one of the client's contacts: its prices and price sources, stock only when
@@ -85,7 +97,7 @@ def preview_as_client(client_id):
     params = query_params()
     chosen = next((c for c in contacts if c.id == params.get("contact")), contacts[0] if contacts else None)
     permissions = chosen.permissions.as_dict() if chosen and chosen.permissions else {}
-    show_stock = bool(permissions.get("view_stock"))
+    show_stock = _stock_visible(permissions, client)
     category, query = (params.get("category") or "").strip()[:100], (params.get("q") or "").strip()[:100]
     result = catalogue.browse(client.id, category=category or None, query=query or None, limit=PAGE_SIZE,
                               after_sku=decode_cursor(params.get("cursor")))

@@ -67,6 +67,8 @@ def _product_page(session: Session, sku: str, *, status: int = 200, values: dict
     return render_page("agent/product.html", session, status=status, product=shown, values={**shown, **(values or {})},
                        errors=errors or {}, stock_errors=stock_errors or {}, stock_values=stock_values or {},
                        movements=movements, reasons=schemas.STOCK_REASONS,
+                       history=[{"at": local_time(e.at), "who": e.actor_name, "action": e.action,
+                                 "fields": e.changed_fields} for e in products_admin.history("product", product.sku)],
                        may_edit=_may(session, "manage_catalogue"), may_adjust=_may(session, "manage_stock"))
 
 
