@@ -302,3 +302,19 @@ def test_why_this_price_traces_every_level(api, world):
 
 def _has_default(api, token):
     return bool(api.get("/admin/price-lists?is_default=true", token).body["items"])
+
+
+def test_a_large_import_changes_every_product_and_keeps_their_stock(api, world):
+    token = world.admin_token()
+    rows = "".join(f"BULK-{i:03d},Shelf bracket {i},Hardware,pcs,{10 + i}.00,EUR,19,,,,yes\n" for i in range(80))
+    assert csv_post(api, "/admin/products/import?dry_run=false", HEADER + rows, token).body["created"] == 80
+    api.post("/admin/products/BULK-042/stock-adjustments", {"delta": 9, "reason": "received"}, token)
+    renamed = rows.replace("Shelf bracket", "Wall bracket").replace("Hardware", "Fixings")
+    done = csv_post(api, "/admin/products/import?dry_run=false", HEADER + renamed, token)
+    assert (done.body["created"], done.body["updated"]) == (0, 80)  # packed into several transactions of <= 100 items
+    product = api.get("/admin/products/BULK-042", token).body
+    assert (product["name"], product["category"], product["qty_on_hand"]) == ("Wall bracket 42", "Fixings", 9)
+    assert [p["sku"] for p in api.get("/admin/products?q=wall+bracket&limit=3", token).body["items"]] == ["BULK-000", "BULK-001", "BULK-002"]
+    assert api.get("/admin/products?q=shelf", token).body["items"] == []  # the old name's words are gone
+    fixings = api.get("/admin/products?category=Fixings&limit=50", token).body
+    assert len(fixings["items"]) <= 50 and all(p["category"] == "Fixings" for p in fixings["items"])

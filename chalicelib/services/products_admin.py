@@ -144,8 +144,9 @@ PREVIEW_ROWS = 50
 
 def import_csv(actor: Any, text: str, *, dry_run: bool) -> ImportResult:
     """Create or update products from a catalogue CSV. Every row is checked first; a file with any error
-    changes nothing. New products go in batched writes (25 items a call), changed ones one write each
-    (their stock counters are left alone); unchanged rows cost nothing."""
+    changes nothing. New products go in batched writes (25 items a call), changed ones in transactions of up to
+    100 items (each product's update with its name words; stock counters are left alone); unchanged rows cost
+    nothing."""
     parsed: ParsedFile = parse_products(text)
     result = ImportResult(errors=list(parsed.errors), dry_run=dry_run)
     if not parsed.ok:
@@ -188,8 +189,7 @@ def import_csv(actor: Any, text: str, *, dry_run: bool) -> ImportResult:
     if dry_run:
         return result
     product_store.import_products(new_products)
-    for before, new in changed:
-        product_store.update_product(before, new)
+    product_store.update_products(changed)
     record_change(actor, "product.imported", "product", "import",
                   None, {"created": [p.sku for p in new_products][:500], "updated": [b.sku for b, _ in changed][:500],
                          "created_count": result.created, "updated_count": result.updated})

@@ -66,28 +66,14 @@ def create_product(product: ProductItem) -> None:
 def update_product(before: ProductItem, changes: dict[str, object]) -> ProductItem:
     """Change a product's catalogue fields (never its stock counters, which orders move meanwhile), with its
     catalogue and name-search entries, all or nothing; the product after the change."""
-    unknown = set(changes) - EDITABLE
-    if unknown:
-        raise ValueError(f"not catalogue fields: {sorted(unknown)}")
-    after = ProductItem(**{**before.attribute_values, **changes})
-    after.pk, after.sk = before.pk, before.sk
-    _index_keys(after)
-    actions: list[Action] = []
-    for name in (*sorted(changes), "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"):
-        attr, value = getattr(ProductItem, name), getattr(after, name)
-        actions.append(attr.remove() if value is None else attr.set(value))
-    old_words = {w.pk: w.category for w in _word_items(before)}
-    new_words = _word_items(after)
-    new_keys = {w.pk for w in new_words}
+    after, actions, deletes, puts = _update_ops(before, changes)
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.update(ProductItem(before.pk, before.sk), actions=actions, condition=ProductItem.pk.exists())
-            for word in _word_items(before):
-                if word.pk not in new_keys:
-                    tx.delete(word)
-            for word in new_words:  # a put rewrites a word whose category changed
-                if old_words.get(word.pk) != word.category:
-                    tx.save(word)
+            for word in deletes:
+                tx.delete(word)
+            for word in puts:
+                tx.save(word)
             if after.portal_visible:
                 tx.save(CategoryItem("CATEGORIES", after.category.strip().lower(), name=after.category.strip()))
     except TransactWriteError as exc:
@@ -130,9 +116,81 @@ def admin_page(*, prefix: str | None, category: str | None, after_sku: str | Non
     filters = ProductItem.category == category.strip() if category else None
     result = ProductItem.all_products.query(ALL_PRODUCTS, range_key_condition=condition, filter_condition=filters,
                                             limit=limit, page_size=limit)
-    items = list(result)
-    last = result.last_evaluated_key
+    if filters is None:
+        items = list(result)
+        last = result.last_evaluated_key
+        return items, (last["gsi3sk"]["S"] if last else None)
+    # With a filter, exactly one Query: what its `limit` items hold (PynamoDB would read on until `limit` match).
+    page = next(result.page_iter, None) or {}
+    items = [ProductItem.from_raw_data(raw) for raw in page.get("Items", [])]
+    last = page.get("LastEvaluatedKey")
     return items, (last["gsi3sk"]["S"] if last else None)
+
+
+def _update_ops(before: ProductItem, changes: dict[str, object]) -> tuple[ProductItem, list[Action], list[ProductWordItem], list[ProductWordItem]]:
+    """The product after `changes`, its update actions, and its name-word entries to delete and to put."""
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValueError(f"not catalogue fields: {sorted(unknown)}")
+    after = ProductItem(**{**before.attribute_values, **changes})
+    after.pk, after.sk = before.pk, before.sk
+    _index_keys(after)
+    actions: list[Action] = []
+    for name in (*sorted(changes), "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"):
+        attr, value = getattr(ProductItem, name), getattr(after, name)
+        actions.append(attr.remove() if value is None else attr.set(value))
+    old_words = {w.pk: w.category for w in _word_items(before)}
+    new_words = _word_items(after)
+    new_keys = {w.pk for w in new_words}
+    deletes = [w for w in _word_items(before) if w.pk not in new_keys]
+    puts = [w for w in new_words if old_words.get(w.pk) != w.category]  # a put rewrites a word whose category changed
+    return after, actions, deletes, puts
+
+
+TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+
+
+def update_products(changed: list[tuple[ProductItem, dict[str, object]]]) -> None:
+    """Change many products' catalogue fields (the CSV import): each product's update and name-word changes go
+    together, packed into transactions of up to 100 items, so stock counters are never overwritten and a
+    product is never half-changed. A product deleted meanwhile fails its transaction (404, nothing of it written)."""
+    categories: dict[str, str] = {}
+    batch: list[tuple[ProductItem, list[Action], list[ProductWordItem], list[ProductWordItem]]] = []
+    size = 0
+
+    def flush() -> None:
+        if not batch:
+            return
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                for product, actions, deletes, puts in batch:
+                    tx.update(ProductItem(product.pk, product.sk), actions=actions, condition=ProductItem.pk.exists())
+                    for word in deletes:
+                        tx.delete(word)
+                    for word in puts:
+                        tx.save(word)
+        except TransactWriteError as exc:
+            if any(failed_conditions(exc)):
+                raise Conflict("A product of the file was deleted meanwhile; check the file again.",
+                               code="product_not_found") from exc
+            raise
+        batch.clear()
+
+    for before, changes in changed:
+        after, actions, deletes, puts = _update_ops(before, changes)
+        items = 1 + len(deletes) + len(puts)
+        if size + items > TRANSACTION_ITEMS:
+            flush()
+            size = 0
+        batch.append((after, actions, deletes, puts))
+        size += items
+        if after.portal_visible:
+            categories[after.category.strip().lower()] = after.category.strip()
+    flush()
+    if categories:
+        with CategoryItem.batch_write() as writes:
+            for key, name in categories.items():
+                writes.save(CategoryItem("CATEGORIES", key, name=name))
 
 
 def import_products(products: list[ProductItem]) -> None:
