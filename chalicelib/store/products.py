@@ -24,6 +24,7 @@ from chalicelib.store.models import (
 
 PRODUCT_SK = "PRODUCT"
 ALL_PRODUCTS = "PRODUCTS"
+FILTER_ROUNDS, FILTER_READ = 3, 200  # a category page of the staff list reads at most 600 products
 # What staff edit on a product (PATCH /admin/products/{sku}, the CSV import); stock counters are never among them.
 EDITABLE = frozenset({"name", "category", "unit", "base_price", "currency", "vat_rate", "min_qty", "max_qty",
                       "qty_step", "min_stock", "portal_visible"})
@@ -114,17 +115,26 @@ def admin_page(*, prefix: str | None, category: str | None, after_sku: str | Non
     else:
         condition = None
     filters = ProductItem.category == category.strip() if category else None
-    result = ProductItem.all_products.query(ALL_PRODUCTS, range_key_condition=condition, filter_condition=filters,
-                                            limit=limit, page_size=limit)
     if filters is None:
+        result = ProductItem.all_products.query(ALL_PRODUCTS, range_key_condition=condition, limit=limit, page_size=limit)
         items = list(result)
         last = result.last_evaluated_key
         return items, (last["gsi3sk"]["S"] if last else None)
-    # With a filter, exactly one Query: what its `limit` items hold (PynamoDB would read on until `limit` match).
-    page = next(result.page_iter, None) or {}
-    items = [ProductItem.from_raw_data(raw) for raw in page.get("Items", [])]
-    last = page.get("LastEvaluatedKey")
-    return items, (last["gsi3sk"]["S"] if last else None)
+    # A category (not a key of this index): at most FILTER_ROUNDS Queries of FILTER_READ products each, so a page
+    # costs the same at any catalogue size; a rare category's page can come back short, with a cursor to read on.
+    matches: list[ProductItem] = []
+    start = None
+    for _round in range(FILTER_ROUNDS):
+        result = ProductItem.all_products.query(ALL_PRODUCTS, range_key_condition=condition, filter_condition=filters,
+                                                page_size=FILTER_READ, last_evaluated_key=start)
+        page = next(result.page_iter, None) or {}
+        matches.extend(ProductItem.from_raw_data(raw) for raw in page.get("Items", []))
+        start = page.get("LastEvaluatedKey")
+        if len(matches) >= limit:
+            return matches[:limit], (sku_key(matches[limit - 1].sku) if len(matches) > limit or start else None)
+        if not start:
+            return matches, None
+    return matches, start["gsi3sk"]["S"]
 
 
 def _update_ops(before: ProductItem, changes: dict[str, object]) -> tuple[ProductItem, list[Action], list[ProductWordItem], list[ProductWordItem]]:
