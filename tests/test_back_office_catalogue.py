@@ -317,4 +317,9 @@ def test_a_large_import_changes_every_product_and_keeps_their_stock(api, world):
     assert [p["sku"] for p in api.get("/admin/products?q=wall+bracket&limit=3", token).body["items"]] == ["BULK-000", "BULK-001", "BULK-002"]
     assert api.get("/admin/products?q=shelf", token).body["items"] == []  # the old name's words are gone
     fixings = api.get("/admin/products?category=Fixings&limit=50", token).body
-    assert len(fixings["items"]) <= 50 and all(p["category"] == "Fixings" for p in fixings["items"])
+    assert len(fixings["items"]) == 50 and all(p["category"] == "Fixings" for p in fixings["items"])
+    rest = api.get(f"/admin/products?category=Fixings&limit=50&cursor={fixings['next_cursor']}", token).body
+    assert len(rest["items"]) == 30 and rest["next_cursor"] is None
+    assert api.get("/admin/products?category=Hardware", token).body["items"] == []  # moved with the rename
+    assert [p["sku"] for p in api.get("/admin/products?category=fixings&q=BULK-07", token).body["items"]] == [
+        f"BULK-07{i}" for i in range(10)]

@@ -24,7 +24,6 @@ from chalicelib.store.models import (
 
 PRODUCT_SK = "PRODUCT"
 ALL_PRODUCTS = "PRODUCTS"
-FILTER_ROUNDS, FILTER_READ = 3, 200  # a category page of the staff list reads at most 600 products
 # What staff edit on a product (PATCH /admin/products/{sku}, the CSV import); stock counters are never among them.
 EDITABLE = frozenset({"name", "category", "unit", "base_price", "currency", "vat_rate", "min_qty", "max_qty",
                       "qty_step", "min_stock", "portal_visible"})
@@ -47,6 +46,13 @@ def _word_items(product: ProductItem) -> list[ProductWordItem]:
     ]
 
 
+def category_entry(product: ProductItem) -> ProductWordItem:
+    """The staff list's category index: every product (visible or not) under `PRODUCTS#CATEGORY#<category>`."""
+    category = product.category.strip().lower()
+    return ProductWordItem(pk=f"{ALL_PRODUCTS}#CATEGORY#{category}", sk=sku_key(product.sku), sku=product.sku,
+                           category=category)
+
+
 def create_product(product: ProductItem) -> None:
     """Store a new product with its catalogue and name-search entries, all or nothing."""
     product.pk, product.sk = product_pk(product.sku), PRODUCT_SK
@@ -54,6 +60,7 @@ def create_product(product: ProductItem) -> None:
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(product, condition=ProductItem.pk.does_not_exist())
+            tx.save(category_entry(product))
             for word in _word_items(product):
                 tx.save(word)
             if product.portal_visible:
@@ -105,36 +112,28 @@ def adjust_stock(sku: str, delta: int, movement: StockMovementItem) -> None:
 
 def admin_page(*, prefix: str | None, category: str | None, after_sku: str | None, limit: int) -> tuple[list[ProductItem], str | None]:
     """Every product (visible or not) in SKU order, from `after_sku`, optionally with a code prefix and in one
-    category: one Query; with a category, what one page of `limit` read holds (the cursor reads on)."""
+    category: one Query (a category: one Query of its entries and one BatchGetItem)."""
+    sort_key = ProductWordItem.sk if category else ProductItem.gsi3sk
     if prefix and after_sku:  # one comparison on the sort key: after the cursor, inside the prefix
-        condition = ProductItem.gsi3sk.between(sku_key(after_sku) + "\x01", sku_key(prefix) + "\uffff")
+        condition = sort_key.between(sku_key(after_sku) + "\x01", sku_key(prefix) + "\uffff")
     elif prefix:
-        condition = ProductItem.gsi3sk.startswith(sku_key(prefix))
+        condition = sort_key.startswith(sku_key(prefix))
     elif after_sku:
-        condition = ProductItem.gsi3sk > sku_key(after_sku)
+        condition = sort_key > sku_key(after_sku)
     else:
         condition = None
-    filters = ProductItem.category == category.strip() if category else None
-    if filters is None:
+    if not category:
         result = ProductItem.all_products.query(ALL_PRODUCTS, range_key_condition=condition, limit=limit, page_size=limit)
         items = list(result)
         last = result.last_evaluated_key
         return items, (last["gsi3sk"]["S"] if last else None)
-    # A category (not a key of this index): at most FILTER_ROUNDS Queries of FILTER_READ products each, so a page
-    # costs the same at any catalogue size; a rare category's page can come back short, with a cursor to read on.
-    matches: list[ProductItem] = []
-    start = None
-    for _round in range(FILTER_ROUNDS):
-        result = ProductItem.all_products.query(ALL_PRODUCTS, range_key_condition=condition, filter_condition=filters,
-                                                page_size=FILTER_READ, last_evaluated_key=start)
-        page = next(result.page_iter, None) or {}
-        matches.extend(ProductItem.from_raw_data(raw) for raw in page.get("Items", []))
-        start = page.get("LastEvaluatedKey")
-        if len(matches) >= limit:
-            return matches[:limit], (sku_key(matches[limit - 1].sku) if len(matches) > limit or start else None)
-        if not start:
-            return matches, None
-    return matches, start["gsi3sk"]["S"]
+    # A category: its entries (one Query), then the products (one BatchGetItem).
+    entries = ProductWordItem.query(f"{ALL_PRODUCTS}#CATEGORY#{category.strip().lower()}",
+                                    range_key_condition=condition, limit=limit, page_size=limit)
+    skus = [e.sk for e in entries]
+    last = entries.last_evaluated_key
+    found = find_products(skus) if skus else {}
+    return [found[k] for k in skus if k in found], (last["sk"]["S"] if last else None)
 
 
 def _update_ops(before: ProductItem, changes: dict[str, object]) -> tuple[ProductItem, list[Action], list[ProductWordItem], list[ProductWordItem]]:
@@ -154,6 +153,10 @@ def _update_ops(before: ProductItem, changes: dict[str, object]) -> tuple[Produc
     new_keys = {w.pk for w in new_words}
     deletes = [w for w in _word_items(before) if w.pk not in new_keys]
     puts = [w for w in new_words if old_words.get(w.pk) != w.category]  # a put rewrites a word whose category changed
+    old_entry, new_entry = category_entry(before), category_entry(after)
+    if old_entry.pk != new_entry.pk:
+        deletes.append(old_entry)
+        puts.append(new_entry)
     return after, actions, deletes, puts
 
 
@@ -216,6 +219,7 @@ def import_products(products: list[ProductItem]) -> None:
             _index_keys(product)
             for word in _word_items(product):
                 batch.save(word)
+            batch.save(category_entry(product))
             batch.save(product)
             if product.portal_visible:
                 categories[product.category.strip().lower()] = product.category.strip()
