@@ -3,6 +3,7 @@ from chalice import Chalice
 
 from chalicelib.api.admin import admin_api
 from chalicelib.api.admin_clients import admin_clients_api
+from chalicelib.api.admin_catalogue import admin_catalogue_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
@@ -25,6 +26,9 @@ from chalicelib.web.staff.settings import web_settings
 from chalicelib.web.staff.staff import web_staff
 from chalicelib.web.documents import web_documents
 from chalicelib.web.staff.operations import web_operations
+from chalicelib.web.staff.price_lists import web_price_lists
+from chalicelib.web.staff.pricing import web_pricing
+from chalicelib.web.staff.products import web_products
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.cart import web_cart
 from chalicelib.web.portal.quick_order import UPLOAD_TYPES, web_quick_order
@@ -49,6 +53,7 @@ app.register_blueprint(security)
 app.register_blueprint(auth_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(admin_clients_api)
+app.register_blueprint(admin_catalogue_api)
 app.register_blueprint(admin_orders_api)
 app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
@@ -71,6 +76,9 @@ app.register_blueprint(web_staff)
 app.register_blueprint(web_settings)
 app.register_blueprint(web_audit)
 app.register_blueprint(web_operations)
+app.register_blueprint(web_products)
+app.register_blueprint(web_price_lists)
+app.register_blueprint(web_pricing)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
 app.register_blueprint(web_account)

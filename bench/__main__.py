@@ -82,11 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=3, help="real orders through the workflows (default 3)")
     parser.add_argument("--stage", default="prod", help="stage whose Lambda memory prices the workflow (default prod)")
     parser.add_argument("--no-readme", action="store_true", help="do not update the README blocks")
-    parser.add_argument("--only", choices=["checkouts", "clients"], help="run just this scenario and print it (no files written)")
+    parser.add_argument("--only", choices=["checkouts", "clients", "back_office"],
+                        help="run just this scenario and print it (no files written)")
     parser.add_argument("--max-clients", type=int, default=10_000, help="largest client list measured (default 10,000)")
     args = parser.parse_args(argv)
     from bench import checkouts  # noqa: PLC0415
 
+    if args.only == "back_office":
+        from bench import back_office  # noqa: PLC0415
+
+        log("back office: products CSV import (1,000 rows) and the staff products list at 1k and 10k products")
+        print(back_office.markdown(back_office.measure()))
+        return 0
     if args.only == "checkouts":
         log("checkouts: 30 parallel checkouts on 20,000 SKUs, with and without the moto speed-ups")
         print(checkouts.markdown(checkouts.measure()))

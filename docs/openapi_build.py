@@ -114,13 +114,31 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     "Staff": shape(id=STR, email=STR, role={"enum": list(STAFF_ROLES)}),
     "Product": shape(
         sku=STR, name=STR, category=STR, unit=STR, base_price=MONEY, currency=STR, vat_rate=PERCENT,
-        min_qty=INT_OR_NULL, max_qty=INT_OR_NULL, portal_visible=BOOL,
+        min_qty=INT_OR_NULL, max_qty=INT_OR_NULL, qty_step=INT_OR_NULL, min_stock=INT_OR_NULL, portal_visible=BOOL,
         qty_on_hand=INT, qty_reserved=INT, qty_available=INT,
     ),
+    "Tier": shape(min_qty={"type": "integer", "description": "from this many units on"}, price=MONEY),
+    "StockMovement": shape(at={"type": "string", "format": "date-time"}, delta={"type": "integer", "description": "+ in, - out"},
+                           reason={"enum": schemas.STOCK_REASONS}, note=STR_OR_NULL, actor=shape(id=STR, name=STR)),
+    "RowError": shape(row={"type": "integer", "description": "the file's line (the header is row 1)"}, field=STR_OR_NULL,
+                      code=STR, message=STR),
+    "ImportResult": shape(("unchanged",), created=INT, updated=INT, unchanged=INT, dry_run=BOOL,
+                          errors={"type": "array", "items": ref("RowError"),
+                                  "description": "empty when the file was (or would be) imported; any error: nothing written"}),
+    "PriceItem": shape(price_list_id=STR, sku=STR, price=MONEY, tiers={"type": "array", "items": ref("Tier")}),
+    "PriceTrace": shape(
+        sku=STR, price={"type": ["string", "null"], "description": "null: nothing prices it in the client's currency"}, currency=STR,
+        price_source={"enum": [*[s.value for s in PriceSource], None]}, price_list_id=STR_OR_NULL,
+        tiers={"type": "array", "items": ref("Tier")},
+        trace={"type": "array", "items": shape(
+            level={"enum": [s.value for s in PriceSource]}, price_list_id=STR_OR_NULL, name=STR_OR_NULL,
+            price={"type": ["string", "null"]}, applies=BOOL, reason=STR)}),
     "CatalogueItem": shape(
-        ("qty_available",),
+        ("qty_available", "tiers"),
         sku=STR, name=STR, category=STR, unit=STR, price=MONEY, currency=STR, vat_rate=PERCENT,
         price_source={"enum": [s.value for s in PriceSource]}, min_qty=INT_OR_NULL, max_qty=INT_OR_NULL,
+        qty_step={"type": "integer", "description": "order in multiples of this (1: any quantity)"},
+        tiers={"type": "array", "items": ref("Tier"), "description": "volume prices of the winning list, when it has them"},
         qty_available={"type": "integer", "description": "only for contacts with the `view_stock` permission"},
     ),
     "ClientGroup": shape(id=STR, name=STR),
@@ -140,7 +158,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         id=STR, name=STR, currency=STR, client_id=STR_OR_NULL, group_id=STR_OR_NULL,
         is_default=BOOL, is_promotion=BOOL, valid_from=DATE_OR_NULL, valid_to=DATE_OR_NULL,
     ),
-    "PriceListWithItems": {"allOf": [ref("PriceList"), shape(items={"type": "array", "items": shape(sku=STR, price=MONEY)})]},
+    "PriceListWithItems": {"allOf": [ref("PriceList"), shape(items={"type": "array", "items": shape(
+        sku=STR, price=MONEY, tiers={"type": "array", "items": ref("Tier")})})]},
     "Price": shape(price_list_id=STR, sku=STR, price=MONEY),
     "Me": shape(
         contact=shape(id=STR, email=STR, name=STR), client=shape(id=STR, name=STR), permissions=ref("Permissions"),
@@ -418,6 +437,13 @@ QUERY = {
     "invoice_client_id": {"name": "client_id", "schema": {"type": "string"},
                           "description": "this client's invoices, newest first, drafts included; with status, only those "
                                          "of the page in that status (a page may then hold fewer than `limit`)"},
+    "dry_run": {"schema": {"type": "boolean", "default": False},
+                "description": "true: check and report, write nothing (`true`/`false`, else 422 `invalid_value`)"},
+    "qty": {"schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1},
+            "description": "the quantity priced (volume tiers); 422 `invalid_quantity` otherwise"},
+    "sku": {"schema": {"type": "string", "maxLength": 64}, "description": "the product code"},
+    "contact": {"schema": {"type": "string"}, "description": "the client's contact to preview as (default: the first)"},
+    "confirm": {"schema": {"enum": ["yes"]}, "description": "`yes`: import for real (after a preview); otherwise a dry run"},
     "from": {"schema": {"type": "string", "format": "date"},
              "description": "first day (default: the first of this month; 422 `invalid_date` when not a date)"},
     "client_q": {"name": "q", "schema": {"type": "string", "maxLength": 100},
@@ -526,6 +552,20 @@ PAYMENT_FORM = form_of(["amount", "date", "method"], amount={"type": "string", "
                        reference={"type": "string", "maxLength": 200})
 
 DECLINE_FORM = form_of([], reason={"type": "string", "maxLength": 2000, "description": "why not (optional)"})
+PRODUCT_FORM = form_of(["name", "category", "unit", "base_price", "vat_rate"], **{
+    name: {"type": "string"} for name in ("name", "category", "unit", "base_price", "vat_rate", "min_qty", "max_qty",
+                                          "qty_step", "min_stock")}, portal_visible={"enum": ["yes"]})
+STOCK_FORM = form_of(["delta", "reason"], delta={"type": "string", "description": "+24 or -3"},
+                     reason={"enum": schemas.STOCK_REASONS}, note={"type": "string", "maxLength": 500})
+CSV_FORM = form_of([], file={"type": "string", "format": "binary", "description": "the CSV file"},
+                   csv_text={"type": "string", "description": "or the CSV pasted (a confirmed preview sends it back)"})
+PRICE_LIST_FORM = form_of(["name"], name=STR, owner={"enum": ["none", "client", "group", "default"]}, client_id=STR,
+                          group_id=STR, valid_from={"type": "string", "format": "date"},
+                          valid_to={"type": "string", "format": "date"})
+PRICE_ITEM_FORM = form_of(["sku", "price"], sku=STR, price={"type": "string", "description": "e.g. 9.50"},
+                          tiers={"type": "string", "description": "volume prices, e.g. `10=9.00; 50=8.50`"})
+CSV_IMPORT = ("The body is CSV text (`Content-Type: text/csv`, UTF-8). Every row is checked before anything is "
+              "written; a file with any error changes nothing and the answer lists each row's problem.")
 DOWNLOAD_303 = "To a download URL valid for a few minutes (S3); to /login when signed out."
 
 
@@ -1091,6 +1131,143 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
                  403: "CSRF check failed, a client contact, or a role without manage_invoices.", 404: "No such invoice.",
                  409: "The page again: the invoice takes no payments (paid, cancelled).",
                  422: "The page again with what was typed and the refusal (bad amount or date, overpayment)."}),
+    ("GET", "/admin/products"): api(
+        "Every product (visible in the portal or not), by SKU; search by code prefix or name words, filter by category",
+        "One page of products", page_of("Product"), query=("q", "category", "limit", "cursor"),
+        capability=Capability.VIEW_CATALOGUE),
+    ("PATCH", "/admin/products/{sku}"): api(
+        "Change a product's catalogue fields (never its stock counters)", "The product", ref("Product"),
+        body="PRODUCT_PATCH", capability=Capability.MANAGE_CATALOGUE,
+        errors={404: "`product_not_found`.", 422: "`invalid_qty_step` (min/max not multiples of the step), "
+                "`invalid_quantity_range`, `invalid_value`, `missing_field` (empty body) or a schema error."}),
+    ("POST", "/admin/products/{sku}/stock-adjustments"): api(
+        "Add or take away counted stock with a reason; logged as a stock movement in the same write", "The product",
+        ref("Product"), status=201, body="STOCK_ADJUSTMENT", capability=Capability.MANAGE_STOCK,
+        errors={404: "`product_not_found`.", 409: "`insufficient_stock`: stock would go below zero.",
+                422: "`invalid_value` (a zero change) or a schema error."}),
+    ("GET", "/admin/products/{sku}/stock-movements"): api(
+        "The product's stock movements, newest first (the latest 50)", "The movements", page_of("StockMovement"),
+        capability=Capability.VIEW_CATALOGUE),
+    ("POST", "/admin/products/import"): api(
+        "Create or update products from a catalogue CSV (header `sku,name,category,unit,base_price,currency,vat_rate"
+        "[,min_qty,max_qty,qty_step,portal_visible]`); up to 10,000 rows", "What was (or would be) done",
+        ref("ImportResult"), query=("dry_run",), capability=Capability.MANAGE_CATALOGUE, description=CSV_IMPORT,
+        errors={400: "`invalid_csv` (not UTF-8) or `payload_too_large` (over 5 MB)."}),
+    ("GET", "/admin/exports/products"): api(
+        "Every product as CSV (the import's columns, then min_stock and stock)", "`text/csv` attachment",
+        capability=Capability.VIEW_CATALOGUE),
+    ("PATCH", "/admin/price-lists/{price_list_id}"): api(
+        "Change a list's name, owner (one client, one group or the default) or validity window", "The list",
+        ref("PriceList"), body="PRICE_LIST_PATCH", capability=Capability.MANAGE_PRICING,
+        errors={404: "`price_list_not_found`.", 409: "`price_list_exists`: the new owner has a list already.",
+                422: "`invalid_date_range`, `conflicting_assignment`, `unknown_client`, `unknown_group`, "
+                     "`currency_mismatch` or a schema error."}),
+    ("DELETE", "/admin/price-lists/{price_list_id}"): api(
+        "Delete a list and its prices; its owner falls back to the next level", "Deleted", status=204,
+        capability=Capability.MANAGE_PRICING, errors={404: "`price_list_not_found`."}),
+    ("PUT", "/admin/price-lists/{price_list_id}/items/{sku}"): api(
+        "Set a product's price in a list, with volume tiers (the lowest applicable tier wins inside the list)",
+        "The item", ref("PriceItem"), body="PRICE_WITH_TIERS", capability=Capability.MANAGE_PRICING,
+        errors={404: "`price_list_not_found` or `product_not_found`.",
+                422: "`tier_not_lower`, `duplicate_tier` or a schema error."}),
+    ("DELETE", "/admin/price-lists/{price_list_id}/items/{sku}"): api(
+        "Take a product off a list", "Removed", status=204, capability=Capability.MANAGE_PRICING,
+        errors={404: "`price_list_not_found` or `price_not_found`."}),
+    ("POST", "/admin/price-lists/{price_list_id}/import"): api(
+        "Add or change a list's prices from CSV (header `sku,price[,tiers]`, tiers written `10=9.50; 50=9.00`)",
+        "What was (or would be) done", ref("ImportResult"), query=("dry_run",), capability=Capability.MANAGE_PRICING,
+        description=CSV_IMPORT, errors={400: "`invalid_csv` (not UTF-8) or `payload_too_large` (over 5 MB).",
+                                        404: "`price_list_not_found`."}),
+    ("GET", "/admin/price-lists/{price_list_id}/export"): api(
+        "A list's items as CSV (the import's columns)", "`text/csv` attachment", capability=Capability.VIEW_PRICING,
+        errors={404: "`price_list_not_found`."}),
+    ("GET", "/admin/clients/{client_id}/prices/{sku}"): api(
+        "Why this client pays this price: every level of the price rule consulted, with its reason",
+        "The price and its trace", ref("PriceTrace"), query=("qty",), capability=Capability.VIEW_PRICING,
+        errors={404: "`client_not_found` or `product_not_found`."}),
+    ("GET", "/agent/products"): page(
+        "Products: search by code or name, filter by category, paged (view_catalogue)", query=("q", "category", "cursor"),
+        session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role without view_catalogue.",
+                 422: "A cursor this page did not give out."}),
+    ("GET", "/agent/products/{sku}"): page(
+        "One product: its edit form, stock, the stock adjustment form and the movement log (view_catalogue)",
+        session=True, cookies=(200,),
+        answers={200: "The page (forms by role: manage_catalogue edits, manage_stock adjusts).",
+                 303: "To /login when signed out.", 403: "A client contact.", 404: "No such product."}),
+    ("POST", "/agent/products/{sku}"): page(
+        "Save a product's details (manage_catalogue)", form=PRODUCT_FORM, session=True, cookies=(303, 422),
+        answers={303: "To the product's page with a notice.", 403: "CSRF check failed, or a role without manage_catalogue.",
+                 404: "No such product.", 422: "The page again with what was typed and the refusal beside its field."}),
+    ("POST", "/agent/products/{sku}/stock"): page(
+        "Adjust the stock with a reason (manage_stock)", form=STOCK_FORM, session=True, cookies=(303, 409, 422),
+        answers={303: "To the product's page with a notice.", 403: "CSRF check failed, or a role without manage_stock.",
+                 404: "No such product.", 409: "The page again: not that much in stock.",
+                 422: "The page again with the refusal beside its field."}),
+    ("GET", "/agent/import/products"): page(
+        "The product import page (manage_catalogue)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A role without manage_catalogue."}),
+    ("POST", "/agent/import/products"): page(
+        "Check a catalogue CSV (preview with per-row errors), or with ?confirm=yes import it (manage_catalogue)",
+        form=CSV_FORM, query=("confirm",), session=True, cookies=(200, 303, 422),
+        answers={200: "The preview: what each row would do, and the confirm button.",
+                 303: "Imported: to the products with a notice.", 403: "CSRF check failed, or a role without manage_catalogue.",
+                 422: "The page with every row's problem; nothing was written."}),
+    ("GET", "/agent/exports/products"): page(
+        "Download every product as CSV (view_catalogue)", session=True, cookies=(200,),
+        answers={200: "`text/csv` attachment.", 303: "To /login when signed out.", 403: "A client contact."}),
+    ("GET", "/agent/price-lists"): page(
+        "Price lists with whom each applies to (view_pricing)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role without view_pricing."}),
+    ("GET", "/agent/price-lists/{price_list_id}"): page(
+        "One price list: header, items with volume prices edited inline, add, import, export, delete (view_pricing)",
+        session=True, cookies=(200,),
+        answers={200: "The page (forms only with manage_pricing).", 303: "To /login when signed out.",
+                 403: "A client contact, or a role without view_pricing.", 404: "No such price list."}),
+    ("POST", "/agent/price-lists/{price_list_id}"): page(
+        "Save a list's header: name, owner, validity (manage_pricing)", form=PRICE_LIST_FORM, session=True,
+        cookies=(303, 409, 422),
+        answers={303: "To the list with a notice.", 403: "CSRF check failed, or a role without manage_pricing.",
+                 404: "No such price list.", 409: "The page again: the new owner has a list already.",
+                 422: "The page again with the refusal beside its field."}),
+    ("POST", "/agent/price-lists/{price_list_id}/items"): page(
+        "Add or change one item's price and volume prices (manage_pricing)", form=PRICE_ITEM_FORM, session=True,
+        cookies=(303, 404, 422),
+        answers={303: "To the list with a notice.", 403: "CSRF check failed, or a role without manage_pricing.",
+                 404: "No such price list, or the page again: no such product.",
+                 422: "The page again with the refusal beside the item."}),
+    ("POST", "/agent/price-lists/{price_list_id}/items/{sku}/delete"): page(
+        "Take a product off the list (manage_pricing)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the list with a notice.", 403: "CSRF check failed, or a role without manage_pricing.",
+                 404: "No such price list, or the list has no price for it."}),
+    ("POST", "/agent/price-lists/{price_list_id}/import"): page(
+        "Check a CSV of items (preview with per-row errors), or with ?confirm=yes import it (manage_pricing)",
+        form=CSV_FORM, query=("confirm",), session=True, cookies=(200, 303, 422),
+        answers={200: "The list with the preview and the confirm button.", 303: "Imported: to the list with a notice.",
+                 403: "CSRF check failed, or a role without manage_pricing.", 404: "No such price list.",
+                 422: "The list with every row's problem; nothing was written."}),
+    ("GET", "/agent/price-lists/{price_list_id}/export"): page(
+        "Download the list's items as CSV (view_pricing)", session=True, cookies=(200,),
+        answers={200: "`text/csv` attachment.", 303: "To /login when signed out.", 403: "A role without view_pricing.",
+                 404: "No such price list."}),
+    ("POST", "/agent/price-lists/{price_list_id}/delete"): page(
+        "Delete the list (manage_pricing)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the price lists with a notice.", 403: "CSRF check failed, or a role without manage_pricing.",
+                 404: "No such price list."}),
+    ("GET", "/agent/pricing"): page(
+        "Why this price: a client, a product and a quantity, and every level of the price rule with its reason (view_pricing)",
+        query=("client_id", "sku", "qty"), session=True, cookies=(200, 404),
+        answers={200: "The page (the trace once a client and a product are given).", 303: "To /login when signed out.",
+                 403: "A role without view_pricing.", 404: "The page with the problem: no such client."}),
+    ("GET", "/agent/clients/{client_id}/prices"): page(
+        "Why this price for one client (view_pricing)", query=("sku", "qty"), session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A role without view_pricing.",
+                 404: "No such client."}),
+    ("GET", "/agent/clients/{client_id}/preview"): page(
+        "The catalogue exactly as one of the client's contacts sees it: prices, sources, stock when allowed; read-only "
+        "(view_pricing)", query=("contact", "category", "q", "cursor"), session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A role without view_pricing.",
+                 404: "No such client.", 422: "A cursor this page did not give out."}),
     ("GET", "/admin/dead-letters"): api(
         "Failed background work: what the table-stream and domain-event consumers gave up on after their retries",
         "The dead letters, oldest first (at most 100; nothing is consumed)", {

@@ -22,7 +22,8 @@ def test_product_is_created_and_read_back_with_stock(api, world):
     assert created.status == 201
     assert api.put("/admin/products/CAB-100/stock", {"qty_on_hand": 25}, token).status == 200
     product = api.get("/admin/products/cab-100", token).body
-    assert product | {} == {**PRODUCT, "base_price": "4.50", "qty_on_hand": 25, "qty_reserved": 0, "qty_available": 25}
+    assert product | {} == {**PRODUCT, "base_price": "4.50", "qty_on_hand": 25, "qty_reserved": 0, "qty_available": 25,
+                            "qty_step": None, "min_stock": None}
 
 
 def test_duplicate_sku_is_a_conflict_and_leaves_the_first_product(api, world):
@@ -220,4 +221,4 @@ def test_bad_price_list_input(api, world):
     assert api.get("/admin/price-lists?is_default=maybe", token).status == 422
     source = world.price_list({"A-1": "1.5"})
     assert api.post(f"/admin/price-lists/{source}/clone", {"name": "Nobody's"}, token).error["field"] == "client_id"
-    assert api.get(f"/admin/price-lists/{source}", token).body["items"] == [{"sku": "A-1", "price": "1.50"}]
+    assert api.get(f"/admin/price-lists/{source}", token).body["items"] == [{"sku": "A-1", "price": "1.50", "tiers": []}]

@@ -59,7 +59,7 @@ def test_item_fields_follow_the_contract(api, world):
     item = api.get(f"/portal/catalogue/{sku}", token).body
     assert item == {"sku": sku, "name": "Patch cable", "category": "Cables", "unit": "m", "price": "100.00",
                     "currency": "EUR", "vat_rate": "19", "price_source": "base", "min_qty": 5, "max_qty": 500,
-                    "qty_available": 10}
+                    "qty_step": 1, "qty_available": 10}
 
 
 def test_stock_is_shown_only_to_contacts_with_view_stock(api, world):

@@ -143,16 +143,13 @@ def list_price_lists():
 def get_price_list(price_list_id):
     _staff(Capability.VIEW_PRICING)
     price_list = price_list_store.get_price_list(price_list_id)
-    items = [{"sku": i.sku, "price": display_amount(i.price)} for i in price_list_store.price_list_prices(price_list_id)]
+    items = [{"sku": i.sku, "price": display_amount(i.price),
+              "tiers": [{"min_qty": t.min_qty, "price": display_amount(t.price)} for t in price_list_store.list_price(i).tiers]}
+             for i in price_list_store.price_list_prices(price_list_id)]
     return json_response({**price_list_json(price_list), "items": items})
 
 
-@admin_api.route("/admin/price-lists/{price_list_id}/items/{sku}", methods=["PUT"], authorizer=token_authorizer)
-def set_price(price_list_id, sku):
-    _staff(Capability.MANAGE_PRICING)
-    body = _body(schemas.PRICE)
-    item = price_lists.set_price(price_list_id, sku, Decimal(body["price"]))
-    return json_response({"price_list_id": price_list_id, "sku": item.sku, "price": display_amount(item.price)})
+# PUT /admin/price-lists/{id}/items/{sku} (with volume tiers) lives in api/admin_catalogue.py.
 
 
 @admin_api.route("/admin/price-lists/{price_list_id}/clone", methods=["POST"], authorizer=token_authorizer)

@@ -197,3 +197,22 @@ COMPANY_CONTACT_CHANGE = obj([], {"permissions": PERMISSIONS, "spending_limit": 
                                   "status": {"type": "string", "enum": ["active", "disabled"]}})
 APPROVAL_REJECT = obj([], {"reason": nullable({**NAME, "maxLength": 2000})})
 COMMENT = obj(["body"], {"body": {**NAME, "maxLength": 4000}})
+# --- back office: catalogue and prices ---------------------------------------------------
+PRODUCT_PATCH = obj([], {
+    "name": NAME, "category": {**NAME, "maxLength": 100}, "unit": {**NAME, "maxLength": 20},
+    "base_price": MONEY, "vat_rate": PERCENT,
+    "min_qty": nullable(QTY), "max_qty": nullable(QTY), "qty_step": nullable(QTY),
+    "min_stock": nullable(STOCK_QTY), "portal_visible": {"type": "boolean"},
+})
+STOCK_REASONS = ["count", "received", "damaged", "returned", "correction"]
+STOCK_ADJUSTMENT = obj(["delta", "reason"], {
+    "delta": {"type": "integer", "minimum": -1_000_000_000, "maximum": 1_000_000_000},
+    "reason": {"enum": STOCK_REASONS},
+    "note": nullable({"type": "string", "maxLength": 500}),
+})
+TIER = obj(["min_qty", "price"], {"min_qty": {"type": "integer", "minimum": 2, "maximum": 1_000_000}, "price": MONEY})
+PRICE_WITH_TIERS = obj(["price"], {"price": MONEY, "tiers": {"type": "array", "maxItems": 20, "items": TIER}})
+PRICE_LIST_PATCH = obj([], {
+    "name": NAME, "client_id": nullable(ID), "group_id": nullable(ID), "is_default": {"type": "boolean"},
+    "valid_from": nullable(DATE), "valid_to": nullable(DATE),
+})

@@ -20,8 +20,8 @@ def product_json(p: ProductItem) -> dict[str, Any]:
     return {
         "sku": p.sku, "name": p.name, "category": p.category, "unit": p.unit,
         "base_price": display_amount(p.base_price), "currency": p.currency, "vat_rate": p.vat_rate,
-        "min_qty": p.min_qty, "max_qty": p.max_qty, "portal_visible": p.portal_visible,
-        "qty_on_hand": p.qty_on_hand, "qty_reserved": p.qty_reserved, "qty_available": p.qty_available,
+        "min_qty": p.min_qty, "max_qty": p.max_qty, "qty_step": p.qty_step, "min_stock": p.min_stock,
+        "portal_visible": p.portal_visible, "qty_on_hand": p.qty_on_hand, "qty_reserved": p.qty_reserved, "qty_available": p.qty_available,
     }
 
 
@@ -30,8 +30,10 @@ def catalogue_json(entry: CatalogueEntry, *, show_stock: bool) -> dict[str, Any]
     body = {
         "sku": p.sku, "name": p.name, "category": p.category, "unit": p.unit,
         "price": display_amount(price.price), "currency": price.currency, "vat_rate": p.vat_rate,
-        "price_source": price.source.value, "min_qty": p.min_qty, "max_qty": p.max_qty,
+        "price_source": price.source.value, "min_qty": p.min_qty, "max_qty": p.max_qty, "qty_step": p.qty_step or 1,
     }
+    if price.tiers:
+        body["tiers"] = [{"min_qty": t.min_qty, "price": display_amount(t.price)} for t in price.tiers]
     if show_stock:
         body["qty_available"] = p.qty_available
     return body

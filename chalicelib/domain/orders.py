@@ -119,15 +119,34 @@ class Orderable:
     sku: str
     min_qty: int | None
     max_qty: int | None
+    qty_step: int | None = None
 
 
 def check_quantity(product: Orderable, qty: int, field_name: str) -> None:
+    """The product's quantity rules (minimum, maximum, sold in multiples of `qty_step`), for every way an order
+    or a cart line is priced: the one place they live."""
+    if product.qty_step and product.qty_step > 1 and qty % product.qty_step:
+        lower = qty - qty % product.qty_step
+        options = f"{lower} or {lower + product.qty_step}" if lower else f"{product.qty_step}"
+        raise ValidationFailed(f"{product.sku} is sold in multiples of {product.qty_step}: order {options}.",
+                               code="qty_step", field=field_name)
     if product.min_qty and qty < product.min_qty:
         raise ValidationFailed(f"{product.sku} is sold in quantities of at least {product.min_qty}.",
                                code="below_min_qty", field=field_name)
     if product.max_qty and qty > product.max_qty:
         raise ValidationFailed(f"{product.sku} can be ordered in quantities of at most {product.max_qty}.",
                                code="above_max_qty", field=field_name)
+
+
+def check_quantity_rules(min_qty: int | None, max_qty: int | None, qty_step: int | None) -> None:
+    """A product's own quantity settings must allow some order: min <= max, and both multiples of the step."""
+    if min_qty is not None and max_qty is not None and min_qty > max_qty:
+        raise ValidationFailed("min_qty cannot be above max_qty.", code="invalid_quantity_range", field="max_qty")
+    if qty_step and qty_step > 1:
+        for name, value in (("min_qty", min_qty), ("max_qty", max_qty)):
+            if value is not None and value % qty_step:
+                raise ValidationFailed(f"{name} ({value}) must be a multiple of the quantity step ({qty_step}).",
+                                       code="invalid_qty_step", field=name)
 
 
 @dataclass(frozen=True)

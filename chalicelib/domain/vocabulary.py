@@ -56,6 +56,13 @@ WORDS: dict[str, dict[str, str]] = {
     "invoice_trigger": {"accept": "When the order is accepted", "shipping": "When the goods ship",
                         "manual": "Only when finance issues it"},
     "initial_status": {"draft": "Awaiting review (draft)", "sent": "Sent (no review)"},
+    "stock_reason": {"count": "Stock count", "received": "Goods received", "damaged": "Damaged or lost",
+                     "returned": "Returned by a client", "correction": "Correction"},
+    "catalogue_change": {"product.updated": "Product changed", "product.stock_adjusted": "Stock adjusted",
+                     "product.imported": "Imported from CSV", "price_list.updated": "Header changed",
+                     "price_list.item_set": "Price set", "price_list.item_removed": "Price removed",
+                     "price_list.imported": "Prices imported from CSV", "price_list.deleted": "Deleted"},
+    "import_action": {"create": "New product", "update": "Changed", "unchanged": "No change"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
              "finance": "Finance", "buyer": "Buyer"},
 }

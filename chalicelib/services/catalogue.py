@@ -66,14 +66,15 @@ def _candidates(*, category: str | None, query: str, limit: int, after_sku: str 
     by_code: list[ProductItem] = []
     if " " not in query:
         by_code = list(product_store.catalogue_page(category=category, prefix=query, after_sku=after_sku, limit=limit))
-    by_name, frontier = _name_matches(query, category=category, after_sku=after_sku, limit=limit)
+    by_name, frontier = name_matches(query, category=category, after_sku=after_sku, limit=limit)
     merged = {sku_key(p.sku): p for p in by_code + by_name}
     keys = sorted(k for k in merged if frontier is None or k <= frontier)  # nothing past where the name search stopped
     return [merged[k] for k in keys][:limit], frontier
 
 
-def _name_matches(query: str, *, category: str | None, after_sku: str | None, limit: int) -> tuple[list[ProductItem], str | None]:
-    """Visible products whose name holds every word of the query, in SKU order, reading at most
+def name_matches(query: str, *, category: str | None, after_sku: str | None, limit: int,
+                 visible_only: bool = True) -> tuple[list[ProductItem], str | None]:
+    """Products (visible ones, unless staff ask) whose name holds every word of the query, in SKU order, reading at most
     MAX_WORD_ROUNDS pages of the longest word's postings; the SKU it stopped at when it did not finish."""
     words = name_words(query)
     if not words:
@@ -88,7 +89,7 @@ def _name_matches(query: str, *, category: str | None, after_sku: str | None, li
         found = product_store.find_products(skus)
         for key in skus:
             product = found.get(key)
-            if product and product.portal_visible and set(words) <= set(name_words(product.name)):
+            if product and (product.portal_visible or not visible_only) and set(words) <= set(name_words(product.name)):
                 matches.append(product)
         if len(skus) < limit:
             return matches[:limit], None

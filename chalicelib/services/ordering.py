@@ -64,13 +64,13 @@ def price_lines(client: ClientItem, wanted: list[dict[str, Any]], field_prefix: 
         if not product.portal_visible:
             raise ValidationFailed(f"{product.sku} cannot be ordered from the portal.", code="product_not_orderable",
                                    field=f"{field_prefix}[{i}].sku")
-    prices = prices_for(chain_for(client), products.values())
+    prices = prices_for(chain_for(client), products.values(), {key: wanted[i]["qty"] for key, i in seen.items()})
     lines = []
     for key, i in seen.items():
         product, price = products[key], prices.get(key)
         if price is None:
             raise ValidationFailed(f"{product.sku} has no price for you.", code="product_not_orderable", field=f"{field_prefix}[{i}].sku")
-        check_quantity(Orderable(product.sku, product.min_qty, product.max_qty), wanted[i]["qty"], f"{field_prefix}[{i}].qty")
+        check_quantity(Orderable(product.sku, product.min_qty, product.max_qty, product.qty_step), wanted[i]["qty"], f"{field_prefix}[{i}].qty")
         lines.append(OrderLine(product.sku, product.name, wanted[i]["qty"], price.price, product.vat_rate, product.unit,
                                price.source.value, price.price_list_id))
     return lines

@@ -48,7 +48,7 @@ def run_checks(order_id: str) -> dict[str, Any]:
     order = order_store.get(order_id)
     client = get_client(order.client_id)
     products = find_products(line.sku for line in order.lines)
-    current = prices_for(chain_for(client), products.values())
+    current = prices_for(chain_for(client), products.values(), {sku_key(line.sku): line.qty for line in order.lines})
     result = review_checks(
         total=order.total, open_balance=client.balance or Decimal(0), credit_limit=client.credit_limit,
         available={k: p.qty_available for k, p in products.items()},

@@ -4,7 +4,8 @@ This module is the only place that knows the key layout; docs/data-model.md
 holds the access-pattern table (pattern -> key condition -> index).
 
     entity          pk                    sk               gsi1pk / gsi1sk                      gsi2pk / gsi2sk
-    product         PRODUCT#<SKU>         PRODUCT          CATALOGUE / <SKU> (visible only)     CATEGORY#<cat> / <SKU> (visible only)
+    product         PRODUCT#<SKU>         PRODUCT          CATALOGUE / <SKU> (visible only)     CATEGORY#<cat> / <SKU> (visible only)   (gsi3: PRODUCTS / <SKU>, every product)
+    stock movement  PRODUCT#<SKU>         MOVE#<at>#<n>    -                                    -
     product word    WORD#<word>           <SKU>            -                                    -
     category        CATEGORIES            <category>       -                                    -
     client group    GROUP#<id>            GROUP            GROUPS / <name>#<id>                 -
@@ -157,6 +158,8 @@ class ProductItem(TableItem):
     vat_rate = DecimalAttribute()
     min_qty = IntegerAttribute(null=True)
     max_qty = IntegerAttribute(null=True)
+    qty_step = IntegerAttribute(null=True)
+    min_stock = IntegerAttribute(null=True)
     portal_visible = BooleanAttribute()
     qty_on_hand = IntegerAttribute(default=0)
     qty_reserved = IntegerAttribute(default=0)
@@ -166,8 +169,11 @@ class ProductItem(TableItem):
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     catalogue = Gsi1()
     by_category = Gsi2()
+    all_products = Gsi3()
 
     @property
     def qty_available(self) -> int:
@@ -281,9 +287,17 @@ class PriceListItem(TableItem):
     all_lists = Gsi2()
 
 
+class TierMap(MapAttribute):
+    """A volume price of a list item: from `min_qty` units on."""
+
+    min_qty = IntegerAttribute()
+    price = DecimalAttribute()
+
+
 class PriceItem(TableItem):
     sku = UnicodeAttribute()
     price = DecimalAttribute()
+    tiers = ListAttribute(of=TierMap, null=True)
 
 
 class MarkerItem(TableItem):

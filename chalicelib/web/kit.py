@@ -301,6 +301,10 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
         if role_can(principal.role, Capability.MANAGE_SETTINGS):
             staff += [{"key": "settings", "label": "Settings", "href": "/agent/settings"},
                       {"key": "audit", "label": "Audit log", "href": "/agent/audit"}]
+        if role_can(principal.role, Capability.VIEW_CATALOGUE):
+            staff.append({"key": "agent_products", "label": "Products", "href": "/agent/products"})
+        if role_can(principal.role, Capability.VIEW_PRICING):
+            staff.append({"key": "agent_price_lists", "label": "Price lists", "href": "/agent/price-lists"})
         if role_can(principal.role, Capability.OPERATE_PLATFORM):
             staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
         home = staff_home(principal.role)

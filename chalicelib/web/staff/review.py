@@ -88,7 +88,7 @@ def _check_figures(order: OrderItem) -> list[dict[str, Any]]:
     """Per line, today's numbers behind the stored checks: stock available and the client's price now."""
     client = get_client(order.client_id)
     products = find_products(line.sku for line in order.lines)
-    current = prices_for(chain_for(client), products.values())
+    current = prices_for(chain_for(client), products.values(), {sku_key(line.sku): line.qty for line in order.lines})
     figures = []
     for line in order.lines:
         key = sku_key(line.sku)
