@@ -148,3 +148,22 @@ def test_the_validators_do_catch_what_anaf_refuses(broken, rule):
     """The harness is not a rubber stamp: a Romanian buyer without a county, a Bucharest seller without a sector."""
     xml = ubl.invoice_xml(broken(document(supplier=SUPPLIER_RO, client=CLIENT_BUCHAREST, lines=ONE_LINE)))
     assert rule in {f.rule for f in validators().findings(xml)}
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CLIENTS = [CLIENT_CLUJ, CLIENT_BUCHAREST, CLIENT_DE, CLIENT_SE, CLIENT_US]
+random_lines = st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D"]), st.integers(1, 999),
+                                  st.decimals(min_value=D("0.0001"), max_value=D("9999"), places=4).map(str),
+                                  st.sampled_from(["21", "11", "0"])), min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(client=st.sampled_from(CLIENTS), lines=random_lines, currency=st.sampled_from(["RON", "EUR"]),
+       discount=st.decimals(min_value=D(0), max_value=D("99.99"), places=2).map(str), kind=st.sampled_from(["goods", "services"]))
+def test_any_invoice_the_arithmetic_can_produce_passes_the_rules(check, client, lines, currency, discount, kind):
+    """Rounding per EN 16931 (BR-CO-10..17, BR-S-08/09 ...) holds for any prices, rates and discounts."""
+    lines = [(f"{sku}{n}", qty, price, rate) for n, (sku, qty, price, rate) in enumerate(lines)]
+    doc = document(supplier=SUPPLIER_RO, client=client, lines=lines, currency=currency, discount=discount, kind=kind)
+    check(ubl.invoice_xml(doc))
