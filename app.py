@@ -2,6 +2,7 @@
 from chalice import Chalice
 
 from chalicelib.api.admin import admin_api
+from chalicelib.api.admin_credit_notes import credit_notes_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
@@ -35,6 +36,7 @@ app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)
+app.register_blueprint(credit_notes_api)
 app.register_blueprint(web)  # the web kit: the current request for every page
 app.register_blueprint(web_signin)
 app.register_blueprint(web_catalogue)

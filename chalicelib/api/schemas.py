@@ -65,6 +65,7 @@ STOCK = obj(["qty_on_hand"], {"qty_on_hand": STOCK_QTY})
 GROUP = obj(["name"], {"name": NAME})
 ADDRESS = obj(["label", "line1", "city", "postcode", "country"], {
     "label": NAME, "line1": NAME, "city": NAME, "postcode": {**NAME, "maxLength": 20}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+    "county": nullable({"type": "string", "minLength": 1, "maxLength": 40}),
 })
 CLIENT = obj(["name", "payment_term_days", "credit_limit", "currency"], {
     "name": NAME, "vat_number": {"type": ["string", "null"], "maxLength": 32},
@@ -93,6 +94,7 @@ CLONE = obj(["name"], {"name": NAME, "client_id": nullable(ID), "group_id": null
 ORDER_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": {"description": "whole number >= 1 (checked as invalid_quantity)"}})
 DELIVERY_ADDRESS = obj(["line1", "city", "postcode", "country"], {
     "label": NAME, "line1": NAME, "city": NAME, "postcode": {**NAME, "maxLength": 20}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+    "county": nullable({"type": "string", "minLength": 1, "maxLength": 40}),
 })
 ORDER = obj(["lines"], {
     "lines": {"type": "array", "items": ORDER_LINE},
@@ -132,6 +134,11 @@ PAYMENT = obj(["amount", "date", "method"], {
     "reference": nullable({"type": "string", "maxLength": 200}),
 })
 
+CREDIT_NOTE = obj(["reason"], {
+    "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+    "lines": nullable({"type": "array", "minItems": 1, "maxItems": 1000,
+                       "items": obj(["sku", "qty"], {"sku": SKU, "qty": ORDER_LINE["properties"]["qty"]})}),
+})
 PROPOSAL_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": ORDER_LINE["properties"]["qty"], "unit_price": nullable(MONEY)})
 PROPOSAL = obj(["client_id", "lines"], {
     "client_id": ID, "lines": {"type": "array", "minItems": 1, "maxItems": 500, "items": PROPOSAL_LINE},

@@ -31,7 +31,7 @@ class DocumentLine:
     unit_price: Decimal
     vat_rate: Decimal  # percent, e.g. Decimal("19")
     line_total: Decimal  # net, rounded to cents
-    vat_category: str = "S"  # EN 16931 / UNCL 5305: S, Z, E, AE, K, G, O
+    vat_category: str | None = None  # EN 16931 / UNCL 5305: S, Z, E, AE, K, G, O (None: S, or Z at 0 %)
     vat_exemption_reason: str | None = None
 
 
@@ -40,7 +40,7 @@ class VatBreakdown:
     rate: Decimal  # percent
     taxable: Decimal
     vat: Decimal
-    category: str = "S"
+    category: str | None = None  # None: S, or Z at 0 %
     exemption_reason: str | None = None
     exemption_code: str | None = None  # VATEX
 
