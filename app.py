@@ -20,6 +20,7 @@ from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.config import require_deployable
+from chalicelib.steps.einvoice import einvoice_steps
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
 from chalicelib.steps.stream import table_stream
@@ -48,3 +49,4 @@ app.register_blueprint(web_proposals)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)
+app.register_blueprint(einvoice_steps)
