@@ -27,6 +27,12 @@ WORDS: dict[str, dict[str, str]] = {
                        "credit": "Client credit"},
     "fulfilment_status": {"not_started": "Not started", "preparing": "Preparing", "partially_shipped": "Partly shipped",
                           "shipped": "Shipped", "delivered": "Delivered"},
+    "vat_category": {"S": "Standard rate", "Z": "Zero rate", "E": "Exempt", "AE": "Reverse charge",
+                     "K": "Intra-community supply", "G": "Export outside the EU", "O": "Not subject to VAT"},
+    "einvoice_status": {"not_applicable": "Not sent to ANAF", "pending": "Waiting to be sent to ANAF",
+                        "submitted": "Sent to ANAF, being processed", "accepted": "Accepted by ANAF",
+                        "rejected": "Rejected by ANAF"},
+    "ledger_entry": {"invoice": "Invoice", "payment": "Payment", "credit": "Client credit", "credit_note": "Credit note"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
              "finance": "Finance", "buyer": "Buyer"},
 }

@@ -244,6 +244,7 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
             staff.append({"key": "agent_deliveries", "label": "Delivery notes", "href": "/agent/delivery-notes"})
         if role_can(principal.role, Capability.VIEW_INVOICES):
             staff.append({"key": "agent_invoices", "label": "Invoices", "href": "/agent/invoices"})
+            staff.append({"key": "agent_credit_notes", "label": "Credit notes", "href": "/agent/credit-notes"})
         if role_can(principal.role, Capability.OPERATE_PLATFORM):
             staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
         return [*staff, {"key": "clients", "label": "Clients", "href": None}]
@@ -260,6 +261,7 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
     if can.get("proposals"):
         entries.append({"key": "proposals", "label": "Proposals", "href": "/proposals"})
     if can.get("invoices"):
+        entries.append({"key": "credit_notes", "label": "Credit notes", "href": "/credit-notes"})
         entries.append({"key": "statement", "label": "Statement", "href": "/statement"})
     entries.append({"key": "profile", "label": "Profile", "href": None})
     return entries
