@@ -135,3 +135,45 @@ def test_bad_credit_note_requests_are_refused_and_change_nothing(api, world):
     _, stranger = world.buyer(other)
     assert api.get(f"/portal/credit-notes/{note['id']}", stranger).status == 404
     assert api.get("/portal/credit-notes", stranger).body["items"] == []
+
+
+# --- in the browser ---------------------------------------------------------------------------------------
+
+import pytest  # noqa: E402
+
+from tests.test_web_documents import accepted_order, configure, staff_member  # noqa: E402
+from tests.test_web_ordering import people, sign_in, submit  # noqa: E402,F401 - a browser context per person
+from tests.test_web_portal import browser  # noqa: E402,F401 - one Chromium for the module
+
+
+@pytest.mark.browser
+def test_finance_credits_part_of_an_invoice_from_its_page_and_the_buyer_sees_it(people, http_server, world, workflows):
+    configure(auto_create_delivery_note=False, invoice_on="manual")
+    acme = accepted_order(world, workflows)  # 4 cables at 10.00 (19 %), 2 switches at 100.00 (9 %)
+    invoice = invoicing.issue(acme.order.id)
+    finance = people()
+    sign_in(finance, http_server, staff_member(world, "finance"), lands="**/agent/orders")
+    finance.goto(f"{http_server}/agent/invoices/{invoice.id}")
+    lines = [l.sku for l in invoice.lines]
+    finance.fill(f"#credit-qty-{lines.index('NET-001')}", "1")
+    finance.fill("#credit-reason", "Switch returned faulty")
+    submit(finance, "#create-credit-note")
+    assert "Credit note CN-" in finance.inner_text("#flash-notice") and "109.00 EUR" in finance.inner_text("#flash-notice")
+    assert "Switch returned faulty" in finance.inner_text("#credit-notes")
+    assert finance.inner_text("#amount-credited") == "109.00 EUR"
+    assert finance.inner_text("#amount-due") == f"{invoice.total - Decimal('109.00'):.2f} EUR"
+    finance.fill(f"#credit-qty-{lines.index('NET-001')}", "5")
+    finance.fill("#credit-reason", "Too many")
+    submit(finance, "#create-credit-note")
+    assert "Only 1 of NET-001 can still be credited" in finance.inner_text("#flash-error")
+    finance.goto(f"{http_server}/agent/credit-notes")
+    assert invoice.number in finance.inner_text("#credit-note-list")
+
+    buyer = people()
+    sign_in(buyer, http_server, acme.buyer.email)
+    buyer.goto(f"{http_server}/credit-notes")
+    assert "Switch returned faulty" in buyer.inner_text("#credit-note-list") and "109.00 EUR" in buyer.inner_text("#credit-note-list")
+    buyer.goto(f"{http_server}/invoices/{invoice.id}")
+    assert buyer.inner_text("#amount-credited") == "109.00 EUR" and "CN-" in buyer.inner_text("#credit-notes")
+    buyer.goto(f"{http_server}/statement")
+    assert "Credit note" in buyer.inner_text("main")

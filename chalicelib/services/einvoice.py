@@ -34,7 +34,8 @@ MAX_POLLS = 12
 
 
 def poll_seconds() -> int:
-    return int(os.environ.get("EINVOICE_POLL_SECONDS", POLL_SECONDS))
+    """Seconds between polls; 1 on the local stack, whose sandbox answers at once (its first answer is "in prelucrare")."""
+    return int(os.environ.get("EINVOICE_POLL_SECONDS") or (1 if app_settings().is_local else POLL_SECONDS))
 
 
 def applies(invoice: InvoiceItem) -> bool:
