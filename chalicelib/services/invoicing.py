@@ -72,7 +72,7 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
         shipped_at = note.shipped_at or note.delivered_at
         delivery_date = supplier_day(shipped_at) if shipped_at else None
     # VAT per line for this client (lines priced before categories existed are decided now)
-    lines = [line_map(vat.for_line(client_item, as_line(m))) for m in lines]
+    lines = [m if m.vat_category else line_map(vat.for_line(client_item, as_line(m))) for m in lines]
     totals = order_totals([as_line(m) for m in lines], order.discount_percent)
     today = supplier_today()
     tax_currency, rate, rate_day, vat_in_tax_currency = _tax_currency(order.currency, totals.vat_total)

@@ -29,7 +29,5 @@ def for_product(client: ClientItem, product: ProductItem, line: OrderLine) -> Or
 
 def for_line(client: ClientItem, line: OrderLine) -> OrderLine:
     """A stored line without a category (priced before categories existed): decided now, as goods."""
-    if line.vat_category and line.vat_category != "S" or (line.vat_category == "S" and line.vat_rate):
-        return line
     t = treatment(client, rate=line.vat_rate)
     return replace(line, vat_rate=t.rate, vat_category=t.code, vat_exemption_reason=t.exemption_reason)
