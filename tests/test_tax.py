@@ -125,3 +125,36 @@ def test_totals_per_category_are_exact_and_add_up(supplier, client, with_vat, k,
     discounted = sum(to_money(l.line_total * (100 - discount) / 100) for l in lines)
     assert discounted == totals.subtotal <= sum(l.line_total for l in lines)
     assert sum(totals.net_by_rate.values()) == totals.subtotal
+
+
+# --- exchange rates (BNR feed) ------------------------------------------------------------------------------
+
+BNR_SAMPLE = b"""<?xml version="1.0" encoding="utf-8"?>
+<DataSet xmlns="http://www.bnr.ro/xsd" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <Header><Publisher>National Bank of Romania</Publisher><PublishingDate>2026-11-27</PublishingDate>
+    <MessageType>DR</MessageType></Header>
+  <Body><Subject>Reference rates</Subject><OrigCurrency>RON</OrigCurrency>
+    <Cube date="2026-11-27"><Rate currency="EUR">4.9763</Rate><Rate currency="USD">4.3050</Rate>
+      <Rate currency="HUF" multiplier="100">1.2951</Rate></Cube></Body>
+</DataSet>"""
+
+
+def test_the_bnr_feed_is_read_with_its_multipliers():
+    from chalicelib.adapters.exchange_rates import parse_bnr  # noqa: PLC0415
+
+    day, rates = parse_bnr(BNR_SAMPLE)
+    assert day == date(2026, 11, 27)
+    assert (rates["EUR"], rates["USD"], rates["HUF"], rates["RON"]) == (D("4.9763"), D("4.3050"), D("0.012951"), D(1))
+
+
+def test_sandbox_rates_convert_and_refuse_unknown_currencies():
+    from chalicelib.adapters.exchange_rates import ExchangeRateUnavailable, SandboxRates  # noqa: PLC0415
+
+    rates = SandboxRates(day=date(2026, 11, 27))
+    assert rates.rate("EUR", "RON").rate == D("4.9750") and rates.rate("RON", "RON").rate == 1
+    assert rates.rate("EUR", "USD").rate == (D("4.9750") / D("4.3120")).quantize(D("0.000001"))
+    with pytest.raises(ExchangeRateUnavailable):
+        rates.rate("XYZ", "RON")
+    from chalicelib.adapters.exchange_rates import parse_bnr  # noqa: PLC0415
+    with pytest.raises(ExchangeRateUnavailable):
+        parse_bnr(b"<html>maintenance</html>")
