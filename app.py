@@ -4,6 +4,7 @@ from chalice import Chalice
 from chalicelib.api.admin import admin_api
 from chalicelib.api.admin_clients import admin_clients_api
 from chalicelib.api.admin_catalogue import admin_catalogue_api
+from chalicelib.api.admin_credit_notes import credit_notes_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
@@ -29,6 +30,8 @@ from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.staff.price_lists import web_price_lists
 from chalicelib.web.staff.pricing import web_pricing
 from chalicelib.web.staff.products import web_products
+from chalicelib.web.staff.credit_notes import web_credit_notes
+from chalicelib.web.portal.credit_notes import web_portal_credit_notes
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.cart import web_cart
 from chalicelib.web.portal.quick_order import UPLOAD_TYPES, web_quick_order
@@ -39,6 +42,7 @@ from chalicelib.web.portal.company import web_company
 from chalicelib.web.comments import web_comments
 from chalicelib.web.not_found import web_not_found
 from chalicelib.config import require_deployable
+from chalicelib.steps.einvoice import einvoice_steps
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.intake import intake_steps
 from chalicelib.steps.review import review_steps
@@ -63,6 +67,7 @@ app.register_blueprint(cart_api)
 app.register_blueprint(profile_api)
 app.register_blueprint(company_api)
 app.register_blueprint(comments_api)
+app.register_blueprint(credit_notes_api)
 app.register_blueprint(web)  # the web kit: the current request for every page
 app.register_blueprint(web_signin)
 app.register_blueprint(web_catalogue)
@@ -79,6 +84,8 @@ app.register_blueprint(web_operations)
 app.register_blueprint(web_products)
 app.register_blueprint(web_price_lists)
 app.register_blueprint(web_pricing)
+app.register_blueprint(web_credit_notes)
+app.register_blueprint(web_portal_credit_notes)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
 app.register_blueprint(web_account)
@@ -89,3 +96,4 @@ app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)
 app.register_blueprint(intake_steps)
+app.register_blueprint(einvoice_steps)

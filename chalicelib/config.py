@@ -24,6 +24,10 @@ SECRETS: dict[str, tuple[str, str] | None] = {
     "STRIPE_API_KEY": ("PAYMENTS", "stripe"),
     "STRIPE_WEBHOOK_SECRET": ("PAYMENTS", "stripe"),
     "INNOSHIP_API_KEY": ("COURIER", "innoship"),
+    # ANAF e-Factura OAuth2 (an app registered on anaf.ro with the company's qualified certificate)
+    "ANAF_CLIENT_ID": ("EINVOICE", "anaf"),
+    "ANAF_CLIENT_SECRET": ("EINVOICE", "anaf"),
+    "ANAF_REFRESH_TOKEN": ("EINVOICE", "anaf"),
 }
 MIN_LINK_SECRET_LENGTH = 32
 # Values that were ever shipped as examples or local defaults: a deployed stage must not run on them.
@@ -51,19 +55,41 @@ class SupplierDetails:
     email: str
     registration_number: str
     iban: str
+    county: str = ""  # ISO 3166-2 (RO-B); a Bucharest city names its sector ("Bucharest, Sector 3")
 
 
 SUPPLIER_ENV = {  # field -> (environment variable, local demo value, required on a deployed stage)
     "name": ("SUPPLIER_NAME", "Demo Distribution SRL", True),
     "vat_number": ("SUPPLIER_VAT", "RO11223344", True),
     "street": ("SUPPLIER_STREET", "Bd. Unirii 1", True),
-    "city": ("SUPPLIER_CITY", "Bucharest", True),
+    "city": ("SUPPLIER_CITY", "Bucharest, Sector 3", True),
     "postcode": ("SUPPLIER_POSTCODE", "030119", True),
     "country": ("SUPPLIER_COUNTRY", "RO", True),
     "email": ("SUPPLIER_EMAIL", "billing@example.com", True),
     "registration_number": ("SUPPLIER_REG", "J40/1234/2020", False),
     "iban": ("SUPPLIER_IBAN", "RO49AAAA1B31007593840000", True),
+    "county": ("SUPPLIER_COUNTY", "RO-B", False),
 }
+
+
+def accounting_currency() -> str:
+    """The currency the supplier keeps its books (and VAT return) in: RON for a Romanian supplier."""
+    return os.environ.get("ACCOUNTING_CURRENCY", "").strip().upper() or ("RON" if supplier().country.upper() == "RO" else "EUR")
+
+
+def intra_community_goods_as_k() -> bool:
+    """Report goods sold to EU businesses as intra-community supplies (K) rather than reverse charge (AE)."""
+    return os.environ.get("VAT_INTRA_COMMUNITY_GOODS", "").strip().lower() in ("k", "1", "true", "yes")
+
+
+def einvoice_kind() -> str:
+    """`EINVOICE`: anaf (a Romanian supplier on a deployed stage), sandbox (local default), or none."""
+    kind = os.environ.get("EINVOICE", "").strip().lower()
+    if kind:
+        return kind
+    if supplier().country.upper() != "RO":
+        return "none"
+    return "sandbox" if stage() == LOCAL_STAGE else "anaf"
 
 
 @dataclass(frozen=True)
@@ -190,6 +216,9 @@ def deployment_problems(env: Mapping[str, str], stage_secrets: Mapping[str, str]
         if kind not in allowed:
             problems.append(f"{variable} must be {' or '.join(allowed)} on a deployed stage (is {kind or 'unset'!r}); "
                             "the sandbox exists only in the local stack.")
+    for variable in ("EXCHANGE_RATES", "EINVOICE"):
+        if env.get(variable, "").strip().lower() == "sandbox":
+            problems.append(f"{variable}=sandbox: the sandbox exists only in the local stack.")
     for name, needed_when in SECRETS.items():
         if needed_when and env.get(needed_when[0], "").strip().lower() != needed_when[1]:
             continue

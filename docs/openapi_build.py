@@ -77,10 +77,30 @@ DELIVERY_NOTE_FIELDS: dict[str, Any] = dict(
 INVOICE_FIELDS: dict[str, Any] = dict(
     id=STR, number=STR, issue_date=DATE, due_date=DATE, order_id=STR, order_number=STR, currency=STR,
     lines={"type": "array", "items": ref("OrderLine")},
-    vat_breakdown={"type": "array", "items": shape(rate=PERCENT, taxable=MONEY, vat=MONEY)},
+    vat_breakdown={"type": "array", "items": ref("VatBreakdown")},
     discount_percent=PERCENT, subtotal=MONEY, vat_total=MONEY, total=MONEY, amount_paid=MONEY, amount_due=MONEY,
     has_pdf={"type": "boolean", "description": "the PDF is rendered (GET .../pdf renders it when not)"},
     has_e_invoice={"type": "boolean", "description": "a UBL e-invoice exists (clients with a VAT number)"},
+    amount_credited={**MONEY, "description": "what credit notes took off this invoice"},
+    tax_currency={"type": ["string", "null"], "description": "the supplier's accounting currency when the invoice is in another"},
+    exchange_rate={"type": ["string", "null"], "description": "tax_currency per 1 currency, fixed at issue (BNR)"},
+    vat_total_tax_currency={"type": ["string", "null"], "description": "the VAT total in tax_currency"},
+    delivery_date={**DATE_OR_NULL, "description": "date of supply; null when issued before delivery"},
+    einvoice_status={"enum": ["not_applicable", "pending", "submitted", "accepted", "rejected"],
+                     "description": "ANAF e-Factura (Romanian suppliers)"},
+    einvoice_messages={"type": "array", "items": STR, "description": "what ANAF answered (its refusals word for word)"},
+)
+VAT_CATEGORY = {"enum": ["S", "Z", "E", "AE", "K", "G", "O"],
+                "description": "EN 16931 VAT category: S standard, Z zero, E exempt, AE reverse charge, K intra-community "
+                               "supply, G export outside the EU, O not subject to VAT"}
+CREDIT_NOTE_FIELDS: dict[str, Any] = dict(
+    id=STR, number={"type": "string", "description": "own gapless series, CN-<year>-000001"}, invoice_id=STR,
+    invoice_number=STR, order_id=STR, order_number=STR, issue_date=DATE, reason=STR, currency=STR,
+    lines={"type": "array", "items": ref("OrderLine")}, vat_breakdown={"type": "array", "items": ref("VatBreakdown")},
+    subtotal=MONEY, vat_total=MONEY, total=MONEY,
+    full={"type": "boolean", "description": "it credits everything that was left on the invoice"},
+    tax_currency={"type": ["string", "null"]}, exchange_rate={"type": ["string", "null"]},
+    vat_total_tax_currency={"type": ["string", "null"]}, has_pdf=BOOL, has_e_invoice=BOOL,
 )
 
 RESPONSE_SCHEMAS: dict[str, Any] = {
@@ -166,8 +186,14 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     ),
     "SignedMoney": {"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,4})?$",
                     "description": "decimal string that may be negative, e.g. \"-120.00\""},
+    "VatBreakdown": shape(rate=PERCENT, taxable=MONEY, vat=MONEY, vat_category=VAT_CATEGORY,
+                          vat_exemption_reason={"type": ["string", "null"], "description": "the legal wording (not for S and Z)"}),
+    "CreditNote": shape(**CREDIT_NOTE_FIELDS),
+    "StaffCreditNote": shape(**CREDIT_NOTE_FIELDS, client_id=STR, client_name=STR, created_by=STR),
     "OrderLine": shape(
+        ("vat_category", "vat_exemption_reason"),
         sku=STR, name=STR, unit=STR, qty=INT, unit_price=MONEY, vat_rate=PERCENT, line_total=MONEY,
+        vat_category=VAT_CATEGORY, vat_exemption_reason={"type": ["string", "null"]},
         price_source={"enum": [*(s.value for s in PriceSource), "agent"],
                       "description": "where the unit price came from; `agent`: set by the reviewer in a modification"},
     ),
@@ -434,6 +460,8 @@ QUERY = {
     "invoice_status": {"name": "status", "schema": {"enum": [s.value for s in InvoiceStatus]},
                        "description": "invoices in this status (422 `invalid_value` otherwise); without it and without "
                                       "client_id: `unpaid`, by due date"},
+    "credit_note_client_id": {"name": "client_id", "schema": {"type": "string"},
+                              "description": "only this client's credit notes"},
     "invoice_client_id": {"name": "client_id", "schema": {"type": "string"},
                           "description": "this client's invoices, newest first, drafts included; with status, only those "
                                          "of the page in that status (a page may then hold fewer than `limit`)"},
@@ -551,6 +579,10 @@ PAYMENT_FORM = form_of(["amount", "date", "method"], amount={"type": "string", "
                        method={"enum": ["bank_transfer", "card", "cash", "online", "other"]},
                        reference={"type": "string", "maxLength": 200})
 
+CREDIT_NOTE_FORM = form_of(["reason"], reason={"type": "string", "maxLength": 500},
+                           qty_0={"type": "string", "description": "quantity of the invoice's first line to credit; "
+                                                                    "qty_1, qty_2 ... for the next lines; all blank: everything"})
+CSRF_ONLY_FORM = form_of([])
 DECLINE_FORM = form_of([], reason={"type": "string", "maxLength": 2000, "description": "why not (optional)"})
 PRODUCT_FORM = form_of(["name", "category", "unit", "base_price", "vat_rate"], **{
     name: {"type": "string"} for name in ("name", "category", "unit", "base_price", "vat_rate", "min_qty", "max_qty",
@@ -775,6 +807,63 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
                 409: "`invoice_not_open` (draft, paid or cancelled) or `stale_version` (retry).",
                 422: "`overpayment` (more than is due), `invalid_amount`, `invalid_date` (no day, or in the future) or a "
                      "schema error."}),
+    # admin_credit_notes.py (finance's credit notes and the client's)
+    ("POST", "/admin/invoices/{invoice_id}/credit-notes"): api(
+        "Credit an issued invoice in full (no `lines`) or in part", "The credit note: the invoice owes that much less "
+        "(cancelled when credited in full), the client's balance drops, the PDF and UBL CreditNote are emailed",
+        ref("StaffCreditNote"), status=201, body="CREDIT_NOTE", capability=Capability.MANAGE_INVOICES,
+        errors={404: "`invoice_not_found`.",
+                409: "`invoice_not_creditable` (draft or cancelled), `invoice_fully_credited` or `stale_version` (retry).",
+                422: "`unknown_product` (not on the invoice), `above_max_qty` (more than is left to credit), "
+                     "`invalid_quantity`, `duplicate_sku`, `missing_field` (reason) or a schema error."}),
+    ("GET", "/admin/invoices/{invoice_id}/credit-notes"): api(
+        "An invoice's credit notes", "The credit notes", page_of("StaffCreditNote"), capability=Capability.VIEW_INVOICES),
+    ("GET", "/admin/credit-notes"): api(
+        "Credit notes, newest first (all, or a client's)", "One page of credit notes", page_of("StaffCreditNote"),
+        query=("credit_note_client_id", "limit", "cursor"), capability=Capability.VIEW_INVOICES,
+        errors={422: "`invalid_limit` or `invalid_cursor`."}),
+    ("GET", "/admin/credit-notes/{credit_note_id}"): api(
+        "One credit note", "The credit note", ref("StaffCreditNote"), capability=Capability.VIEW_INVOICES,
+        errors={404: "`credit_note_not_found`."}),
+    ("GET", "/portal/credit-notes"): api(
+        "The client's credit notes, newest first (invoices)", "One page of credit notes", page_of("CreditNote"),
+        query=("limit", "cursor"), errors={403: portal_403("invoices"), 422: "`invalid_limit` or `invalid_cursor`."}),
+    ("GET", "/portal/credit-notes/{credit_note_id}"): api(
+        "One credit note (invoices)", "The credit note", ref("CreditNote"),
+        errors={403: portal_403("invoices"), 404: "`credit_note_not_found` (also another client's)."}),
+    ("GET", "/portal/credit-notes/{credit_note_id}/pdf"): api(
+        "Download a credit note's PDF (download_documents)", "Redirect to the PDF", status=302,
+        answer_headers=DOWNLOAD_REDIRECT,
+        errors={403: portal_403("download_documents"), 404: "`credit_note_not_found` (also another client's)."}),
+    ("GET", "/portal/credit-notes/{credit_note_id}/e-invoice"): api(
+        "Download a credit note's UBL CreditNote (download_documents)", "Redirect to the XML", status=302,
+        answer_headers=DOWNLOAD_REDIRECT,
+        errors={403: portal_403("download_documents"), 404: "`credit_note_not_found` (also another client's)."}),
+    # web/staff/credit_notes.py and web/portal/credit_notes.py
+    ("POST", "/agent/invoices/{invoice_id}/credit-notes"): page(
+        "Issue a credit note from the invoice's page (manage_invoices): blank quantities credit everything left",
+        form=CREDIT_NOTE_FORM, session=True, cookies=(303,),
+        answers={303: "To the invoice's page with the credit note's number, or with why not (nothing left, bad quantity).",
+                 403: "CSRF check failed, a client contact, or a role without manage_invoices.", 404: "No such invoice."}),
+    ("GET", "/agent/credit-notes"): page(
+        "Credit notes, newest first (view_invoices)", query=("cursor",), session=True, cookies=(200,),
+        answers={200: "The page (50 credit notes, a link to older ones).", 303: "To /login when signed out.",
+                 403: "A client contact, or a role without view_invoices.", 422: "A cursor this page did not give out."}),
+    ("GET", "/agent/credit-notes/{credit_note_id}/pdf"): page(
+        "Download a credit note's PDF (view_invoices)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "A client contact, or a role without view_invoices.", 404: "No such credit note."}),
+    ("POST", "/agent/invoices/{invoice_id}/e-invoice/check"): page(
+        "Send a pending e-invoice to ANAF now, or ask ANAF again about a submitted one (manage_invoices)",
+        form=CSRF_ONLY_FORM, session=True, cookies=(303,),
+        answers={303: "To the invoice's page with the e-Factura status, or ANAF's failure to answer.",
+                 403: "CSRF check failed, a client contact, or a role without manage_invoices.", 404: "No such invoice."}),
+    ("GET", "/credit-notes"): page(
+        "The client's credit notes, newest first (invoices)", query=("cursor",), session=True, cookies=(200,),
+        answers={200: "The page (50 credit notes, a link to older ones).", 303: "To /login when signed out.",
+                 403: "No invoices permission.", 422: "A cursor this page did not give out."}),
+    ("GET", "/credit-notes/{credit_note_id}/pdf"): page(
+        "Download a credit note's PDF (download_documents)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "No download_documents permission.", 404: "No such credit note, or another client's."}),
     ("POST", "/admin/reminders/run"): api(
         "Send the overdue reminders now (the daily schedule does the same)", "Started", ref("ReminderRun"), status=202,
         capability=Capability.MANAGE_INVOICES,

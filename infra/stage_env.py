@@ -293,6 +293,8 @@ FUNCTION_POLICY = {
     "issue_invoice": "invoicing-steps", "render_invoice": "invoicing-steps",
     "send_invoice": "invoicing-steps", "remind_overdue_page": "invoicing-steps",
     "daily_overdue_reminders": "invoicing-steps",
+    # e-Factura: the invoice item, its XML in S3, ANAF over HTTPS, a finance task
+    "submit_einvoice": "invoicing-steps", "poll_einvoice": "invoicing-steps", "einvoice_failed": "invoicing-steps",
     "on_table_change": "stream",
     "on_domain_event": "events",
     "receive_order_email": "intake-steps",

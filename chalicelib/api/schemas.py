@@ -69,6 +69,7 @@ COUNTY = {"type": ["string", "null"], "pattern": r"^[A-Z]{2}-[A-Z0-9]{1,3}$",
 ADDRESS = obj(["label", "line1", "city", "postcode", "country"], {
     "label": NAME, "line1": NAME, "city": NAME, "postcode": {**NAME, "maxLength": 20}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
     "county": COUNTY, "id": nullable(ID),
+    "county": nullable({"type": "string", "minLength": 1, "maxLength": 40}),
 })
 CLIENT = obj(["name", "payment_term_days", "credit_limit", "currency"], {
     "name": NAME, "vat_number": {"type": ["string", "null"], "maxLength": 32},
@@ -110,6 +111,7 @@ CLONE = obj(["name"], {"name": NAME, "client_id": nullable(ID), "group_id": null
 ORDER_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": {"description": "whole number >= 1 (checked as invalid_quantity)"}})
 DELIVERY_ADDRESS = obj(["line1", "city", "postcode", "country"], {
     "label": NAME, "line1": NAME, "city": NAME, "postcode": {**NAME, "maxLength": 20}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+    "county": nullable({"type": "string", "minLength": 1, "maxLength": 40}),
 })
 ORDER = obj(["lines"], {
     "lines": {"type": "array", "items": ORDER_LINE},
@@ -157,6 +159,11 @@ PAYMENT = obj(["amount", "date", "method"], {
     "reference": nullable({"type": "string", "maxLength": 200}),
 })
 
+CREDIT_NOTE = obj(["reason"], {
+    "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+    "lines": nullable({"type": "array", "minItems": 1, "maxItems": 1000,
+                       "items": obj(["sku", "qty"], {"sku": SKU, "qty": ORDER_LINE["properties"]["qty"]})}),
+})
 PROPOSAL_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": ORDER_LINE["properties"]["qty"], "unit_price": nullable(MONEY)})
 PROPOSAL = obj(["client_id", "lines"], {
     "client_id": ID, "lines": {"type": "array", "minItems": 1, "maxItems": 500, "items": PROPOSAL_LINE},

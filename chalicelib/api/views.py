@@ -68,7 +68,9 @@ def price_list_json(pl: PriceListItem) -> dict[str, Any]:
 
 def _line_json(m: Any) -> dict[str, Any]:
     return {"sku": m.sku, "name": m.name, "unit": m.unit, "qty": m.qty, "unit_price": display_amount(m.unit_price),
-            "vat_rate": m.vat_rate, "line_total": display_amount(m.line_total), "price_source": m.price_source}
+            "vat_rate": m.vat_rate, "line_total": display_amount(m.line_total), "price_source": m.price_source,
+            "vat_category": getattr(m, "vat_category", None) or ("S" if m.vat_rate else "Z"),
+            "vat_exemption_reason": getattr(m, "vat_exemption_reason", None)}
 
 
 def cart_json(view: Any) -> dict[str, Any]:
@@ -180,11 +182,18 @@ def invoice_json(inv: InvoiceItem, *, staff: bool = False) -> dict[str, Any]:
         "id": inv.id, "number": inv.number, "status": inv.status, "issue_date": inv.issue_date, "due_date": inv.due_date,
         "order_id": inv.order_id, "order_number": inv.order_number, "currency": inv.currency,
         "lines": [_line_json(m) for m in inv.lines],
-        "vat_breakdown": [{"rate": v.rate, "taxable": display_amount(v.taxable), "vat": display_amount(v.vat)} for v in inv.vat_breakdown],
+        "vat_breakdown": [{"rate": v.rate, "taxable": display_amount(v.taxable), "vat": display_amount(v.vat),
+                           "vat_category": v.category or ("S" if v.rate else "Z"), "vat_exemption_reason": v.exemption_reason}
+                          for v in inv.vat_breakdown],
         "discount_percent": inv.discount_percent, "subtotal": display_amount(inv.subtotal),
         "vat_total": display_amount(inv.vat_total), "total": display_amount(inv.total),
         "amount_paid": display_amount(inv.amount_paid), "amount_due": display_amount(inv.amount_due),
         "has_pdf": bool(inv.pdf_key), "has_e_invoice": bool(inv.xml_key),
+        "amount_credited": display_amount(inv.amount_credited or Decimal(0)),
+        "tax_currency": inv.tax_currency, "exchange_rate": inv.exchange_rate,
+        "vat_total_tax_currency": display_amount(inv.vat_total_tax_currency) if inv.vat_total_tax_currency is not None else None,
+        "delivery_date": inv.delivery_date,
+        "einvoice_status": inv.einvoice_status or "not_applicable", "einvoice_messages": list(inv.einvoice_messages or []),
     }
     if staff:
         body.update({"client_id": inv.client_id, "client_name": inv.client_name, "reminders_sent": [int(x) for x in inv.reminders_sent],

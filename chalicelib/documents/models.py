@@ -19,6 +19,7 @@ class Party:
     email: str | None = None
     registration_number: str | None = None
     iban: str | None = None
+    county: str | None = None  # ISO 3166-2 (RO-B); in Bucharest the city is the sector (SECTOR3)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class DocumentLine:
     unit_price: Decimal
     vat_rate: Decimal  # percent, e.g. Decimal("19")
     line_total: Decimal  # net, rounded to cents
+    vat_category: str | None = None  # EN 16931 / UNCL 5305: S, Z, E, AE, K, G, O (None: S, or Z at 0 %)
+    vat_exemption_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class VatBreakdown:
     rate: Decimal  # percent
     taxable: Decimal
     vat: Decimal
+    category: str | None = None  # None: S, or Z at 0 %
+    exemption_reason: str | None = None
+    exemption_code: str | None = None  # VATEX
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,19 @@ class InvoiceDocument:
     client_reference: str | None = None
     payment_term_days: int = 30
     notes: str | None = None
+    # In a currency other than the supplier's accounting currency: the VAT also in that currency (BT-6, BT-111)
+    tax_currency: str | None = None
+    exchange_rate: Decimal | None = None  # accounting currency units per 1 document currency unit
+    vat_total_tax_currency: Decimal | None = None
+    delivery_date: date | None = None  # date of supply (BT-72)
+    delivery_country: str | None = None
+    delivery_note: str | None = None  # e.g. "Issued before delivery"
+    # A credit note: CreditNote document, its invoice (BT-25/BT-26) and the reason
+    kind: str = "invoice"  # invoice | credit_note
+    invoice_number: str | None = None
+    invoice_issue_date: date | None = None
+    reason: str | None = None
+    legal_notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import functools
 import os
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from chalicelib.documents.models import (
     StatementDocument,
 )
 from chalicelib.domain.money import to_money
+from chalicelib.domain.addresses import BUCHAREST, county_name, sector_label
 
 FONT_DIR_ENV = "DOCUMENT_FONT_DIR"
 _FONT_DIRS = (Path(__file__).with_name("fonts"), Path("/usr/share/fonts/truetype/dejavu"))
@@ -130,7 +132,13 @@ def _count(number: int, noun: str) -> str:
 
 
 def _address_lines(party: Party) -> list[str]:
-    return [party.street, f"{party.postcode} {party.city}".strip(), COUNTRY_NAMES.get(party.country, party.country)]
+    county = getattr(party, "county", None)
+    region = county_name(county) if county and county != BUCHAREST else ""
+    city = sector_label(party.city) if county == BUCHAREST else party.city
+    if county == BUCHAREST and not city.lower().startswith(("bucharest", "bucurești", "bucuresti")):
+        city = f"Bucharest, {city}"
+    return [party.street, f"{party.postcode} {city}".strip(),
+            ", ".join(x for x in (region, COUNTRY_NAMES.get(party.country, party.country)) if x)]
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -300,31 +308,76 @@ def _output(pdf: Any) -> bytes:
 
 # --- invoice ---------------------------------------------------------------------------------------
 
+def vat_label(rate: Decimal, category: str | None) -> str:
+    """"21%" for standard-rated lines; "0% AE" (reverse charge), "0% G" (export)... where the category matters."""
+    if not category or category == "S":
+        return percent(rate)
+    return f"{percent(rate)} {category}" if category != "O" else "n/a O"
+
+
 def _line_rows(lines: Sequence[DocumentLine], with_prices: bool) -> list[list[str]]:
     if with_prices:
         return [[line.sku, line.name, quantity(line.qty), line.unit, unit_price(line.unit_price),
-                 percent(line.vat_rate), money(line.line_total)] for line in lines]
+                 vat_label(line.vat_rate, getattr(line, "vat_category", None)), money(line.line_total)] for line in lines]
     return [[str(index), line.sku, line.name, quantity(line.qty), line.unit]
             for index, line in enumerate(lines, start=1)]
 
 
 def render_invoice(doc: InvoiceDocument) -> bytes:
-    """The invoice as an A4 PDF: parties, dates and references, the lines, VAT per rate and the totals."""
-    pdf = _new_sheet(f"Invoice {doc.number} · {doc.client.name}", doc.supplier)
-    facts = [("Invoice no.", doc.number), ("Issue date", day(doc.issue_date)), ("Due date", day(doc.due_date)),
-             ("Payment terms", f"{doc.payment_term_days} days net"), ("Order no.", doc.order_number)]
+    """The invoice (or credit note) as an A4 PDF: parties, dates and references, the lines, VAT per category and
+    rate, the totals, the VAT in the accounting currency and the legal notes of exempt categories."""
+    credit = doc.kind == "credit_note"
+    title = "Credit note" if credit else "Invoice"
+    pdf = _new_sheet(f"{title} {doc.number} · {doc.client.name}", doc.supplier)
+    if credit:
+        facts = [("Credit note no.", doc.number), ("Issue date", day(doc.issue_date)),
+                 ("Credits invoice", doc.invoice_number or ""),
+                 ("Invoice date", day(doc.invoice_issue_date) if doc.invoice_issue_date else ""),
+                 ("Order no.", doc.order_number)]
+    else:
+        facts = [("Invoice no.", doc.number), ("Issue date", day(doc.issue_date)), ("Due date", day(doc.due_date)),
+                 ("Payment terms", f"{doc.payment_term_days} days net"), ("Order no.", doc.order_number)]
+        if doc.delivery_date:
+            facts.append(("Date of supply", day(doc.delivery_date)))
     if doc.client_reference:
         facts.append(("Your reference", doc.client_reference))
     facts.append(("Currency", doc.currency))
-    _letterhead(pdf, doc.supplier, "Invoice", facts)
+    _letterhead(pdf, doc.supplier, title, facts)
     _party_blocks(pdf, [("Bill to", doc.client)])
 
     _table(pdf, ["SKU", "Description", "Qty", "Unit", "Unit price", "VAT", "Amount"],
            _line_rows(doc.lines, with_prices=True),
-           widths=(27, 63, 15, 13, 23, 13, 28), aligns=("LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT"))
+           widths=(27, 60, 15, 13, 23, 16, 28), aligns=("LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT"))
     _invoice_totals(pdf, doc)
-    _payment_instructions(pdf, doc)
+    _tax_notes(pdf, doc)
+    if credit:
+        _section_title(pdf, "Reason", space_needed=20)
+        _paragraph(pdf, f"{doc.reason or 'Credit'}. {money(doc.total)} {doc.currency} is deducted from what you owe "
+                        f"on invoice {doc.invoice_number}.")
+    else:
+        _payment_instructions(pdf, doc)
     return _output(pdf)
+
+
+def render_credit_note(doc: InvoiceDocument) -> bytes:
+    """A credit note: the invoice layout, titled and referenced as a credit against its invoice."""
+    return render_invoice(replace(doc, kind="credit_note"))
+
+
+def _tax_notes(pdf: Any, doc: InvoiceDocument) -> None:
+    """The legal wording of exempt / reverse-charged sales, the VAT in the accounting currency, the date of supply note."""
+    notes = list(doc.legal_notes)
+    if doc.tax_currency and doc.tax_currency != doc.currency and doc.exchange_rate:
+        notes.append(f"VAT in {doc.tax_currency}: {money(doc.vat_total_tax_currency or Decimal(0))} {doc.tax_currency} "
+                     f"(exchange rate 1 {doc.currency} = {doc.exchange_rate.normalize():f} {doc.tax_currency}, "
+                     f"National Bank of Romania reference rate).")
+    if doc.delivery_note and doc.kind != "credit_note":
+        notes.append(doc.delivery_note)
+    if not notes:
+        return
+    _section_title(pdf, "VAT", space_needed=20)
+    for note in notes:
+        _paragraph(pdf, note)
 
 
 def _invoice_totals(pdf: Any, doc: InvoiceDocument) -> None:
@@ -342,7 +395,8 @@ def _invoice_totals(pdf: Any, doc: InvoiceDocument) -> None:
         pdf.add_page()
     pdf.ln(5)
     top = pdf.get_y()
-    vat_rows = [[percent(row.rate), money(row.taxable), money(row.vat)] for row in doc.vat_breakdown]
+    vat_rows = [[vat_label(row.rate, getattr(row, "category", None)), money(row.taxable), money(row.vat)]
+                for row in doc.vat_breakdown]
     vat_rows.append(["Total", money(taxable), money(doc.vat_total)])
     _table(pdf, ["VAT rate", f"Taxable ({doc.currency})", f"VAT ({doc.currency})"], vat_rows,
            widths=(22, 34, 30), aligns=("LEFT", "RIGHT", "RIGHT"), width=86, bold_last_row=True)

@@ -81,6 +81,8 @@ class OrderLine:
     unit: str = "pcs"
     price_source: str = "base"
     price_list_id: str | None = None
+    vat_category: str = "S"  # EN 16931 category (domain/tax.py decides it)
+    vat_exemption_reason: str | None = None
 
     @property
     def line_total(self) -> Decimal:
@@ -95,21 +97,31 @@ class Totals:
     total: Decimal
     vat_by_rate: dict[Decimal, Decimal] = field(default_factory=dict)
     net_by_rate: dict[Decimal, Decimal] = field(default_factory=dict)
+    # (category, rate) -> taxable net and VAT: the EN 16931 VAT breakdown (BG-23)
+    net_by_category: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
+    vat_by_category: dict[tuple[str, Decimal], Decimal] = field(default_factory=dict)
 
 
 def order_totals(lines: Iterable[OrderLine], discount_percent: Decimal = Decimal(0)) -> Totals:
-    """Subtotal, VAT and total of an order: VAT is computed per rate on the rate's net sum, then rounded.
+    """Subtotal, VAT and total of an order: VAT is computed per VAT category and rate on that group's net sum,
+    then rounded (EN 16931 BR-CO-17: category VAT = taxable amount x rate, rounded to two decimals).
 
     The one place where order and invoice arithmetic lives.
     """
-    net_by_rate: dict[Decimal, Decimal] = {}
+    net_by_category: dict[tuple[str, Decimal], Decimal] = {}
     for line in lines:
         net = to_money(line.line_total * (Decimal(100) - discount_percent) / Decimal(100))
-        net_by_rate[line.vat_rate] = net_by_rate.get(line.vat_rate, Decimal(0)) + net
-    vat_by_rate = {rate: to_money(net * rate / Decimal(100)) for rate, net in net_by_rate.items()}
-    subtotal = to_money(sum(net_by_rate.values(), Decimal(0)))
-    vat_total = to_money(sum(vat_by_rate.values(), Decimal(0)))
-    return Totals(subtotal, vat_total, subtotal + vat_total, vat_by_rate, net_by_rate)
+        key = (line.vat_category, line.vat_rate)
+        net_by_category[key] = net_by_category.get(key, Decimal(0)) + net
+    vat_by_category = {key: to_money(net * key[1] / Decimal(100)) for key, net in net_by_category.items()}
+    net_by_rate: dict[Decimal, Decimal] = {}
+    vat_by_rate: dict[Decimal, Decimal] = {}
+    for (_category, rate), net in net_by_category.items():
+        net_by_rate[rate] = net_by_rate.get(rate, Decimal(0)) + net
+        vat_by_rate[rate] = vat_by_rate.get(rate, Decimal(0)) + vat_by_category[(_category, rate)]
+    subtotal = to_money(sum(net_by_category.values(), Decimal(0)))
+    vat_total = to_money(sum(vat_by_category.values(), Decimal(0)))
+    return Totals(subtotal, vat_total, subtotal + vat_total, vat_by_rate, net_by_rate, net_by_category, vat_by_category)
 
 
 @dataclass(frozen=True)

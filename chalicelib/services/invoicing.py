@@ -22,10 +22,12 @@ from chalicelib.domain.invoicing import (
     OPEN_STATUSES, InvoiceStatus, check_can_pay, due_date, reminders_due, split_gateway_payment,
     status_after_applied, status_after_payment,
 )
-from chalicelib.domain.money import format_money
+from chalicelib.domain.money import format_money, to_money
+from chalicelib.domain.tax import LEGAL_WORDING, VatCategory, exemption_note
 from chalicelib.domain.orders import OrderStatus, order_totals
 from chalicelib.services import settings as settings_service
 from chalicelib.services import mail
+from chalicelib.services import tax as vat
 from chalicelib.services.ordering import as_line, line_map
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
@@ -60,23 +62,33 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
     order = order_store.get(order_id)
     if order.status != OrderStatus.ACCEPTED.value:
         raise Conflict(f"Order {order.number} is {order.status}; only accepted orders are invoiced.", code="order_not_accepted")
-    lines = list(order.lines)
-    if source_id != order_id:
-        shipped = {sku_key(line.sku): line.qty for line in dn_store.get(source_id).lines}
-        lines = [line_map(replace(as_line(m), qty=shipped[sku_key(m.sku)])) for m in order.lines if sku_key(m.sku) in shipped]
-    totals = order_totals([as_line(m) for m in lines], order.discount_percent)
     client_item = get_client(order.client_id)
+    lines = list(order.lines)
+    delivery_date = None
+    if source_id != order_id:
+        note = dn_store.get(source_id)
+        shipped = {sku_key(line.sku): line.qty for line in note.lines}
+        lines = [line_map(replace(as_line(m), qty=shipped[sku_key(m.sku)])) for m in order.lines if sku_key(m.sku) in shipped]
+        shipped_at = note.shipped_at or note.delivered_at
+        delivery_date = supplier_day(shipped_at) if shipped_at else None
+    # VAT per line for this client (lines priced before categories existed are decided now)
+    lines = [m if m.vat_category else line_map(vat.for_line(client_item, as_line(m))) for m in lines]
+    totals = order_totals([as_line(m) for m in lines], order.discount_percent)
     today = supplier_today()
+    tax_currency, rate, rate_day, vat_in_tax_currency = _tax_currency(order.currency, totals.vat_total)
     invoice = InvoiceItem(
         id=invoice_id_for(source_id), number="", order_id=order.id, order_number=order.number, source_id=source_id,
         client_id=order.client_id, client_name=order.client_name, contact_email=order.contact_email,
         client_reference=order.client_reference, status=InvoiceStatus.UNPAID.value, issue_date=today,
         due_date=due_date(today, client_item.payment_term_days), payment_term_days=client_item.payment_term_days,
         currency=order.currency, lines=lines,
-        vat_breakdown=[VatMap(rate=rate, taxable=totals.net_by_rate[rate], vat=vat)
-                       for rate, vat in sorted(totals.vat_by_rate.items())],
+        vat_breakdown=[VatMap(rate=rate_, taxable=totals.net_by_category[(category, rate_)], vat=vat_amount, category=category,
+                              exemption_reason=_reason(lines, category, rate_), exemption_code=_vatex(category))
+                       for (category, rate_), vat_amount in sorted(totals.vat_by_category.items())],
         discount_percent=order.discount_percent, subtotal=totals.subtotal, vat_total=totals.vat_total, total=totals.total,
-        amount_paid=Decimal(0), created_at=order_store.now(),
+        amount_paid=Decimal(0), created_at=order_store.now(), tax_currency=tax_currency, exchange_rate=rate,
+        exchange_rate_date=rate_day, vat_total_tax_currency=vat_in_tax_currency, delivery_date=delivery_date,
+        einvoice_status="not_applicable" if app_config.einvoice_kind() == "none" else "pending",
     )
     try:
         stored = invoice_store.issue(invoice)
@@ -85,30 +97,76 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
     return apply_credits(stored)
 
 
+def _tax_currency(currency: str, vat_total: Decimal) -> tuple[str | None, Decimal | None, date | None, Decimal | None]:
+    """In another currency than the books: the accounting currency, the rate fixed now and the VAT in it."""
+    accounting = app_config.accounting_currency()
+    if currency.upper() == accounting:
+        return None, None, None, None
+    from chalicelib.adapters.exchange_rates import rates_from_env  # noqa: PLC0415 - only foreign-currency invoices need it
+
+    rate = rates_from_env().rate(currency, accounting)
+    return accounting, rate.rate, rate.day, to_money(vat_total * rate.rate)
+
+
+def _reason(lines: list[Any], category: str, rate: Decimal) -> str | None:
+    return next((m.vat_exemption_reason for m in lines if (m.vat_category or "S") == category and m.vat_rate == rate
+                 and m.vat_exemption_reason), None)
+
+
+def _vatex(category: str) -> str | None:
+    wording = LEGAL_WORDING.get(VatCategory(category)) if category in VatCategory._value2member_map_ else None
+    return wording.vatex if wording else None
+
+
+def supplier_day(moment: datetime) -> date:
+    """The supplier's calendar day of a moment (dates of supply are the supplier's)."""
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    return moment.astimezone(ZoneInfo(app_settings().supplier_timezone)).date()
+
+
 # --- documents ---------------------------------------------------------------------------
 
 def supplier_party() -> Party:
     legal = settings_service.supplier()  # the back office's saved legal data over the environment
     return Party(name=legal.name, vat_number=legal.vat_number, street=legal.street, city=legal.city,
                  postcode=legal.postcode, country=legal.country, email=legal.email,
-                 registration_number=legal.registration_number, iban=legal.iban)
+                 registration_number=legal.registration_number, iban=legal.iban, county=legal.county or None)
 
 
 def client_party(client_id: str) -> Party:
     c = get_client(client_id)
     address = c.addresses[0] if c.addresses else None
     return Party(name=c.name, vat_number=c.vat_number, street=address.line1 if address else "", city=address.city if address else "",
-                 postcode=address.postcode if address else "", country=address.country if address else "RO")
+                 postcode=address.postcode if address else "", country=address.country if address else app_config.supplier().country,
+                 county=address.county if address else None)
+
+
+def document_lines(lines: list[Any]) -> list[DocumentLine]:
+    return [DocumentLine(m.sku, m.name, m.qty, m.unit, m.unit_price, m.vat_rate, m.line_total,
+                         m.vat_category or ("S" if m.vat_rate else "Z"), m.vat_exemption_reason) for m in lines]
+
+
+def document_breakdown(rows: list[VatMap]) -> list[VatBreakdown]:
+    return [VatBreakdown(v.rate, v.taxable, v.vat, v.category or ("S" if v.rate else "Z"), v.exemption_reason, v.exemption_code)
+            for v in rows]
 
 
 def invoice_document(invoice: InvoiceItem) -> InvoiceDocument:
+    lines = document_lines(invoice.lines)
+    before_delivery = None if invoice.delivery_date else (
+        "Issued before delivery: the date of supply is the delivery date on the delivery note.")
+    client = client_party(invoice.client_id)
     return InvoiceDocument(
         number=invoice.number, issue_date=invoice.issue_date, due_date=invoice.due_date, currency=invoice.currency,
-        supplier=supplier_party(), client=client_party(invoice.client_id),
-        lines=[DocumentLine(m.sku, m.name, m.qty, m.unit, m.unit_price, m.vat_rate, m.line_total) for m in invoice.lines],
-        vat_breakdown=[VatBreakdown(v.rate, v.taxable, v.vat) for v in invoice.vat_breakdown],
+        supplier=supplier_party(), client=client, lines=lines,
+        vat_breakdown=document_breakdown(invoice.vat_breakdown),
         subtotal=invoice.subtotal, discount_percent=invoice.discount_percent, vat_total=invoice.vat_total, total=invoice.total,
         order_number=invoice.order_number, client_reference=invoice.client_reference, payment_term_days=invoice.payment_term_days,
+        tax_currency=invoice.tax_currency, exchange_rate=invoice.exchange_rate,
+        vat_total_tax_currency=invoice.vat_total_tax_currency, delivery_date=invoice.delivery_date,
+        delivery_country=client.country if invoice.delivery_date else None, delivery_note=before_delivery,
+        legal_notes=exemption_note((line.vat_category, line.vat_exemption_reason) for line in lines),
     )
 
 
@@ -124,7 +182,7 @@ def render_documents(invoice_id: str) -> InvoiceItem:
     pdf_key = f"invoices/{invoice.client_id}/{invoice.number}.pdf"
     client("s3").put_object(Bucket=bucket, Key=pdf_key, Body=pdf.render_invoice(doc), ContentType="application/pdf")
     actions = [InvoiceItem.pdf_key.set(pdf_key)]
-    if doc.client.vat_number:
+    if doc.client.vat_number or (invoice.einvoice_status or "not_applicable") != "not_applicable":
         xml_key = f"invoices/{invoice.client_id}/{invoice.number}.xml"
         client("s3").put_object(Bucket=bucket, Key=xml_key, Body=ubl.invoice_xml(doc), ContentType="application/xml")
         actions.append(InvoiceItem.xml_key.set(xml_key))

@@ -13,6 +13,7 @@ from chalicelib.domain.errors import Conflict, NotFound, Unavailable, Validation
 from chalicelib.domain.orders import OrderLine, OrderStatus, Orderable, Review, check_quantity, order_totals
 from chalicelib.services import approvals
 from chalicelib.services.pricing import chain_for, prices_for
+from chalicelib.services import tax as vat
 from chalicelib.store import orders as order_store
 from chalicelib.store import settings as settings_store
 from chalicelib.store.clients import get_client
@@ -32,11 +33,13 @@ class Buyer:
 def line_map(line: OrderLine) -> LineMap:
     return LineMap(sku=line.sku, name=line.name, unit=line.unit, qty=line.qty, unit_price=line.unit_price,
                    vat_rate=line.vat_rate, line_total=line.line_total, price_source=line.price_source,
-                   price_list_id=line.price_list_id)
+                   price_list_id=line.price_list_id, vat_category=line.vat_category,
+                   vat_exemption_reason=line.vat_exemption_reason)
 
 
 def as_line(m: LineMap) -> OrderLine:
-    return OrderLine(m.sku, m.name, m.qty, m.unit_price, m.vat_rate, m.unit, m.price_source, m.price_list_id)
+    return OrderLine(m.sku, m.name, m.qty, m.unit_price, m.vat_rate, m.unit, m.price_source, m.price_list_id,
+                     m.vat_category or ("S" if m.vat_rate else "Z"), m.vat_exemption_reason)
 
 
 def price_lines(client: ClientItem, wanted: list[dict[str, Any]], field_prefix: str = "lines") -> list[OrderLine]:
@@ -71,8 +74,9 @@ def price_lines(client: ClientItem, wanted: list[dict[str, Any]], field_prefix: 
         if price is None:
             raise ValidationFailed(f"{product.sku} has no price for you.", code="product_not_orderable", field=f"{field_prefix}[{i}].sku")
         check_quantity(Orderable(product.sku, product.min_qty, product.max_qty, product.qty_step), wanted[i]["qty"], f"{field_prefix}[{i}].qty")
-        lines.append(OrderLine(product.sku, product.name, wanted[i]["qty"], price.price, product.vat_rate, product.unit,
-                               price.source.value, price.price_list_id))
+        lines.append(vat.for_product(client, product, OrderLine(
+            product.sku, product.name, wanted[i]["qty"], price.price, product.vat_rate, product.unit,
+            price.source.value, price.price_list_id)))
     return lines
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.access import BUYER, PORTAL_PERMISSIONS, has_portal_access
+from chalicelib.domain.addresses import check_address
 from chalicelib.domain.errors import ValidationFailed, referenced
 from chalicelib.services import accounts
 from chalicelib.store import clients as client_store
@@ -80,9 +81,7 @@ def create_client(fields: dict[str, Any]) -> ClientItem:
         currency=fields["currency"],
         sale_agent_id=agent_id,
         auto_approve=bool(fields.get("auto_approve", False)),
-        addresses=[AddressMap(id=f"addr_{i + 1}", county=(a.get("county") or "").strip() or None,
-                              **{k: a[k].strip() for k in ("label", "line1", "city", "postcode", "country")})
-                   for i, a in enumerate(fields.get("addresses", []))],
+        addresses=[_address(i, a) for i, a in enumerate(fields.get("addresses", []))],
         balance=Decimal("0"),
     )
     client_store.create_client(client)
@@ -120,3 +119,13 @@ def set_contact_permissions(contact_id: str, raw: dict[str, bool]) -> UserItem:
 def create_staff(fields: dict[str, Any], inviter: str) -> UserItem:
     staff = UserItem(email=fields["email"].strip().lower(), role=fields["role"], name=fields["name"].strip())
     return accounts.open_account(staff, temporary=fields.get("temporary_password"), inviter=inviter)
+
+
+def _address(index: int, given: dict[str, Any]) -> AddressMap:
+    """A client address; the county (ISO 3166-2) checked when given, the Bucharest sector with it (domain/addresses.py)."""
+    values = {k: given[k].strip() for k in ("label", "line1", "city", "postcode", "country")}
+    if given.get("county"):
+        checked = check_address(country=values["country"], county=given["county"], city=values["city"],
+                                field=f"addresses[{index}].county")
+        values["county"], values["city"] = checked.county, checked.city
+    return AddressMap(id=f"addr_{index + 1}", **values)

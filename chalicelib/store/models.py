@@ -165,6 +165,8 @@ class ProductItem(TableItem):
     qty_reserved = IntegerAttribute(default=0)
     description = UnicodeAttribute(null=True)  # shown on the buyer's product page
     datasheet_url = UnicodeAttribute(null=True)  # an https link to the maker's datasheet
+    kind = UnicodeAttribute(null=True)  # goods (default) or services: decides AE/K and G/O (domain/tax.py)
+    vat_exempt_reason = UnicodeAttribute(null=True)  # set: the product is VAT exempt (category E) with this reason
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -208,7 +210,7 @@ class AddressMap(MapAttribute):
     city = UnicodeAttribute()
     postcode = UnicodeAttribute()
     country = UnicodeAttribute()
-    county = UnicodeAttribute(null=True)  # ISO 3166-2 subdivision, e.g. RO-B
+    county = UnicodeAttribute(null=True)  # ISO 3166-2 (RO-B); domain/addresses.check_address
 
 
 class ClientItem(TableItem):
@@ -336,6 +338,8 @@ class LineMap(MapAttribute):
     line_total = DecimalAttribute()
     price_source = UnicodeAttribute()
     price_list_id = UnicodeAttribute(null=True)
+    vat_category = UnicodeAttribute(null=True)  # EN 16931 category (domain/tax.py); None on lines stored before it: S/Z
+    vat_exemption_reason = UnicodeAttribute(null=True)
 
 
 class DeliveryAddressMap(MapAttribute):
@@ -508,6 +512,9 @@ class VatMap(MapAttribute):
     rate = DecimalAttribute()
     taxable = DecimalAttribute()
     vat = DecimalAttribute()
+    category = UnicodeAttribute(null=True)
+    exemption_reason = UnicodeAttribute(null=True)
+    exemption_code = UnicodeAttribute(null=True)
 
 
 class InvoiceItem(TableItem):
@@ -532,6 +539,16 @@ class InvoiceItem(TableItem):
     vat_total = DecimalAttribute()
     total = DecimalAttribute()
     amount_paid = DecimalAttribute(default=lambda: Decimal(0))
+    amount_credited = DecimalAttribute(default=lambda: Decimal(0))  # credit notes against it
+    tax_currency = UnicodeAttribute(null=True)  # the supplier's accounting currency when the invoice is in another
+    exchange_rate = DecimalAttribute(null=True)  # tax_currency per 1 currency, fixed at issue
+    exchange_rate_date = DateAttribute(null=True)
+    vat_total_tax_currency = DecimalAttribute(null=True)
+    delivery_date = DateAttribute(null=True)  # date of supply
+    einvoice_status = UnicodeAttribute(null=True)  # not_applicable, pending, submitted, accepted, rejected (e-Factura)
+    einvoice_messages = ListAttribute(of=UnicodeAttribute, default=list)
+    einvoice_upload_id = UnicodeAttribute(null=True)
+    einvoice_download_id = UnicodeAttribute(null=True)
     pdf_key = UnicodeAttribute(null=True)
     xml_key = UnicodeAttribute(null=True)
     reminders_sent = ListAttribute(of=IntegerAttribute, default=list)
@@ -550,7 +567,7 @@ class InvoiceItem(TableItem):
 
     @property
     def amount_due(self) -> Decimal:
-        return self.total - self.amount_paid
+        return self.total - self.amount_paid - (self.amount_credited or Decimal(0))
 
 
 class PaymentItem(TableItem):

@@ -153,7 +153,8 @@ def invoice_page(invoice_id):
     session = buyer_session("invoices")
     invoice = _client_invoice(session, invoice_id)
     can = session.principal.permissions
-    return render_page("portal/invoice.html", session, invoice=_invoice_view(invoice),
+    from chalicelib.web.staff.credit_notes import invoice_credit_notes  # noqa: PLC0415 - the credit notes' block
+    return render_page("portal/invoice.html", session, invoice=_invoice_view(invoice), credit_notes=invoice_credit_notes(invoice.id),
                        payments=[payment_json(p) for p in invoice_store.payments(invoice.id)],
                        can_download=can.get("download_documents", False), can_see_orders=can.get("orders", False),
                        back_from_checkout=query_params().get("paid") == "1")
@@ -445,8 +446,12 @@ def _staff_invoice_page(session: Session, invoice_id: str, *, status: int = 200,
     """
     invoice = _mine(session, invoice_store.get(invoice_id), f"invoice {invoice_id}", "invoice_not_found")
     may_record = role_can(session.principal.role, Capability.MANAGE_INVOICES)
+    from chalicelib.web.staff.credit_notes import invoice_credit_notes  # noqa: PLC0415 - the credit notes' block
     return render_page(
         "agent/invoice.html", session, status=status, invoice=_invoice_view(invoice, staff=True),
+        credit_notes=invoice_credit_notes(invoice.id),
+        may_credit=may_record and invoice.status in ("unpaid", "partially_paid", "paid", "overdue"),
+        may_check_einvoice=may_record and invoice.einvoice_status in ("pending", "submitted"),
         payments=[payment_json(p) for p in invoice_store.payments(invoice.id)], **invoice_activity(invoice.id),
         may_record=may_record and InvoiceStatus(invoice.status) in OPEN_STATUSES,
         methods=PAYMENT_METHODS, values=values or {"date": supplier_today().isoformat(), "method": "bank_transfer"},

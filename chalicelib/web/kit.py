@@ -294,6 +294,7 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
             staff.append({"key": "agent_deliveries", "label": "Delivery notes", "href": "/agent/delivery-notes"})
         if role_can(principal.role, Capability.VIEW_INVOICES):
             staff.append({"key": "agent_invoices", "label": "Invoices", "href": "/agent/invoices"})
+            staff.append({"key": "agent_credit_notes", "label": "Credit notes", "href": "/agent/credit-notes"})
         if role_can(principal.role, Capability.VIEW_CLIENTS):
             staff.append({"key": "clients", "label": "Clients", "href": "/agent/clients"})
         if role_can(principal.role, Capability.MANAGE_STAFF):
@@ -325,6 +326,7 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
     if can.get("proposals"):
         entries.append({"key": "proposals", "label": "Proposals", "href": "/proposals"})
     if can.get("invoices"):
+        entries.append({"key": "credit_notes", "label": "Credit notes", "href": "/credit-notes"})
         entries.append({"key": "statement", "label": "Statement", "href": "/statement"})
     if can.get("approve_orders"):
         entries.append({"key": "approvals", "label": "Approvals", "href": "/approvals"})

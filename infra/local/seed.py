@@ -85,7 +85,7 @@ def seed() -> Demo:
     acme = setup.create_client({
         "name": "Acme Distribution SRL", "vat_number": "RO12345678", "group_id": resellers.id, "payment_term_days": 30,
         "credit_limit": Decimal("50000"), "currency": "EUR", "sale_agent_id": agent.id, "auto_approve": True,
-        "addresses": [{"label": "Warehouse", "line1": "Str. Industriei 10", "city": "Cluj-Napoca", "postcode": "400000", "country": "RO"}],
+        "addresses": [{"label": "Warehouse", "line1": "Str. Industriei 10", "city": "Cluj-Napoca", "postcode": "400000", "country": "RO", "county": "RO-CJ"}],
     })
     nordic = setup.create_client({
         "name": "Nordic Installers AB", "vat_number": "SE556677889901", "group_id": installers.id, "payment_term_days": 60,
@@ -94,7 +94,7 @@ def seed() -> Demo:
     })
     corner = setup.create_client({
         "name": "Corner Electronics", "payment_term_days": 15, "credit_limit": Decimal("5000"), "currency": "EUR",
-        "addresses": [{"label": "Shop", "line1": "Main St 5", "city": "Brasov", "postcode": "500001", "country": "RO"}],
+        "addresses": [{"label": "Shop", "line1": "Main St 5", "city": "Brasov", "postcode": "500001", "country": "RO", "county": "RO-BV"}],
     })
 
     def prices(chosen: list[str], factor: str) -> list[dict[str, object]]:
