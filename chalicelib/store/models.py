@@ -215,6 +215,7 @@ class ClientItem(TableItem):
     addresses = ListAttribute(of=AddressMap, default=list)
     price_list_id = UnicodeAttribute(null=True)
     balance = DecimalAttribute(null=True)
+    uninvoiced_accepted = DecimalAttribute(null=True)  # accepted orders not yet invoiced (services/credit.py)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
 
@@ -363,6 +364,12 @@ class OrderItem(TableItem):
     escalations = IntegerAttribute(default=0)
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
+    origin = UnicodeAttribute(default="portal")  # portal, staff, upload, email, recurring, proposal
+    valid_until = DateAttribute(null=True)  # a staff-issued (sent) order expires after this day
+    exposure = DecimalAttribute(null=True)  # what this order adds to the client's `uninvoiced_accepted`
+    reserved = UnicodeAttribute(null=True)  # JSON {SKU: qty} reserved for this order (services/stock.py)
+    fulfilment_status = UnicodeAttribute(null=True)  # services/order_status.py
+    invoice_status = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -404,6 +411,10 @@ class OrderFlags(TableItem):
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
     fulfilment_note_id = UnicodeAttribute(null=True)
+    exposure = DecimalAttribute(null=True)
+    reserved = UnicodeAttribute(null=True)
+    fulfilment_status = UnicodeAttribute(null=True)
+    invoice_status = UnicodeAttribute(null=True)
 
 
 class ShipLineMap(MapAttribute):
