@@ -5,6 +5,7 @@ from chalicelib.api.admin import admin_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
+from chalicelib.api.admin_staff_orders import staff_orders_api
 from chalicelib.api.auth import auth_api
 from chalicelib.api.http import reshape_framework_errors
 from chalicelib.api.payments import payments_api
@@ -21,6 +22,7 @@ from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
+from chalicelib.steps.lifecycle import lifecycle_steps
 from chalicelib.steps.stream import table_stream
 
 require_deployable()  # a deployed stage without its secrets, real adapters or legal data refuses to start
@@ -31,6 +33,7 @@ app.register_blueprint(security)
 app.register_blueprint(auth_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(admin_orders_api)
+app.register_blueprint(staff_orders_api)
 app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
 app.register_blueprint(payments_api)
@@ -44,5 +47,6 @@ app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
 app.register_blueprint(review_steps)
+app.register_blueprint(lifecycle_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)

@@ -61,6 +61,7 @@ OUTPUT_TO_ENV = {
     "OrderReviewStateMachineArn": "ORDER_REVIEW_STATE_MACHINE_ARN",
     "FulfilmentStateMachineArn": "FULFILMENT_STATE_MACHINE_ARN",
     "InvoicingStateMachineArn": "INVOICING_STATE_MACHINE_ARN",
+    "StaffOrderStateMachineArn": "STAFF_ORDER_STATE_MACHINE_ARN",
     "OverdueRemindersStateMachineArn": "OVERDUE_REMINDERS_STATE_MACHINE_ARN",
 }
 
@@ -82,7 +83,8 @@ ENV_REFS.update({
     for env, name in {"ORDER_REVIEW_STATE_MACHINE_ARN": "order-review",
                       "FULFILMENT_STATE_MACHINE_ARN": "fulfilment",
                       "INVOICING_STATE_MACHINE_ARN": "invoicing",
-                      "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders"}.items()})
+                      "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders",
+                      "STAFF_ORDER_STATE_MACHINE_ARN": "staff-order"}.items()})
 
 # API Gateway's own answers (authorizer said no, unknown path, throttling...) in the
 # API's error shape: {"error": {"code": ..., "message": ...}} (shared/API.md).
@@ -280,6 +282,7 @@ FUNCTION_POLICY = {
     "issue_invoice": "invoicing-steps", "render_invoice": "invoicing-steps",
     "send_invoice": "invoicing-steps", "remind_overdue_page": "invoicing-steps",
     "daily_overdue_reminders": "invoicing-steps",
+    "expire_staff_order": "review-steps",  # services/staff_orders.py: the order, its agent's email
     "on_table_change": "stream",
     "on_domain_event": "events",
 }

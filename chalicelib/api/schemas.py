@@ -139,3 +139,18 @@ PROPOSAL = obj(["client_id", "lines"], {
 })
 REVISE_PROPOSAL = obj(["lines"], {k: v for k, v in PROPOSAL["properties"].items() if k != "client_id"})
 DECLINE_PROPOSAL = obj([], {"reason": nullable({"type": "string", "maxLength": 2000})})
+
+# --- one order pipeline: staff-issued Sales Orders, the client's answer -----------------------------
+STAFF_ORDER_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": {"description": "whole number >= 1 (checked as invalid_quantity)"},
+                                        "unit_price": nullable(MONEY)})
+STAFF_ORDER = obj(["client_id", "lines"], {
+    "client_id": ID,
+    "lines": {"type": "array", "items": STAFF_ORDER_LINE},
+    "delivery_address_id": nullable(ID),
+    "client_reference": {"type": ["string", "null"], "maxLength": 100},
+    "notes": {"type": ["string", "null"], "maxLength": 2000},
+    "valid_until": nullable(DATE),
+})
+OFFER_ACCEPT = obj([], {"client_reference": {"type": ["string", "null"], "maxLength": 100},
+                        "delivery_address_id": nullable(ID)})
+OFFER_DECLINE = obj([], {"reason": {"type": ["string", "null"], "maxLength": 2000}})

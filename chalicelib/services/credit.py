@@ -40,13 +40,13 @@ def accept_writes(order: OrderItem, total: Decimal) -> tuple[list[Any], list[tup
     return [OrderItem.exposure.set(total)], [(_client(order.client_id), [ClientItem.uninvoiced_accepted.add(total)], None)]
 
 
-def invoice_updates(order: OrderItem, invoiced: Decimal) -> list[tuple[Any, list[Any]]]:
-    """An invoice for (part of) the order: that much leaves the uninvoiced part (the invoice enters `balance`)."""
+def invoice_updates(order: OrderItem, invoiced: Decimal) -> tuple[list[Any], list[tuple[Any, list[Any]]]]:
+    """An invoice for (part of) the order: that much leaves the uninvoiced part (the invoice enters `balance`).
+    Returns the client's actions (joined to the invoice's own client update) and the order's update."""
     amount = min(invoiced, order.exposure or Decimal(0))
     if amount <= 0:
-        return []
-    return [(_client(order.client_id), [ClientItem.uninvoiced_accepted.add(-amount)]),
-            (OrderFlags(order.pk, order.sk), [OrderFlags.exposure.add(-amount)])]
+        return [], []
+    return [ClientItem.uninvoiced_accepted.add(-amount)], [(OrderFlags(order.pk, order.sk), [OrderFlags.exposure.add(-amount)])]
 
 
 def release_writes(order: OrderItem) -> tuple[list[Any], list[tuple[Any, list[Any], Any]]]:

@@ -25,7 +25,7 @@ from chalicelib.domain.invoicing import (
 )
 from chalicelib.domain.money import format_money
 from chalicelib.domain.orders import OrderStatus, order_totals
-from chalicelib.services import mail
+from chalicelib.services import credit, mail
 from chalicelib.services.ordering import as_line, line_map
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
@@ -79,7 +79,7 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
         amount_paid=Decimal(0), created_at=order_store.now(),
     )
     try:
-        stored = invoice_store.issue(invoice)
+        stored = invoice_store.issue(invoice, *credit.invoice_updates(order, totals.total))
     except Conflict:  # issued meanwhile by a parallel start (Express workflows are not deduplicated by name)
         stored = invoice_store.get(invoice.id)
     return apply_credits(stored)
