@@ -205,7 +205,12 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         decision_reason={"type": ["string", "null"], "description": "the reviewer's reason for a rejection"},
         proposal={"oneOf": [ref("Proposal"), {"type": "null"}], "description": "while a modification awaits the client"},
         fulfilment_status={"enum": [*FULFILMENT_STATUSES, None],
-                           "description": "accepted orders, in the order's detail view only; null otherwise"},
+                           "description": "accepted orders; null otherwise"},
+        invoice_status={"enum": ["not_invoiced", "invoiced", "partially_paid", "paid", "overdue", None],
+                        "description": "accepted orders; null otherwise"},
+        origin={"enum": ["portal", "staff", "upload", "email", "recurring", "proposal"]},
+        valid_until={"type": ["string", "null"], "format": "date",
+                     "description": "a Sales Order issued by staff (`sent`) expires after this day"},
         reorder_of={"type": ["string", "null"], "description": "the order this one repeats"},
         created_at=TIMESTAMP, updated_at=TIMESTAMP, version=INT,
     ),
@@ -572,6 +577,31 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "Reject an order awaiting review, with a reason the client reads", "The order, status `declined`", ref("StaffOrder"),
         body="REJECT", capability=Capability.REVIEW_ORDERS,
         errors={404: "`order_not_found`.", 409: "`order_state_conflict` (not awaiting review) or `stale_version`."}),
+    # admin_staff_orders.py (Sales Orders issued by staff, the client's answer)
+    ("POST", "/admin/orders"): api(
+        "Issue a Sales Order for a client (status `sent`, origin `staff`); the client accepts or declines it in the portal",
+        "Issued (or, with a key used before, that same order: 200)", ref("StaffOrder"), status=201, body="STAFF_ORDER",
+        headers=("Idempotency-Key",), capability=Capability.VIEW_ORDERS,
+        description="Lines at the client's prices; a `unit_price` overrides one (REVIEW_ORDERS only; recorded in the "
+                    "history). The client's ordering contacts are emailed; the staff-order workflow expires the order "
+                    "after `valid_until` (default 14 days). An agent issues orders for its own clients only.",
+        errors={409: "`idempotency_key_reused` (this key was used for a different order).",
+                422: "`unknown_client`, `no_ordering_contact`, `price_override_not_allowed`, `invalid_date`, "
+                     "`invalid_quantity`, `duplicate_sku`, `unknown_product`, `product_not_orderable`, `below_min_qty`, "
+                     "`above_max_qty`, `unknown_address` or a schema error."}),
+    ("POST", "/portal/orders/{order_id}/accept"): api(
+        "Accept a Sales Order the sales team sent (place_orders), optionally with a PO number and delivery address",
+        "The order, status `accepted` (4): its stock is reserved and fulfilment starts", ref("Order"),
+        body="OFFER_ACCEPT", optional_body=True,
+        errors={403: portal_403("place_orders"), 404: "`order_not_found` (or another client's).",
+                409: "`order_expired` (past `valid_until`), `order_state_conflict` (not `sent`), `insufficient_stock` "
+                     "(the stock went to another order meanwhile) or `stale_version`.",
+                422: "`unknown_address` or a schema error."}),
+    ("POST", "/portal/orders/{order_id}/decline"): api(
+        "Decline a Sales Order the sales team sent (place_orders), with an optional reason",
+        "The order, status `declined` (3)", ref("Order"), body="OFFER_DECLINE", optional_body=True,
+        errors={403: portal_403("place_orders"), 404: "`order_not_found` (or another client's).",
+                409: "`order_expired` (past `valid_until`), `order_state_conflict` (not `sent`) or `stale_version`."}),
     ("GET", "/admin/settings"): api(
         "The supplier's ordering settings", "The settings", ref("Settings"), capability=Capability.VIEW_ORDERS),
     ("PUT", "/admin/settings"): api(

@@ -29,9 +29,17 @@ def issue_order():
     staff = require_staff(request, Capability.VIEW_ORDERS)
     body = validate(json_body(request), schemas.STAFF_ORDER)
     body["valid_until"] = parse_valid_until(body.get("valid_until"))
-    order, created = staff_orders.create(staff.user_id, staff.email, role_can(staff.role, Capability.REVIEW_ORDERS),
+    order, created = staff_orders.create(staff.user_id, staff.email, _may_override(staff.role),
                                          body, _key(request), only_agent=staff.user_id if staff.role == "agent" else None)
     return json_response(order_json(order, staff=True), status=201 if created else 200)
+
+
+def _may_override(role: str) -> bool:
+    """Setting a price by hand is a reviewer's right (the capability to approve orders)."""
+    return role_can(role, OVERRIDE_PRICES)
+
+
+OVERRIDE_PRICES = Capability.REVIEW_ORDERS
 
 
 def _buyer() -> Buyer:

@@ -82,8 +82,9 @@ def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryI
         "vat_total": display_amount(o.vat_total), "total": display_amount(o.total), "currency": o.currency,
         "client_reference": o.client_reference, "notes": o.notes,
         "delivery_address": o.delivery_address.as_dict(), "decision_reason": o.decision_reason,
-        "proposal": None, "fulfilment_status": o.fulfilment_status or "not_started",
-        "invoice_status": o.invoice_status or "not_invoiced", "origin": o.origin or "portal",
+        "proposal": None, "origin": o.origin or "portal",
+        "fulfilment_status": (o.fulfilment_status or "not_started") if o.status == OrderStatus.ACCEPTED.value else None,
+        "invoice_status": (o.invoice_status or "not_invoiced") if o.status == OrderStatus.ACCEPTED.value else None,
         "valid_until": o.valid_until.isoformat() if o.valid_until else None, "reorder_of": o.reorder_of,
         "created_at": o.created_at, "updated_at": o.updated_at, "version": o.version,
     }
