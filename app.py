@@ -6,6 +6,7 @@ from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
 from chalicelib.api.admin_staff_orders import staff_orders_api
+from chalicelib.api.recurring import recurring_api
 from chalicelib.api.auth import auth_api
 from chalicelib.api.http import reshape_framework_errors
 from chalicelib.api.payments import payments_api
@@ -19,6 +20,7 @@ from chalicelib.web.documents import web_documents
 from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.proposals import web_proposals
+from chalicelib.web.portal.offers import web_offers
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
@@ -34,6 +36,7 @@ app.register_blueprint(auth_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(admin_orders_api)
 app.register_blueprint(staff_orders_api)
+app.register_blueprint(recurring_api)
 app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
 app.register_blueprint(payments_api)
@@ -46,6 +49,7 @@ app.register_blueprint(web_agent)
 app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
+app.register_blueprint(web_offers)
 app.register_blueprint(review_steps)
 app.register_blueprint(lifecycle_steps)
 app.register_blueprint(table_stream)

@@ -240,6 +240,14 @@ def policy_statements(stage: str) -> dict[str, dict]:
             "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": [f"arn:aws:logs:*:*:log-group:/aws/lambda/b2b-portal-{stage}-*",
                       f"arn:aws:logs:*:*:log-group:/aws/lambda/b2b-portal-{stage}-*:log-stream:*"]},
+        # services/recurring.py: one EventBridge Scheduler schedule per recurring order (adapters/scheduler.py),
+        # whose target runs with the scheduler's role (passed, never assumed by the functions).
+        {"Sid": "RecurringSchedules", "Action": [
+            "scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+         "Resource": "arn:aws:scheduler:*:*:schedule/default/recurring-*"},
+        {"Sid": "PassSchedulerRole", "Action": "iam:PassRole",
+         "Resource": f"arn:aws:iam::*:role/b2b-{stage}-scheduler",
+         "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}},
         {"Sid": "XRayNoResourceLevelPermissions", "Action": [
             "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
             "xray:GetSamplingTargets"], "Resource": "*"},
@@ -257,11 +265,12 @@ POLICIES: dict[str | None, list[str]] = {
     # the API (app.py): every route; the stage's own file (iam_policy_file)
     None: ["MainTableItems", "IdempotencyTable", "CognitoUsers", "SendMail", "DocumentsBucketObjects",
            "StartWorkflows", "AnswerTaskTokensNoResourceLevelPermissions", "PublishDomainEvents",
-           "DeadLetterQueues", "ReplayDomainEvents", "MainTableStream", "ReadWorkflowHistories", *_SECRETS, *_BASE],
+           "DeadLetterQueues", "ReplayDomainEvents", "MainTableStream", "ReadWorkflowHistories",
+           "RecurringSchedules", "PassSchedulerRole", *_SECRETS, *_BASE],
     # verifies the ID token against Cognito's public JWKS (HTTPS, no AWS API)
     "authorizer": [*_SECRETS, *_BASE],
     # services/review.py: orders, users, mail, review workflow, task tokens, events
-    "review-steps": [*_WORK, *_SECRETS, *_BASE],
+    "review-steps": [*_WORK, "RecurringSchedules", "PassSchedulerRole", *_SECRETS, *_BASE],
     # services/fulfilment.py + documents.py: delivery notes, courier, AWB PDF, mail
     "fulfilment-steps": [*_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
     # services/invoicing.py: invoice documents to S3, mail, reminders workflow
@@ -283,6 +292,7 @@ FUNCTION_POLICY = {
     "send_invoice": "invoicing-steps", "remind_overdue_page": "invoicing-steps",
     "daily_overdue_reminders": "invoicing-steps",
     "expire_staff_order": "review-steps",  # services/staff_orders.py: the order, its agent's email
+    "run_recurring_order": "review-steps",  # services/recurring.py: places the run's order, moves its schedule
     "on_table_change": "stream",
     "on_domain_event": "events",
 }

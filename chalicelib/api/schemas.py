@@ -154,3 +154,14 @@ STAFF_ORDER = obj(["client_id", "lines"], {
 OFFER_ACCEPT = obj([], {"client_reference": {"type": ["string", "null"], "maxLength": 100},
                         "delivery_address_id": nullable(ID)})
 OFFER_DECLINE = obj([], {"reason": {"type": ["string", "null"], "maxLength": 2000}})
+RECURRING_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": {"description": "whole number >= 1 (checked as invalid_quantity)"}})
+RECURRING_ORDER = obj(["lines", "every", "interval", "start_date"], {
+    "lines": {"type": "array", "items": RECURRING_LINE},
+    "every": {"enum": ["week", "month"]},
+    "interval": {"type": "integer", "minimum": 1, "maximum": 52},
+    "start_date": DATE,
+    "delivery_address_id": nullable(ID),
+    "client_reference": {"type": ["string", "null"], "maxLength": 100},
+})
+RECURRING_CHANGE = obj([], {"status": {"enum": ["active", "paused"]},
+                            "lines": {"type": "array", "items": RECURRING_LINE}})

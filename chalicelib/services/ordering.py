@@ -88,7 +88,8 @@ def _delivery_address(client: ClientItem, body: dict[str, Any]) -> DeliveryAddre
     raise ValidationFailed("Where should we deliver? Give delivery_address.", code="missing_field", field="delivery_address")
 
 
-def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None, order_id: str | None = None) -> OrderItem:
+def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None, order_id: str | None = None,
+          origin: str = "portal") -> OrderItem:
     """A new Sales Order from the portal, priced on the server, numbered from the gapless series.
 
     `order_id` (from the Idempotency-Key) makes a repeated placement find the stored order instead of adding one.
@@ -105,7 +106,7 @@ def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None, 
         lines=[line_map(line) for line in lines], subtotal=totals.subtotal, vat_total=totals.vat_total,
         total=totals.total, currency=client.currency, delivery_address=_delivery_address(client, body),
         client_reference=(body.get("client_reference") or "").strip() or None,
-        notes=(body.get("notes") or "").strip() or None, reorder_of=reorder_of, created_at=at, updated_at=at,
+        notes=(body.get("notes") or "").strip() or None, reorder_of=reorder_of, origin=origin, created_at=at, updated_at=at,
     )
     return order_store.create_numbered(order, series=f"SO-{at.year}", actor=buyer.email)
 

@@ -302,6 +302,9 @@ def buyer_order_page(order_id):
     return render_page("portal/order.html", session, order=view, can_order=_can(session, "place_orders"),
                        can_download=_can(session, "download_documents"),
                        awaiting_answer=view["proposal"] is not None and order.status in ("draft", "sent"),
+                       offer_open=order.origin == "staff" and order.status == "sent",  # web/portal/offers.py answers
+                       offer_addresses=[a.as_dict() for a in get_client(order.client_id).addresses]
+                       if order.origin == "staff" and order.status == "sent" else [],
                        reorder_key=secrets.token_urlsafe(18),  # a double click reorders once
                        timeline=timeline.order_timeline(
                            order.id, buyer=True, deliveries=notes is not None, invoices=invoices is not None,
