@@ -21,6 +21,8 @@ from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.web.portal.offers import web_offers
+from chalicelib.web.portal.recurring import web_recurring
+from chalicelib.web.staff.new_order import web_new_order
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
@@ -50,6 +52,8 @@ app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
 app.register_blueprint(web_offers)
+app.register_blueprint(web_recurring)
+app.register_blueprint(web_new_order)
 app.register_blueprint(review_steps)
 app.register_blueprint(lifecycle_steps)
 app.register_blueprint(table_stream)

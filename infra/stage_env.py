@@ -85,6 +85,12 @@ ENV_REFS.update({
                       "INVOICING_STATE_MACHINE_ARN": "invoicing",
                       "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders",
                       "STAFF_ORDER_STATE_MACHINE_ARN": "staff-order"}.items()})
+# Recurring orders (adapters/scheduler.py): the schedules' target and the role EventBridge Scheduler runs it with.
+ENV_REFS.update({
+    "RECURRING_TARGET_ARN": {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+                                        "b2b-portal-${Stage}-run_recurring_order"},
+    "SCHEDULER_ROLE_ARN": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/b2b-${Stage}-scheduler"},
+})
 
 # API Gateway's own answers (authorizer said no, unknown path, throttling...) in the
 # API's error shape: {"error": {"code": ..., "message": ...}} (shared/API.md).
@@ -292,6 +298,7 @@ FUNCTION_POLICY = {
     "send_invoice": "invoicing-steps", "remind_overdue_page": "invoicing-steps",
     "daily_overdue_reminders": "invoicing-steps",
     "expire_staff_order": "review-steps",  # services/staff_orders.py: the order, its agent's email
+    "remind_offer": "review-steps",  # services/staff_orders.py + proposals.py: the buyer's expiry reminder
     "run_recurring_order": "review-steps",  # services/recurring.py: places the run's order, moves its schedule
     "on_table_change": "stream",
     "on_domain_event": "events",

@@ -113,7 +113,9 @@ def test_unanswered_order_expires_by_its_timer_and_both_answers_are_refused(api,
     name = f"{order['id']}-offer"
     machine = workflows.stack.resources.refs["StaffOrderStateMachine"]
     assert workflows.finished(name, machine=machine) == "SUCCEEDED"
-    assert workflows.entered(name, machine=machine) == ["WaitUntilExpiry", "ExpireOrder"]
+    assert workflows.entered(name, machine=machine) == ["WaitUntilReminder", "RemindBuyer", "WaitUntilExpiry", "ExpireOffer"]
+    contact = order_store.get(order["id"]).contact_email
+    assert len([m for m in mails_to(contact) if "expires on" in m.subject]) == 1  # reminded (the moment had come)
     stored = order_store.get(order["id"])
     assert (stored.status, stored.reserved) == ("expired", None)
     for answer in ("accept", "decline"):

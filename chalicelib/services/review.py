@@ -129,6 +129,10 @@ def conclude(order_id: str, client_timed_out: bool = False) -> dict[str, Any]:
         order = _apply(order, Action.EXPIRE, actor="system", note="The client did not answer the proposed changes in time.")
     if order.review == Review.PENDING.value:
         return {"outcome": "needs_review", "timeout_seconds": _review_timeout()}
+    if order.status == OrderStatus.SENT.value and order.review == Review.APPROVED.value:
+        # a Sales Order the supplier issued (staff order, accepted proposal being written): nothing to review; the
+        # client's answer concludes it (services/staff_orders.py, services/proposals.py)
+        return {"outcome": "done", "timeout_seconds": 1}
     if order.review == Review.MODIFIED.value:
         _notify_once(order, "modified", lambda: mail.send("order_modified", order.contact_email, order=order_view(order)))
         return {"outcome": "awaiting_client", "timeout_seconds": CLIENT_ANSWER_SECONDS}

@@ -114,20 +114,52 @@ def expiry_moment(valid_until: date) -> datetime:
     return datetime.combine(valid_until + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
 
 
+REMIND_DAYS = 3  # the buyer is reminded this long before an offer (order or proposal) expires
+MOMENT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def start_offer_timer(name: str, valid_until: date, *, order_id: str | None = None, proposal_id: str | None = None) -> None:
+    """The offer-expiry workflow (statemachines/staff_order.asl.json) of a staff-issued order or a proposal: wait
+    until the reminder moment (a reminder to the buyer if still unanswered), then until the expiry moment (expired if
+    still unanswered). Named after the offer: a repeated start starts nothing new."""
+    moment = expiry_moment(valid_until)
+    remind = max(moment - timedelta(days=REMIND_DAYS), order_store.now())
+    workflows.start(MACHINE_ENV, name, {"order_id": order_id, "proposal_id": proposal_id,
+                                        "remind_at": remind.strftime(MOMENT), "expires_at": moment.strftime(MOMENT)})
+
+
 def start_timer(order: OrderItem) -> None:
-    """The staff-order workflow: wait until the expiry moment, then expire the order if it is still `sent`."""
-    moment = expiry_moment(order.valid_until)
-    workflows.start(MACHINE_ENV, f"{order.id}-offer", {
-        "order_id": order.id, "expires_at": moment.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    start_offer_timer(f"{order.id}-offer", order.valid_until, order_id=order.id)
 
 
-def expire_step(order_id: str, expires_at: str) -> dict[str, Any]:
-    """The workflow's ExpireOrder state: a still-sent order past its moment becomes `expired` (once)."""
-    order = order_store.get(order_id)
-    moment = datetime.strptime(expires_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+def _moment(raw: str) -> datetime:
+    return datetime.strptime(raw, MOMENT).replace(tzinfo=timezone.utc)
+
+
+def remind_step(event: dict[str, Any]) -> dict[str, Any]:
+    """The workflow's RemindBuyer state: an offer still unanswered a few days before it expires is recalled."""
+    if event.get("proposal_id"):
+        from chalicelib.services import proposals  # noqa: PLC0415 - proposals import this module
+
+        return proposals.remind_step(event["proposal_id"])
+    order = order_store.get(event["order_id"])
+    if order.status == OrderStatus.SENT.value and order_store.now() < _moment(event["expires_at"]):
+        for person in _ordering_contacts(order.client_id):
+            mail.send("staff_order_expiring", person.email, order=offer_view(order))
+    return {"order_id": order.id, "status": order.status}
+
+
+def expire_step(event: dict[str, Any]) -> dict[str, Any]:
+    """The workflow's ExpireOffer state: a still-unanswered offer past its moment becomes `expired` (once)."""
+    moment = _moment(event["expires_at"])
+    if event.get("proposal_id"):
+        from chalicelib.services import proposals  # noqa: PLC0415
+
+        return proposals.expire_step(event["proposal_id"], moment)
+    order = order_store.get(event["order_id"])
     if order.status != OrderStatus.SENT.value or order_store.now() < moment:
-        return {"order_id": order_id, "status": order.status}
-    return {"order_id": order_id, "status": _expire(order).status}
+        return {"order_id": order.id, "status": order.status}
+    return {"order_id": order.id, "status": _expire(order).status}
 
 
 def _expire(order: OrderItem) -> OrderItem:

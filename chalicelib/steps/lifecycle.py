@@ -1,4 +1,5 @@
-"""Workflow steps of statemachines/staff_order.asl.json: a staff-issued Sales Order's expiry timer."""
+"""Workflow steps of statemachines/staff_order.asl.json (the expiry timer of staff-issued orders and proposals)
+and the target of recurring orders' schedules."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,7 +15,15 @@ lifecycle_steps = Blueprint(__name__)
 @lifecycle_steps.lambda_function(name="expire_staff_order")
 @workflow_step
 def expire_staff_order(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return staff_orders.expire_step(event["order_id"], event["expires_at"])
+    """ExpireOffer: a staff-issued order (`order_id`) or a proposal (`proposal_id`) past its valid-until day."""
+    return staff_orders.expire_step(event)
+
+
+@lifecycle_steps.lambda_function(name="remind_offer")
+@workflow_step
+def remind_offer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """RemindBuyer: the buyer is reminded of an offer that expires in a few days."""
+    return staff_orders.remind_step(event)
 
 
 @lifecycle_steps.lambda_function(name="run_recurring_order")
