@@ -90,8 +90,12 @@ def expire(proposal: ProposalItem) -> ProposalItem:
 
 def expire_step(proposal_id: str, expires_at: datetime) -> dict[str, Any]:
     """The workflow's ExpireOffer state for a proposal."""
+    from chalicelib.services.staff_orders import NotYetDue  # noqa: PLC0415
+
     proposal = proposal_store.get(proposal_id)
-    if ProposalStatus(proposal.status) in ANSWERABLE and order_store.now() >= expires_at:
+    if ProposalStatus(proposal.status) in ANSWERABLE:
+        if order_store.now() < expires_at:
+            raise NotYetDue(f"proposal {proposal.number} expires at {expires_at.isoformat()}")
         proposal = expire(proposal)
     return {"proposal_id": proposal_id, "status": proposal.status}
 

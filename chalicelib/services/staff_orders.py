@@ -149,6 +149,10 @@ def remind_step(event: dict[str, Any]) -> dict[str, Any]:
     return {"order_id": order.id, "status": order.status}
 
 
+class NotYetDue(Exception):
+    """The timer woke the step before the offer's moment (a clock a second off): the state's Retry comes back."""
+
+
 def expire_step(event: dict[str, Any]) -> dict[str, Any]:
     """The workflow's ExpireOffer state: a still-unanswered offer past its moment becomes `expired` (once)."""
     moment = _moment(event["expires_at"])
@@ -157,8 +161,10 @@ def expire_step(event: dict[str, Any]) -> dict[str, Any]:
 
         return proposals.expire_step(event["proposal_id"], moment)
     order = order_store.get(event["order_id"])
-    if order.status != OrderStatus.SENT.value or order_store.now() < moment:
+    if order.status != OrderStatus.SENT.value:
         return {"order_id": order.id, "status": order.status}
+    if order_store.now() < moment:
+        raise NotYetDue(f"order {order.number} expires at {event['expires_at']}")
     return {"order_id": order.id, "status": _expire(order).status}
 
 
