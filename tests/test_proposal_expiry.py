@@ -41,12 +41,12 @@ def offer(api, agent, client, **extra):
 
 def test_an_unanswered_proposal_expires_by_its_timer_and_its_buttons_are_gone(api, world, workflows, monkeypatch):
     client, buyer, agent = setup(world)
-    soon = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)  # time driven forward
+    soon = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=10)  # time driven forward
     monkeypatch.setattr(staff_orders, "expiry_moment", lambda valid_until: soon)
     proposal = offer(api, agent, client, valid_until=supplier_today().isoformat())
     machine = workflows.stack.resources.refs["StaffOrderStateMachine"]
     name = f"{proposal['id']}-offer"
-    assert workflows.finished(name, machine=machine) == "SUCCEEDED"
+    assert workflows.finished(name, machine=machine, timeout=60) == "SUCCEEDED"
     assert workflows.entered(name, machine=machine) == ["WaitUntilReminder", "RemindBuyer", "WaitUntilExpiry", "ExpireOffer"]
     stored = proposal_store.get(proposal["id"])
     assert stored.status == "expired"

@@ -106,13 +106,13 @@ def test_price_override_needs_a_reviewer_and_is_recorded(api, world):
 def test_unanswered_order_expires_by_its_timer_and_both_answers_are_refused(api, world, workflows, monkeypatch):
     client, agent, buyer = shop(world)
     # time driven forward: the order's expiry moment is a second from now instead of the end of its valid-until day
-    soon = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    soon = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=10)
     monkeypatch.setattr(staff_orders, "expiry_moment", lambda valid_until: soon)
     order = issue(api, agent, client, valid_until=supplier_today().isoformat()).body
     assert order["status"] == "sent"
     name = f"{order['id']}-offer"
     machine = workflows.stack.resources.refs["StaffOrderStateMachine"]
-    assert workflows.finished(name, machine=machine) == "SUCCEEDED"
+    assert workflows.finished(name, machine=machine, timeout=60) == "SUCCEEDED"
     assert workflows.entered(name, machine=machine) == ["WaitUntilReminder", "RemindBuyer", "WaitUntilExpiry", "ExpireOffer"]
     contact = order_store.get(order["id"]).contact_email
     assert len([m for m in mails_to(contact) if "expires on" in m.subject]) == 1  # reminded (the moment had come)

@@ -15,6 +15,12 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.store.models import OrderItem, ProductItem, product_pk, sku_key
 
 
+def qty_available(product: ProductItem) -> int:
+    """On hand - reserved, never below zero: what the catalogue, the review's stock check and the cart's warnings
+    show (the one figure; ProductItem.qty_available)."""
+    return product.qty_available
+
+
 def reserved_of(order: OrderItem) -> dict[str, int]:
     """What this order holds now, per SKU key."""
     return json.loads(order.reserved) if order.reserved else {}
