@@ -89,6 +89,9 @@ def test_declined_with_a_reason_and_bad_orders_are_refused(api, world):
     _, other_buyer = world.buyer(world.client("Other SRL", addresses=[HQ]))
     assert api.post(f"/portal/orders/{order['id']}/accept", {}, other_buyer).status == 404
     assert api.post("/admin/orders", {"client_id": client, "lines": []}, buyer).status == 403
+    own = api.post("/portal/orders", {"lines": [{"sku": "CAB-001", "qty": 1}]}, buyer).body  # the buyer's own order
+    refused = api.post(f"/portal/orders/{own['id']}/accept", {}, buyer)
+    assert (refused.status, refused.body["error"]["code"]) == (409, "order_state_conflict")  # it is ours to review
 
 
 def test_price_override_needs_a_reviewer_and_is_recorded(api, world):

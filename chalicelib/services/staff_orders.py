@@ -184,10 +184,18 @@ def _past_validity(order: OrderItem) -> bool:
     return order.valid_until is not None and order_store.now() >= expiry_moment(order.valid_until)
 
 
+def _issued(order: OrderItem) -> None:
+    """Only an order the supplier issued waits for the client's answer; a portal order that is `sent` (the setting
+    `portal_order_initial_status`) is the supplier's to review."""
+    if order.review != Review.APPROVED.value or order.origin != "staff":
+        raise Conflict("This order is waiting for our review, not for your answer.", code="order_state_conflict")
+
+
 def accept(order: OrderItem, buyer: Buyer, client_reference: str | None = None,
            delivery_address_id: str | None = None) -> OrderItem:
     """The client accepts a sent order: its stock is reserved (all of it, or 409 `insufficient_stock`) and its
     total joins the client's credit exposure, then it goes on like any accepted order (fulfilment, invoice)."""
+    _issued(order)
     if order.status == OrderStatus.SENT.value and _past_validity(order):
         _expire(order)  # the timer is about to; the answer is the same
         order = order_store.get(order.id)
@@ -207,6 +215,7 @@ def accept(order: OrderItem, buyer: Buyer, client_reference: str | None = None,
 
 
 def decline(order: OrderItem, buyer: Buyer, reason: str | None) -> OrderItem:
+    _issued(order)
     if order.status == OrderStatus.SENT.value and _past_validity(order):
         _expire(order)
         order = order_store.get(order.id)
