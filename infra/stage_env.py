@@ -85,10 +85,10 @@ ENV_REFS.update({
                       "INVOICING_STATE_MACHINE_ARN": "invoicing",
                       "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders",
                       "STAFF_ORDER_STATE_MACHINE_ARN": "staff-order"}.items()})
-# Recurring orders (adapters/scheduler.py): the schedules' target and the role EventBridge Scheduler runs it with.
+# Recurring orders (adapters/scheduler.py): the role EventBridge Scheduler runs a schedule's target with. The target
+# (RECURRING_TARGET_ARN, the run_recurring_order function) cannot be a reference here: a function's environment
+# naming a function is a cycle in the one-stack template; it is set per stage (docs/deploy.md, to do).
 ENV_REFS.update({
-    "RECURRING_TARGET_ARN": {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
-                                        "b2b-portal-${Stage}-run_recurring_order"},
     "SCHEDULER_ROLE_ARN": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/b2b-${Stage}-scheduler"},
 })
 
@@ -250,7 +250,7 @@ def policy_statements(stage: str) -> dict[str, dict]:
         # whose target runs with the scheduler's role (passed, never assumed by the functions).
         {"Sid": "RecurringSchedules", "Action": [
             "scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
-         "Resource": "arn:aws:scheduler:*:*:schedule/default/recurring-*"},
+         "Resource": f"arn:aws:scheduler:*:*:schedule/default/b2b-{stage}-recurring-*"},
         {"Sid": "PassSchedulerRole", "Action": "iam:PassRole",
          "Resource": f"arn:aws:iam::*:role/b2b-{stage}-scheduler",
          "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}},

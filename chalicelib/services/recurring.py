@@ -52,7 +52,10 @@ def wake_up(item: RecurringOrderItem) -> datetime:
 
 
 def _schedule_name(item: RecurringOrderItem) -> str:
-    return f"recurring-{item.id}"
+    """The schedule's name, scoped to the stage (the functions' policy allows only the stage's own schedules)."""
+    import os  # noqa: PLC0415
+
+    return f"b2b-{os.environ.get('STAGE', 'local')}-recurring-{item.id}"
 
 
 def _index_actions(item: RecurringOrderItem, *, next_run: date, reminded_for: date | None, status: str) -> list[Any]:
