@@ -146,6 +146,8 @@ def pin_policy(doc: dict, stage: str, *, partition: str, region: str, account: s
         service, rest = m.groups()
         if service == "cognito-idp" and rest.startswith("userpool/"):
             return user_pool_arn
+        if service == "iam":  # global: an IAM ARN has no region
+            return wrap(f"arn:{partition}:iam::{account}:{rest}")
         return wrap(f"arn:{partition}:{service}:{region}:{account}:{rest}")
 
     def pin_condition(condition: Any) -> Any:  # kms:ViaService ssm.<region>.amazonaws.com
