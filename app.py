@@ -8,6 +8,8 @@ from chalicelib.api.admin_credit_notes import credit_notes_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
+from chalicelib.api.admin_staff_orders import staff_orders_api
+from chalicelib.api.recurring import recurring_api
 from chalicelib.api.auth import auth_api
 from chalicelib.api.cart import cart_api
 from chalicelib.api.comments import comments_api
@@ -41,11 +43,15 @@ from chalicelib.web.portal.account import web_account
 from chalicelib.web.portal.company import web_company
 from chalicelib.web.comments import web_comments
 from chalicelib.web.not_found import web_not_found
+from chalicelib.web.portal.offers import web_offers
+from chalicelib.web.portal.recurring import web_recurring
+from chalicelib.web.staff.new_order import web_new_order
 from chalicelib.config import require_deployable
 from chalicelib.steps.einvoice import einvoice_steps
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.intake import intake_steps
 from chalicelib.steps.review import review_steps
+from chalicelib.steps.lifecycle import lifecycle_steps
 from chalicelib.steps.stream import table_stream
 
 require_deployable()  # a deployed stage without its secrets, real adapters or legal data refuses to start
@@ -59,6 +65,8 @@ app.register_blueprint(admin_api)
 app.register_blueprint(admin_clients_api)
 app.register_blueprint(admin_catalogue_api)
 app.register_blueprint(admin_orders_api)
+app.register_blueprint(staff_orders_api)
+app.register_blueprint(recurring_api)
 app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
 app.register_blueprint(payments_api)
@@ -91,8 +99,12 @@ app.register_blueprint(web_proposals)
 app.register_blueprint(web_account)
 app.register_blueprint(web_company)
 app.register_blueprint(web_comments)
+app.register_blueprint(web_offers)
+app.register_blueprint(web_recurring)
+app.register_blueprint(web_new_order)
 app.register_blueprint(web_not_found)  # GET /{proxy+}: what no other route matches (API Gateway's fallback)
 app.register_blueprint(review_steps)
+app.register_blueprint(lifecycle_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)
 app.register_blueprint(intake_steps)

@@ -169,6 +169,9 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         id=STR, name=STR, vat_number=STR_OR_NULL, group_id=STR_OR_NULL, payment_term_days=INT,
         credit_limit=MONEY, currency=STR, sale_agent_id=STR_OR_NULL, auto_approve=BOOL,
         price_list_id=STR_OR_NULL, balance={**MONEY, "description": "open receivables"},
+        uninvoiced_accepted={**MONEY, "description": "accepted orders not yet invoiced"},
+        credit_exposure={**MONEY, "description": "balance + uninvoiced_accepted"},
+        credit_available={**MONEY, "description": "credit_limit - credit_exposure (negative: over the limit)"},
         addresses={"type": "array", "items": ref("Address")},
         contacts={"type": "array", "items": ref("Contact"), "description": "GET /admin/clients/{client_id} only"},
     ),
@@ -252,7 +255,11 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         decision_reason={"type": ["string", "null"], "description": "the reviewer's reason for a rejection"},
         proposal={"oneOf": [ref("Proposal"), {"type": "null"}], "description": "while a modification awaits the client"},
         fulfilment_status={"enum": [*FULFILMENT_STATUSES, None],
-                           "description": "accepted orders, in the order's detail view only; null otherwise"},
+                           "description": "accepted orders; null otherwise"},
+        invoice_status={"enum": ["not_invoiced", "invoiced", "partially_paid", "paid", "overdue", None],
+                        "description": "accepted orders; null otherwise"},
+        valid_until={"type": ["string", "null"], "format": "date",
+                     "description": "a Sales Order issued by staff (`sent`) expires after this day"},
         reorder_of={"type": ["string", "null"], "description": "the order this one repeats"},
         origin={"enum": ["portal", "staff", "upload", "email", "recurring", "proposal"],
                 "description": "where the order came from"},
@@ -554,6 +561,19 @@ SETTINGS_FORM = form_of(
     **{f"supplier_{k}": STR for k in ("name", "vat_number", "street", "city", "postcode", "country", "email",
                                       "registration_number", "iban")})
 REJECT_FORM = form_of(["reason"], reason={"type": "string", "maxLength": 2000})
+
+STAFF_ORDER_FORM = form_of(
+    ["client_id", "sku", "qty"], client_id=STR, key={"type": "string", "description": "the page's one-time key"},
+    sku={"type": "string", "description": REPEATED}, qty={"type": "string", "description": REPEATED},
+    unit_price={"type": "string", "description": f"{REPEATED}; empty: the client's price (reviewers only)"},
+    valid_until={"type": "string", "format": "date"}, client_reference=STR, notes=STR, delivery_address_id=STR,
+    action={"enum": ["preview", "issue"]})
+OFFER_ACCEPT_FORM = form_of([], client_reference=STR, delivery_address_id=STR)
+OFFER_DECLINE_FORM = form_of([], reason={"type": "string", "maxLength": 2000})
+RECURRING_FORM = form_of(
+    ["sku", "qty", "every", "interval", "start_date"], sku={"type": "string", "description": REPEATED},
+    qty={"type": "string", "description": REPEATED}, every={"enum": ["week", "month"]}, interval=STR,
+    start_date={"type": "string", "format": "date"}, delivery_address_id=STR, client_reference=STR)
 MODIFY_FORM = form_of(
     ["sku", "qty", "unit_price", "message"],
     sku={"type": "string", "description": f"{REPEATED} (the last row may add a product)"},
@@ -733,6 +753,103 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "Reject an order awaiting review, with a reason the client reads", "The order, status `declined`", ref("StaffOrder"),
         body="REJECT", capability=Capability.REVIEW_ORDERS,
         errors={404: "`order_not_found`.", 409: "`order_state_conflict` (not awaiting review) or `stale_version`."}),
+    # recurring.py (standing orders)
+    ("POST", "/portal/recurring-orders"): api(
+        "Set up a recurring order: lines every N weeks or months from a start date (place_orders)",
+        "The recurring order `{id, next_run, status, ...}`", None, status=201, body="RECURRING_ORDER",
+        description="Each run places an order through the same pipeline as POST /portal/orders (origin `recurring`), "
+                    "once per occurrence; the buyer is emailed the day before.",
+        errors={403: portal_403("place_orders"),
+                422: "`invalid_value` (every, interval), `invalid_date` (start_date in the past or not a date), "
+                     "`unknown_product`, `product_not_orderable`, `invalid_quantity`, `below_min_qty`, `above_max_qty`, "
+                     "`unknown_address` or a schema error."}),
+    ("GET", "/portal/recurring-orders"): api(
+        "The client's recurring orders (place_orders)", "One page of recurring orders", None, query=("limit", "cursor"),
+        errors={403: portal_403("place_orders"), 422: "`invalid_limit` or `invalid_cursor`."}),
+    ("PATCH", "/portal/recurring-orders/{recurring_id}"): api(
+        "Pause or resume a recurring order, or replace its lines (place_orders)", "The recurring order", None,
+        body="RECURRING_CHANGE",
+        errors={403: portal_403("place_orders"), 404: "`recurring_order_not_found` (or another client's).",
+                409: "`stale_version`.", 422: "The line errors of POST, or a schema error."}),
+    ("POST", "/portal/recurring-orders/{recurring_id}/skip-next"): api(
+        "Skip the next run (place_orders)", "The recurring order with its new `next_run`", None,
+        errors={403: portal_403("place_orders"), 404: "`recurring_order_not_found` (or another client's).",
+                409: "`recurring_paused` or `stale_version`."}),
+    ("GET", "/agent/orders/new"): page(
+        "Write a Sales Order for a client: client picker, lines at the client's prices (view_orders)", query=("client_id",),
+        session=True, cookies=(200,), answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact."}),
+    ("POST", "/agent/orders/new"): page(
+        "Show the client's prices for the lines, or issue the order (status `sent`; the client is emailed)",
+        form=STAFF_ORDER_FORM, session=True, cookies=(200, 303, 422),
+        answers={200: "The form with the client's prices.", 303: "To the new order's page.",
+                 403: "CSRF check failed, or a client contact.", 422: "The form again with the problem."}),
+    ("GET", "/agent/orders/{order_id}/pdf"): page(
+        "Download the order as PDF (view_orders)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "A client contact.", 404: "No such order."}),
+    ("POST", "/orders/{order_id}/accept"): page(
+        "Accept a Sales Order the sales team sent, with an optional PO number and address (place_orders)",
+        form=OFFER_ACCEPT_FORM, session=True, cookies=(303,),
+        answers={303: "To the order's page with a notice (or why not: expired, answered, stock gone).",
+                 403: "CSRF check failed, or no place_orders permission.", 404: "No such order, or another client's."}),
+    ("POST", "/orders/{order_id}/decline"): page(
+        "Decline a Sales Order the sales team sent, with an optional reason (place_orders)", form=OFFER_DECLINE_FORM,
+        session=True, cookies=(303,),
+        answers={303: "To the order's page with a notice (or why not).",
+                 403: "CSRF check failed, or no place_orders permission.", 404: "No such order, or another client's."}),
+    ("GET", "/orders/{order_id}/pdf"): page(
+        "Download the order as PDF (download_documents)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "No download_documents permission.", 404: "No such order, or another client's."}),
+    ("GET", "/proposals/{proposal_id}/pdf"): page(
+        "Download the proposal as PDF (download_documents)", session=True, cookies=(303,),
+        answers={303: DOWNLOAD_303, 403: "No download_documents permission.",
+                 404: "No such proposal, a draft, or another client's."}),
+    ("GET", "/recurring-orders"): page(
+        "The buyer's recurring orders with pause / resume / skip, and the form to set one up (place_orders)",
+        session=True, cookies=(200,), answers={200: "The page.", 303: "To /login when signed out.",
+                                                403: "No place_orders permission."}),
+    ("POST", "/recurring-orders"): page(
+        "Set up a recurring order (place_orders)", form=RECURRING_FORM, session=True, cookies=(303, 422),
+        answers={303: "To the list with a notice.", 403: "CSRF check failed, or no place_orders permission.",
+                 422: "The page again with the problem."}),
+    ("POST", "/recurring-orders/{recurring_id}/pause"): page(
+        "Pause a recurring order (place_orders)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the list with a notice.", 403: "CSRF check failed, or no place_orders permission.",
+                 404: "No such recurring order, or another client's."}),
+    ("POST", "/recurring-orders/{recurring_id}/resume"): page(
+        "Resume a paused recurring order; runs missed while paused are not placed (place_orders)", form=LOGOUT_FORM,
+        session=True, cookies=(303,),
+        answers={303: "To the list with a notice.", 403: "CSRF check failed, or no place_orders permission.",
+                 404: "No such recurring order, or another client's."}),
+    ("POST", "/recurring-orders/{recurring_id}/skip-next"): page(
+        "Skip the next run of a recurring order (place_orders)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the list with a notice (or why not: paused).",
+                 403: "CSRF check failed, or no place_orders permission.",
+                 404: "No such recurring order, or another client's."}),
+    # admin_staff_orders.py (Sales Orders issued by staff, the client's answer)
+    ("POST", "/admin/orders"): api(
+        "Issue a Sales Order for a client (status `sent`, origin `staff`); the client accepts or declines it in the portal",
+        "Issued (or, with a key used before, that same order: 200)", ref("StaffOrder"), status=201, body="STAFF_ORDER",
+        headers=("Idempotency-Key",), capability=Capability.VIEW_ORDERS,
+        description="Lines at the client's prices; a `unit_price` overrides one (REVIEW_ORDERS only; recorded in the "
+                    "history). The client's ordering contacts are emailed; the staff-order workflow expires the order "
+                    "after `valid_until` (default 14 days). An agent issues orders for its own clients only.",
+        errors={409: "`idempotency_key_reused` (this key was used for a different order).",
+                422: "`unknown_client`, `no_ordering_contact`, `price_override_not_allowed`, `invalid_date`, "
+                     "`invalid_quantity`, `duplicate_sku`, `unknown_product`, `product_not_orderable`, `below_min_qty`, "
+                     "`above_max_qty`, `unknown_address` or a schema error."}),
+    ("POST", "/portal/orders/{order_id}/accept"): api(
+        "Accept a Sales Order the sales team sent (place_orders), optionally with a PO number and delivery address",
+        "The order, status `accepted` (4): its stock is reserved and fulfilment starts", ref("Order"),
+        body="OFFER_ACCEPT", optional_body=True,
+        errors={403: portal_403("place_orders"), 404: "`order_not_found` (or another client's).",
+                409: "`order_expired` (past `valid_until`), `order_state_conflict` (not `sent`), `insufficient_stock` "
+                     "(the stock went to another order meanwhile) or `stale_version`.",
+                422: "`unknown_address` or a schema error."}),
+    ("POST", "/portal/orders/{order_id}/decline"): api(
+        "Decline a Sales Order the sales team sent (place_orders), with an optional reason",
+        "The order, status `declined` (3)", ref("Order"), body="OFFER_DECLINE", optional_body=True,
+        errors={403: portal_403("place_orders"), 404: "`order_not_found` (or another client's).",
+                409: "`order_expired` (past `valid_until`), `order_state_conflict` (not `sent`) or `stale_version`."}),
     ("GET", "/admin/settings"): api(
         "The supplier's ordering settings", "The settings", ref("Settings"), capability=Capability.VIEW_ORDERS),
     ("PUT", "/admin/settings"): api(
@@ -1421,11 +1538,13 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "One proposal; opening a sent one marks it Open/Viewed", "The proposal", ref("Quote"),
         errors={403: portal_403("proposals"), 404: "`proposal_not_found` (a draft, or another client's)."}),
     ("POST", "/portal/proposals/{proposal_id}/accept"): api(
-        "Accept a proposal: an accepted Sales Order at its prices follows", "The proposal and its order",
-        ref("AcceptedQuote"),
+        "Accept a proposal, optionally with a PO number and delivery address: an accepted Sales Order at its prices "
+        "follows (origin `proposal`, stock reserved)", "The proposal and its order",
+        ref("AcceptedQuote"), body="OFFER_ACCEPT", optional_body=True,
         errors={403: portal_403("proposals"), 404: "`proposal_not_found`.",
-                409: "`proposal_state_conflict` (answered already), `proposal_expired` or `stale_version`.",
-                422: "`missing_field` (the company has no delivery address)."}),
+                409: "`proposal_state_conflict` (answered already), `proposal_expired` (past `valid_until`; its status is "
+                     "then `expired`) or `stale_version`.",
+                422: "`missing_field` (the company has no delivery address), `unknown_address` or a schema error."}),
     ("POST", "/portal/proposals/{proposal_id}/decline"): api(
         "Decline a proposal, optionally saying why", "The proposal, `declined`", ref("Quote"), body="DECLINE_PROPOSAL",
         optional_body=True, errors={403: portal_403("proposals"), 404: "`proposal_not_found`.",

@@ -61,6 +61,7 @@ OUTPUT_TO_ENV = {
     "OrderReviewStateMachineArn": "ORDER_REVIEW_STATE_MACHINE_ARN",
     "FulfilmentStateMachineArn": "FULFILMENT_STATE_MACHINE_ARN",
     "InvoicingStateMachineArn": "INVOICING_STATE_MACHINE_ARN",
+    "StaffOrderStateMachineArn": "STAFF_ORDER_STATE_MACHINE_ARN",
     "OverdueRemindersStateMachineArn": "OVERDUE_REMINDERS_STATE_MACHINE_ARN",
 }
 
@@ -82,7 +83,14 @@ ENV_REFS.update({
     for env, name in {"ORDER_REVIEW_STATE_MACHINE_ARN": "order-review",
                       "FULFILMENT_STATE_MACHINE_ARN": "fulfilment",
                       "INVOICING_STATE_MACHINE_ARN": "invoicing",
-                      "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders"}.items()})
+                      "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders",
+                      "STAFF_ORDER_STATE_MACHINE_ARN": "staff-order"}.items()})
+# Recurring orders (adapters/scheduler.py): the role EventBridge Scheduler runs a schedule's target with. The target
+# (RECURRING_TARGET_ARN, the run_recurring_order function) cannot be a reference here: a function's environment
+# naming a function is a cycle in the one-stack template; it is set per stage (docs/deploy.md, to do).
+ENV_REFS.update({
+    "SCHEDULER_ROLE_ARN": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/b2b-${Stage}-scheduler"},
+})
 
 # API Gateway's own answers (authorizer said no, unknown path, throttling...) in the
 # API's error shape: {"error": {"code": ..., "message": ...}} (shared/API.md).
@@ -140,6 +148,8 @@ def pin_policy(doc: dict, stage: str, *, partition: str, region: str, account: s
             return user_pool_arn
         if service == "s3":  # bucket ARNs carry no region or account (the inbound mail bucket's name pattern)
             return wrap(f"arn:{partition}:s3:::{rest}")
+        if service == "iam":  # global: an IAM ARN has no region
+            return wrap(f"arn:{partition}:iam::{account}:{rest}")
         return wrap(f"arn:{partition}:{service}:{region}:{account}:{rest}")
 
     def pin_condition(condition: Any) -> Any:  # kms:ViaService ssm.<region>.amazonaws.com
@@ -249,6 +259,14 @@ def policy_statements(stage: str) -> dict[str, dict]:
             "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": [f"arn:aws:logs:*:*:log-group:/aws/lambda/b2b-portal-{stage}-*",
                       f"arn:aws:logs:*:*:log-group:/aws/lambda/b2b-portal-{stage}-*:log-stream:*"]},
+        # services/recurring.py: one EventBridge Scheduler schedule per recurring order (adapters/scheduler.py),
+        # whose target runs with the scheduler's role (passed, never assumed by the functions).
+        {"Sid": "RecurringSchedules", "Action": [
+            "scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+         "Resource": f"arn:aws:scheduler:*:*:schedule/default/b2b-{stage}-recurring-*"},
+        {"Sid": "PassSchedulerRole", "Action": "iam:PassRole",
+         "Resource": f"arn:aws:iam::*:role/b2b-{stage}-scheduler",
+         "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}},
         {"Sid": "XRayNoResourceLevelPermissions", "Action": [
             "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
             "xray:GetSamplingTargets"], "Resource": "*"},
@@ -266,11 +284,12 @@ POLICIES: dict[str | None, list[str]] = {
     # the API (app.py): every route; the stage's own file (iam_policy_file)
     None: ["MainTableItems", "IdempotencyTable", "CognitoUsers", "SendMail", "DocumentsBucketObjects",
            "StartWorkflows", "AnswerTaskTokensNoResourceLevelPermissions", "PublishDomainEvents",
-           "DeadLetterQueues", "ReplayDomainEvents", "MainTableStream", "ReadWorkflowHistories", *_SECRETS, *_BASE],
+           "DeadLetterQueues", "ReplayDomainEvents", "MainTableStream", "ReadWorkflowHistories",
+           "RecurringSchedules", "PassSchedulerRole", *_SECRETS, *_BASE],
     # verifies the ID token against Cognito's public JWKS (HTTPS, no AWS API)
     "authorizer": [*_SECRETS, *_BASE],
     # services/review.py: orders, users, mail, review workflow, task tokens, events
-    "review-steps": [*_WORK, *_SECRETS, *_BASE],
+    "review-steps": [*_WORK, "RecurringSchedules", "PassSchedulerRole", *_SECRETS, *_BASE],
     # services/fulfilment.py + documents.py: delivery notes, courier, AWB PDF, mail
     "fulfilment-steps": [*_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
     # services/invoicing.py: invoice documents to S3, mail, reminders workflow
@@ -295,6 +314,9 @@ FUNCTION_POLICY = {
     "daily_overdue_reminders": "invoicing-steps",
     # e-Factura: the invoice item, its XML in S3, ANAF over HTTPS, a finance task
     "submit_einvoice": "invoicing-steps", "poll_einvoice": "invoicing-steps", "einvoice_failed": "invoicing-steps",
+    "expire_staff_order": "review-steps",  # services/staff_orders.py: the order, its agent's email
+    "remind_offer": "review-steps",  # services/staff_orders.py + proposals.py: the buyer's expiry reminder
+    "run_recurring_order": "review-steps",  # services/recurring.py: places the run's order, moves its schedule
     "on_table_change": "stream",
     "on_domain_event": "events",
     "receive_order_email": "intake-steps",

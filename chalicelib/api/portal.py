@@ -254,13 +254,17 @@ def my_proposals():
 @portal_api.route("/portal/proposals/{proposal_id}", methods=["GET"], authorizer=token_authorizer)
 def my_proposal(proposal_id):
     buyer = _buyer("proposals")
-    return json_response(proposal_json(proposals.viewed(_client_proposal(proposal_id, buyer.client_id))))
+    proposal = proposals.expire_if_due(_client_proposal(proposal_id, buyer.client_id))
+    return json_response(proposal_json(proposals.viewed(proposal)))
 
 
 @portal_api.route("/portal/proposals/{proposal_id}/accept", methods=["POST"], authorizer=token_authorizer)
 def accept_proposal(proposal_id):
     buyer = _buyer("proposals")
-    proposal, order = proposals.accept(_client_proposal(proposal_id, buyer.client_id), buyer)
+    body = validate(json_body(portal_api.current_request), schemas.OFFER_ACCEPT)
+    proposal, order = proposals.accept(_client_proposal(proposal_id, buyer.client_id), buyer,
+                                       client_reference=body.get("client_reference"),
+                                       delivery_address_id=body.get("delivery_address_id"))
     return json_response({**proposal_json(proposal), "order": order_json(order)})
 
 

@@ -223,3 +223,28 @@ PRICE_LIST_PATCH = obj([], {
     "name": NAME, "client_id": nullable(ID), "group_id": nullable(ID), "is_default": {"type": "boolean"},
     "valid_from": nullable(DATE), "valid_to": nullable(DATE),
 })
+# --- one order pipeline: staff-issued Sales Orders, the client's answer -----------------------------
+STAFF_ORDER_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": {"description": "whole number >= 1 (checked as invalid_quantity)"},
+                                        "unit_price": nullable(MONEY)})
+STAFF_ORDER = obj(["client_id", "lines"], {
+    "client_id": ID,
+    "lines": {"type": "array", "items": STAFF_ORDER_LINE},
+    "delivery_address_id": nullable(ID),
+    "client_reference": {"type": ["string", "null"], "maxLength": 100},
+    "notes": {"type": ["string", "null"], "maxLength": 2000},
+    "valid_until": nullable(DATE),
+})
+OFFER_ACCEPT = obj([], {"client_reference": {"type": ["string", "null"], "maxLength": 100},
+                        "delivery_address_id": nullable(ID)})
+OFFER_DECLINE = obj([], {"reason": {"type": ["string", "null"], "maxLength": 2000}})
+RECURRING_LINE = obj(["sku", "qty"], {"sku": SKU, "qty": {"description": "whole number >= 1 (checked as invalid_quantity)"}})
+RECURRING_ORDER = obj(["lines", "every", "interval", "start_date"], {
+    "lines": {"type": "array", "items": RECURRING_LINE},
+    "every": {"enum": ["week", "month"]},
+    "interval": {"type": "integer", "minimum": 1, "maximum": 52},
+    "start_date": DATE,
+    "delivery_address_id": nullable(ID),
+    "client_reference": {"type": ["string", "null"], "maxLength": 100},
+})
+RECURRING_CHANGE = obj([], {"status": {"enum": ["active", "paused"]},
+                            "lines": {"type": "array", "items": RECURRING_LINE}})

@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.documents.models import StatementDocument
 from chalicelib.domain.money import display_amount
 from chalicelib.services.catalogue import CatalogueEntry
+from chalicelib.services.credit import credit_available, credit_exposure
 from chalicelib.domain.fulfilment import CLIENT_VIEW, DeliveryStatus, fulfilment_status
 from chalicelib.domain.orders import Action, OrderStatus
 from chalicelib.domain.proposals import ProposalStatus
@@ -45,6 +46,9 @@ def client_json(c: ClientItem, contacts: list[UserItem] | None = None) -> dict[s
         "payment_term_days": c.payment_term_days, "credit_limit": display_amount(c.credit_limit), "currency": c.currency,
         "sale_agent_id": c.sale_agent_id, "auto_approve": c.auto_approve, "price_list_id": c.price_list_id,
         "balance": display_amount(c.balance or Decimal(0)), "addresses": [a.as_dict() for a in c.addresses],
+        # the review's credit check and the cart's headroom use the same figures (services/credit.py)
+        "uninvoiced_accepted": display_amount(c.uninvoiced_accepted or Decimal(0)),
+        "credit_exposure": display_amount(credit_exposure(c)), "credit_available": display_amount(credit_available(c)),
     }
     if contacts is not None:
         body["contacts"] = [contact_json(u) for u in contacts]
@@ -102,7 +106,10 @@ def order_json(o: OrderItem, *, staff: bool = False, history: list[OrderHistoryI
         "vat_total": display_amount(o.vat_total), "total": display_amount(o.total), "currency": o.currency,
         "client_reference": o.client_reference, "notes": o.notes,
         "delivery_address": o.delivery_address.as_dict(), "decision_reason": o.decision_reason,
-        "proposal": None, "fulfilment_status": None, "reorder_of": o.reorder_of, "origin": o.origin or "portal",
+        "proposal": None, "origin": o.origin or "portal",
+        "fulfilment_status": (o.fulfilment_status or "not_started") if o.status == OrderStatus.ACCEPTED.value else None,
+        "invoice_status": (o.invoice_status or "not_invoiced") if o.status == OrderStatus.ACCEPTED.value else None,
+        "valid_until": o.valid_until.isoformat() if o.valid_until else None, "reorder_of": o.reorder_of,
         "created_at": o.created_at, "updated_at": o.updated_at, "version": o.version,
     }
     if o.approval:  # the company's own approval (spending limits): who decided, when

@@ -15,7 +15,7 @@ import functools
 import os
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -27,6 +27,7 @@ from chalicelib.documents.models import (
     InvoiceDocument,
     Party,
     StatementDocument,
+    VatBreakdown,
 )
 from chalicelib.domain.money import to_money
 from chalicelib.domain.addresses import BUCHAREST, county_name, sector_label
@@ -526,4 +527,53 @@ def render_statement(doc: StatementDocument) -> bytes:
         _paragraph(pdf, "Your account is settled. Thank you.")
     _paragraph(pdf, "Please tell us within 14 days if anything on this statement does not match your records.",
                size=8, color=MUTED)
+    return _output(pdf)
+
+
+# --- Sales Order and proposal ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OfferDocument:
+    """A Sales Order (any origin) or a proposal as the client reads it: lines at their prices and the totals."""
+
+    title: str  # "Sales Order", "Proposal"
+    number: str
+    issue_date: date
+    status: str  # the human word
+    currency: str
+    supplier: Party
+    client: Party
+    delivery_address: Party | None
+    lines: list[DocumentLine]
+    vat_breakdown: list[VatBreakdown]
+    subtotal: Decimal
+    discount_percent: Decimal
+    vat_total: Decimal
+    total: Decimal
+    valid_until: date | None = None
+    client_reference: str | None = None
+    notes: str | None = None
+
+
+def render_offer(doc: OfferDocument) -> bytes:
+    """A Sales Order or a proposal as an A4 PDF: parties, status and validity, the lines, VAT per rate, totals."""
+    pdf = _new_sheet(f"{doc.title} {doc.number} · {doc.client.name}", doc.supplier)
+    facts = [(f"{doc.title} no.", doc.number), ("Date", day(doc.issue_date)), ("Status", doc.status)]
+    if doc.valid_until:
+        facts.append(("Valid until", day(doc.valid_until)))
+    if doc.client_reference:
+        facts.append(("Your reference", doc.client_reference))
+    facts.append(("Currency", doc.currency))
+    _letterhead(pdf, doc.supplier, doc.title, facts)
+    blocks = [("Customer", doc.client)]
+    if doc.delivery_address is not None:
+        blocks.append(("Deliver to", doc.delivery_address))
+    _party_blocks(pdf, blocks)
+    _table(pdf, ["SKU", "Description", "Qty", "Unit", "Unit price", "VAT", "Amount"],
+           _line_rows(doc.lines, with_prices=True),
+           widths=(27, 63, 15, 13, 23, 13, 28), aligns=("LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT"))
+    _invoice_totals(pdf, doc)  # type: ignore[arg-type] - the same totals block: lines, VAT per rate, discount, total
+    if doc.notes:
+        _section_title(pdf, "Notes")
+        _paragraph(pdf, doc.notes)
     return _output(pdf)

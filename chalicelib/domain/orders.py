@@ -71,6 +71,21 @@ def transition(action: Action, status: OrderStatus, review: Review) -> tuple[Rev
     return review_after, status_after or status
 
 
+# A Sales Order issued by staff (status `sent`) answered by the client, or expired by its timer.
+OFFER_ACTIONS: dict[str, OrderStatus] = {"accept": OrderStatus.ACCEPTED, "decline": OrderStatus.DECLINED,
+                                         "expire": OrderStatus.EXPIRED}
+
+
+def offer_transition(action: str, status: OrderStatus) -> OrderStatus:
+    """The status after the client's answer to a sent Sales Order (or its expiry); 409 once it is not `sent`."""
+    if status is OrderStatus.EXPIRED:
+        raise Conflict("This order expired; ask your agent for a new one.", code="order_expired")
+    if status is not OrderStatus.SENT:
+        raise Conflict(f"This order is {status.value}; it cannot be {action}ed now.".replace("expireed", "expired"),
+                       code="order_state_conflict")
+    return OFFER_ACTIONS[action]
+
+
 @dataclass(frozen=True)
 class OrderLine:
     sku: str

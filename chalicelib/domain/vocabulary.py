@@ -69,6 +69,12 @@ WORDS: dict[str, dict[str, str]] = {
                         "rejected": "Rejected by ANAF"},
     "ledger_entry": {"invoice": "Invoice", "payment": "Payment", "credit": "Client credit", "credit_note": "Credit note",
                      "refund": "Refund"},
+    # what an order's invoices say about it (orders carry `invoice_status`, services/order_status.py)
+    "order_invoice_status": {"not_invoiced": "Not invoiced yet", "invoiced": "Invoiced", "partially_paid": "Partly paid",
+                             "paid": "Paid", "overdue": "Payment overdue"},
+    "order_origin": {"portal": "Portal", "staff": "Issued by your agent", "upload": "Spreadsheet", "email": "Email",
+                     "recurring": "Recurring order", "proposal": "Accepted proposal"},
+    "recurring_status": {"active": "Active", "paused": "Paused", "ended": "Ended"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
              "finance": "Finance", "buyer": "Buyer"},
 }

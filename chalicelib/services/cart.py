@@ -12,7 +12,7 @@ from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.money import display_amount, format_money, to_money
 from chalicelib.domain.order_files import MAX_QTY, SKU_PATTERN, FileLine, RowError
 from chalicelib.domain.orders import Totals, order_totals
-from chalicelib.services import order_files, ordering, proposals
+from chalicelib.services import credit, order_files, ordering, proposals
 from chalicelib.services.order_files import CheckedLine
 from chalicelib.services.ordering import Buyer
 from chalicelib.store import carts as cart_store
@@ -65,7 +65,7 @@ def _view(shopper: Shopper, cart: CartItem) -> CartView:
     rows = order_files.check_lines(client, [FileLine(i + 1, m.sku, m.qty) for i, m in enumerate(cart.lines)])
     lines = [r.line for r in rows if r.line is not None]
     totals = order_totals(lines)
-    headroom = to_money(ordering.credit_available(client))
+    headroom = to_money(credit.credit_available(client))
     return CartView(cart, client, rows, totals, headroom, _warnings(shopper, rows, totals, headroom, client.currency))
 
 

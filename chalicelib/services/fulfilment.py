@@ -1,6 +1,7 @@
 """From accepted order to delivered goods: delivery notes, stock, packing, courier AWB, delivery."""
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from chalicelib.adapters.courier import Parcel, ShipmentRequest, courier_from_en
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.fulfilment import DeliveryStatus, delivery_transition, split_for_stock
 from chalicelib.domain.orders import OrderStatus
-from chalicelib.services import mail, workflows
+from chalicelib.services import mail, stock, workflows
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import orders as order_store
 from chalicelib.store import settings as settings_store
@@ -128,14 +129,21 @@ def approve(dn_id: str, actor: str) -> DeliveryNoteItem:
     for _attempt in range(5):
         products = find_products(line.sku for line in dn.lines)
         on_hand = {k: p.qty_on_hand for k, p in products.items()}
-        split = split_for_stock({sku_key(line.sku): line.qty for line in dn.lines}, on_hand)
+        order = order_store.get(dn.order_id)
+        held = stock.reserved_of(order)
+        # what this note may take: what nobody holds plus what its own order holds
+        usable = {k: min(p.qty_on_hand, p.qty_available + held.get(k, 0)) for k, p in products.items()}
+        split = split_for_stock({sku_key(line.sku): line.qty for line in dn.lines}, usable)
+        release, left = stock.shipped_writes(held, split.ship, products)
         if not split.ship:
             raise Conflict("None of these products is in stock; the delivery note stays ready for packing.", code="no_stock")
         lines = [ShipLineMap(sku=m.sku, name=m.name, unit=m.unit, qty=split.ship[sku_key(m.sku)])
                  for m in dn.lines if sku_key(m.sku) in split.ship]
         backorder_id = f"{dn.id}-b" if split.backorder else None
         try:
-            approved = dn_store.approve_with_stock(dn, split.ship, on_hand, lines, backorder_id)
+            approved = dn_store.approve_with_stock(
+                dn, split.ship, on_hand, lines, backorder_id, reserved={k: p.qty_reserved or 0 for k, p in products.items()},
+                release=release, order_reserved=json.dumps(left) if release else None)
         except Exception as exc:  # noqa: BLE001 - a product's stock moved meanwhile (or the note did): read again
             if getattr(exc, "cause_response_code", "") != "TransactionCanceledException":
                 raise

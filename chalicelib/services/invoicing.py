@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.adapters.payments import PaymentError, PaymentEvent, gateway_from_env
 from chalicelib.aws import client
+from chalicelib import config as app_config
 from chalicelib.config import settings as app_settings
 from chalicelib.documents.models import DocumentLine, InvoiceDocument, Party, StatementDocument, StatementEntry, VatBreakdown
 from chalicelib.domain.errors import Conflict, ValidationFailed
@@ -26,7 +27,7 @@ from chalicelib.domain.money import format_money, to_money
 from chalicelib.domain.tax import LEGAL_WORDING, VatCategory, exemption_note
 from chalicelib.domain.orders import OrderStatus, order_totals
 from chalicelib.services import settings as settings_service
-from chalicelib.services import mail
+from chalicelib.services import credit, mail
 from chalicelib.services import tax as vat
 from chalicelib.services.ordering import as_line, line_map
 from chalicelib.services.pricing import supplier_today
@@ -91,7 +92,7 @@ def issue(order_id: str, source_id: str | None = None) -> InvoiceItem:
         einvoice_status="not_applicable" if app_config.einvoice_kind() == "none" else "pending",
     )
     try:
-        stored = invoice_store.issue(invoice)
+        stored = invoice_store.issue(invoice, *credit.invoice_updates(order, totals.total))
     except Conflict:  # issued meanwhile by a parallel start (Express workflows are not deduplicated by name)
         stored = invoice_store.get(invoice.id)
     return apply_credits(stored)

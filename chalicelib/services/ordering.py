@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -117,12 +116,6 @@ def place(buyer: Buyer, body: dict[str, Any], *, reorder_of: str | None = None, 
     )
     approvals.hold_if_above_limit(order)  # above the contact's spending limit: the company's approver first
     return order_store.create_numbered(order, series=f"SO-{at.year}", actor=buyer.email)
-
-
-def credit_available(client: ClientItem) -> Decimal:
-    """The client's credit headroom: the one figure the cart, the review checks and the client page show.
-    (Credit limit less open exposure; the exposure rule lives with the review checks.)"""
-    return client.credit_limit - (client.balance or Decimal(0))
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, ValidationFailed, referenced
 from chalicelib.domain.orders import OrderStatus, Review, order_totals
-from chalicelib.domain.proposals import ProposalStatus, proposal_transition
+from chalicelib.domain.proposals import ANSWERABLE, ProposalStatus, proposal_transition
 from chalicelib.services import mail
 from chalicelib.services.ordering import Buyer, as_line, line_map, price_lines
 from chalicelib.services.pricing import supplier_today
@@ -44,14 +44,75 @@ def create(actor: str, fields: dict[str, Any], *, revision_of: str | None = None
 
 
 def send(proposal_id: str) -> ProposalItem:
-    """Send a draft: the client's contacts with the `proposals` permission get an email."""
+    """Send a draft: the client's contacts with the `proposals` permission get an email, and the proposal's timer
+    starts (an expiry reminder REMIND_DAYS before the end of its valid-until day, then its expiry)."""
     proposal = proposal_store.get(proposal_id)
     status = proposal_transition("send", ProposalStatus(proposal.status))
     proposal = proposal_store.change(proposal, status=status.value)
-    for contact in user_store.contacts_of(proposal.client_id):
-        if contact.permissions and contact.permissions.proposals:
-            mail.send("proposal_sent", contact.email, proposal=_view(proposal))
+    for contact in _proposal_contacts(proposal.client_id):
+        mail.send("proposal_sent", contact.email, proposal=_view(proposal))
+    _start_timer(proposal)
     return proposal
+
+
+def _proposal_contacts(client_id: str) -> list[Any]:
+    return [c for c in user_store.contacts_of(client_id) if c.permissions and c.permissions.proposals]
+
+
+# --- expiry: a timer per proposal (statemachines/staff_order.asl.json, shared with staff-issued orders) --------
+
+REMIND_DAYS = 3
+
+
+def _start_timer(proposal: ProposalItem) -> None:
+    from chalicelib.services import staff_orders  # noqa: PLC0415 - the shared offer-expiry workflow
+
+    staff_orders.start_offer_timer(f"{proposal.id}-offer", proposal.valid_until, proposal_id=proposal.id)
+
+
+def _past_validity(proposal: ProposalItem) -> bool:
+    from chalicelib.services.staff_orders import expiry_moment  # noqa: PLC0415
+
+    return order_store.now() >= expiry_moment(proposal.valid_until)
+
+
+def expire(proposal: ProposalItem) -> ProposalItem:
+    """Sent or opened and past its valid-until day: `expired` (once), and its author is told."""
+    if ProposalStatus(proposal.status) not in ANSWERABLE:
+        return proposal
+    try:
+        proposal = proposal_store.change(proposal, status=ProposalStatus.EXPIRED.value)
+    except Conflict:
+        return proposal_store.get(proposal.id)
+    _tell_author(proposal, "expired")
+    return proposal
+
+
+def expire_step(proposal_id: str, expires_at: datetime) -> dict[str, Any]:
+    """The workflow's ExpireOffer state for a proposal."""
+    from chalicelib.services.staff_orders import NotYetDue  # noqa: PLC0415
+
+    proposal = proposal_store.get(proposal_id)
+    if ProposalStatus(proposal.status) in ANSWERABLE:
+        if order_store.now() < expires_at:
+            raise NotYetDue(f"proposal {proposal.number} expires at {expires_at.isoformat()}")
+        proposal = expire(proposal)
+    return {"proposal_id": proposal_id, "status": proposal.status}
+
+
+def remind_step(proposal_id: str) -> dict[str, Any]:
+    """The workflow's RemindBuyer state: still unanswered a few days before it expires, the buyers are reminded."""
+    proposal = proposal_store.get(proposal_id)
+    if ProposalStatus(proposal.status) in ANSWERABLE and not _past_validity(proposal):
+        for contact in _proposal_contacts(proposal.client_id):
+            mail.send("proposal_expiring", contact.email, proposal=_view(proposal))
+    return {"proposal_id": proposal_id, "status": proposal.status}
+
+
+def _tell_author(proposal: ProposalItem, answer: str) -> None:
+    """The agent who wrote the proposal hears the client's answer (or its expiry)."""
+    if "@" in (proposal.created_by or ""):
+        mail.send("proposal_answered", proposal.created_by, proposal=_view(proposal), answer=answer)
 
 
 def revise(proposal_id: str, actor: str, fields: dict[str, Any]) -> ProposalItem:
@@ -73,27 +134,52 @@ def viewed(proposal: ProposalItem) -> ProposalItem:
         return proposal_store.get(proposal.id)
 
 
-def accept(proposal: ProposalItem, buyer: Buyer) -> tuple[ProposalItem, OrderItem]:
-    """The client accepts: a Sales Order at the proposal's prices, already accepted (the supplier made the offer)."""
+def expire_if_due(proposal: ProposalItem) -> ProposalItem:
+    """A proposal answered after its valid-until day (before its timer fired) expires first: the answer is 409."""
+    if ProposalStatus(proposal.status) in ANSWERABLE and (proposal.valid_until < supplier_today() or _past_validity(proposal)):
+        proposal = expire(proposal)
+    return proposal
+
+
+def accept(proposal: ProposalItem, buyer: Buyer, *, client_reference: str | None = None,
+           delivery_address_id: str | None = None) -> tuple[ProposalItem, OrderItem]:
+    """The client accepts: a Sales Order at the proposal's prices, accepted at once (the supplier made the offer),
+    with the buyer's PO number and delivery address when given; its stock is reserved and its credit counted."""
+    proposal = expire_if_due(proposal)
     proposal_transition("accept", ProposalStatus(proposal.status))
-    if proposal.valid_until < supplier_today():
-        raise Conflict(f"Proposal {proposal.number} expired on {proposal.valid_until}.", code="proposal_expired")
-    order = _order_for(proposal, buyer)
+    order = _order_for(proposal, buyer, client_reference=client_reference, delivery_address_id=delivery_address_id)
     proposal = proposal_store.change(proposal, status=ProposalStatus.ACCEPTED.value,
                                      actions=(ProposalItem.order_id.set(order.id),))
+    _tell_author(proposal, "accepted")
     return proposal, order
 
 
 def decline(proposal: ProposalItem, reason: str | None) -> ProposalItem:
+    proposal = expire_if_due(proposal)
     status = proposal_transition("decline", ProposalStatus(proposal.status))
-    return proposal_store.change(proposal, status=status.value, actions=(ProposalItem.decline_reason.set(reason),) if reason else ())
+    proposal = proposal_store.change(proposal, status=status.value,
+                                     actions=(ProposalItem.decline_reason.set(reason),) if reason else ())
+    _tell_author(proposal, "declined")
+    return proposal
 
 
-def _order_for(proposal: ProposalItem, buyer: Buyer) -> OrderItem:
-    """One order per proposal (its id says which), so a repeated accept makes no second one."""
+def _order_for(proposal: ProposalItem, buyer: Buyer, *, client_reference: str | None = None,
+               delivery_address_id: str | None = None) -> OrderItem:
+    """One order per proposal (its id says which), so a repeated accept makes no second one. Written as an issued
+    order (`sent`), then accepted with its stock reserved and its credit counted (services/order_status.py); a
+    retry finds it and finishes the acceptance."""
+    from chalicelib.services import review  # noqa: PLC0415 - review imports ordering, as this module does
+    from chalicelib.services.order_status import save_acceptance  # noqa: PLC0415
+
     order_id = f"so_{proposal.id}"
     client = get_client(proposal.client_id)
-    address = client.addresses[0].as_dict() if client.addresses else None
+    if delivery_address_id:
+        found = next((a for a in client.addresses if a.id == delivery_address_id), None)
+        if found is None:
+            raise ValidationFailed("That address is not one of yours.", code="unknown_address", field="delivery_address_id")
+        address = found.as_dict()
+    else:
+        address = client.addresses[0].as_dict() if client.addresses else None
     if address is None:
         raise ValidationFailed("Your company has no delivery address; ask your agent to add one.", code="missing_field",
                                field="delivery_address")
@@ -101,23 +187,32 @@ def _order_for(proposal: ProposalItem, buyer: Buyer) -> OrderItem:
     at = order_store.now()
     order = OrderItem(
         id=order_id, number="", client_id=client.id, client_name=client.name, contact_id=buyer.contact_id,
-        contact_email=buyer.email, sale_agent_id=client.sale_agent_id, status=OrderStatus.ACCEPTED.value,
+        contact_email=buyer.email, sale_agent_id=client.sale_agent_id, status=OrderStatus.SENT.value,
         review=Review.APPROVED.value, decided_by=f"proposal {proposal.number}", lines=list(proposal.lines),
         subtotal=totals.subtotal, vat_total=totals.vat_total, total=totals.total, currency=proposal.currency,
-        delivery_address=DeliveryAddressMap(**address), client_reference=proposal.number, origin="proposal",
-        created_at=at, updated_at=at,
+        delivery_address=DeliveryAddressMap(**address), origin="proposal",
+        client_reference=(client_reference or "").strip()[:100] or proposal.number, created_at=at, updated_at=at,
     )
     try:
-        return order_store.create_numbered(order, series=f"SO-{at.year}", actor=buyer.email)
+        order = order_store.create_numbered(order, series=f"SO-{at.year}", actor=buyer.email)
     except Conflict as exc:
         if exc.code != "document_exists":
             raise
-        return order_store.get(order_id)
+        order = order_store.get(order_id)
+    if order.status == OrderStatus.SENT.value:
+        try:
+            order = save_acceptance(order, strict=False, actor=buyer.email, event="client_accept",
+                                    status=OrderStatus.ACCEPTED.value, note=f"Proposal {proposal.number} accepted.",
+                                    condition=OrderItem.status == OrderStatus.SENT.value)
+        except Conflict:
+            order = order_store.get(order_id)
+    review.conclude(order.id)  # announces order.accepted (fulfilment), once
+    return order_store.get(order_id)
 
 
 def _view(p: ProposalItem) -> dict[str, Any]:
     return {"id": p.id, "number": p.number, "client_name": p.client_name, "total": str(p.total), "currency": p.currency,
-            "valid_until": p.valid_until.isoformat(), "message": p.message}
+            "valid_until": p.valid_until.isoformat(), "message": p.message, "decline_reason": p.decline_reason}
 
 
 def parse_valid_until(raw: str | None) -> date | None:

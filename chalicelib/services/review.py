@@ -21,6 +21,8 @@ from chalicelib.domain.money import format_money
 from chalicelib.domain.orders import Action, OrderStatus, Review, order_totals, review_checks, transition
 from chalicelib.services import audit, events, mail, workflows
 from chalicelib.services import settings as settings_service
+from chalicelib.services.credit import credit_exposure
+from chalicelib.services.order_status import save_acceptance
 from chalicelib.services.ordering import as_line, line_map, price_lines
 from chalicelib.services.pricing import chain_for, prices_for
 from chalicelib.store import orders as order_store
@@ -50,7 +52,7 @@ def run_checks(order_id: str) -> dict[str, Any]:
     products = find_products(line.sku for line in order.lines)
     current = prices_for(chain_for(client), products.values(), {sku_key(line.sku): line.qty for line in order.lines})
     result = review_checks(
-        total=order.total, open_balance=client.balance or Decimal(0), credit_limit=client.credit_limit,
+        total=order.total, open_balance=credit_exposure(client), credit_limit=client.credit_limit,
         available={k: p.qty_available for k, p in products.items()},
         ordered={sku_key(line.sku): line.qty for line in order.lines},
         order_prices={sku_key(line.sku): line.unit_price for line in order.lines},
@@ -129,6 +131,10 @@ def conclude(order_id: str, client_timed_out: bool = False) -> dict[str, Any]:
         order = _apply(order, Action.EXPIRE, actor="system", note="The client did not answer the proposed changes in time.")
     if order.review == Review.PENDING.value:
         return {"outcome": "needs_review", "timeout_seconds": _review_timeout()}
+    if order.status == OrderStatus.SENT.value and order.review == Review.APPROVED.value:
+        # a Sales Order the supplier issued (staff order, accepted proposal being written): nothing to review; the
+        # client's answer concludes it (services/staff_orders.py, services/proposals.py)
+        return {"outcome": "done", "timeout_seconds": 1}
     if order.review == Review.MODIFIED.value:
         _notify_once(order, "modified", lambda: mail.send("order_modified", order.contact_email, order=order_view(order)))
         return {"outcome": "awaiting_client", "timeout_seconds": CLIENT_ANSWER_SECONDS}
@@ -167,7 +173,8 @@ def approve(order_id: str, actor: str, discount_percent: Decimal | None = None, 
         actions = [OrderItem.discount_percent.set(discount_percent), OrderItem.subtotal.set(totals.subtotal),
                    OrderItem.vat_total.set(totals.vat_total), OrderItem.total.set(totals.total)]
     note = f"Approved with {discount_percent}% discount: {reason.strip()}" if discount_percent and reason else "Approved."
-    order = _apply(order, Action.APPROVE, actor=actor, note=note, extra=actions)
+    order = _apply(order, Action.APPROVE, actor=actor, note=note, extra=actions,
+                   total=totals.total if discount_percent else None)
     _audit(actor, "order.approved", order, before, {"discount_percent": str(discount_percent or 0), "reason": reason})
     workflows.resume(order.review_task_token, {"decision": "approved"})
     return order
@@ -214,7 +221,7 @@ def accept_changes(order: OrderItem, actor: str) -> OrderItem:
     order = _apply(order, Action.ACCEPT_CHANGES, actor=actor, note="The client accepted the proposed changes.", extra=[
         OrderItem.lines.set(proposal.lines), OrderItem.discount_percent.set(proposal.discount_percent),
         OrderItem.subtotal.set(proposal.subtotal), OrderItem.vat_total.set(proposal.vat_total),
-        OrderItem.total.set(proposal.total)])
+        OrderItem.total.set(proposal.total)], total=proposal.total)
     workflows.resume(order.client_task_token, {"decision": "accepted_changes"})
     return order
 
@@ -257,17 +264,19 @@ def _link_secret() -> str:
 
 # --- helpers ---------------------------------------------------------------------------
 
-def _apply(order: OrderItem, action: Action, *, actor: str, note: str | None = None, extra: list[Any] | None = None) -> OrderItem:
+def _apply(order: OrderItem, action: Action, *, actor: str, note: str | None = None, extra: list[Any] | None = None,
+           total: Decimal | None = None) -> OrderItem:
     review, status = transition(action, OrderStatus(order.status), Review(order.review))
     actions = [OrderItem.review.set(review.value), *(extra or [])]
     if action in (Action.APPROVE, Action.REJECT, Action.MODIFY, Action.AUTO_APPROVE):
         actions.append(OrderItem.decided_by.set(actor))
     if action is Action.AUTO_APPROVE:
         actions.append(OrderItem.auto_approved.set(True))
-    return order_store.save_change(order, actor=actor, event=action.value,
-                                   status=status.value if status.value != order.status else None,
-                                   note=note, actions=tuple(actions),
-                                   condition=OrderItem.review == order.review)
+    change = dict(actor=actor, event=action.value, status=status.value if status.value != order.status else None,
+                  note=note, actions=tuple(actions), condition=OrderItem.review == order.review)
+    if status is OrderStatus.ACCEPTED:  # the stock is reserved and the exposure counted with the acceptance
+        return save_acceptance(order, strict=False, total=total, **change)
+    return order_store.save_change(order, **change)
 
 
 def _still_pending(order_id: str) -> bool:

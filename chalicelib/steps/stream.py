@@ -8,7 +8,7 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import DynamoDBEvent
 
-from chalicelib.services import table_changes
+from chalicelib.services import order_status, table_changes
 from chalicelib.steps import fresh_log_state, logger
 
 table_stream = Blueprint(__name__)
@@ -23,6 +23,15 @@ def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
     (ReportBatchItemFailures), so one bad record neither blocks nor repeats the others."""
     failures = []
     for record in event:
+        changed = order_status.changed_document_order(record.new_image, record.old_image)
+        if changed:  # a delivery note or invoice moved: the order's fulfilment/invoice status follows
+            with fresh_log_state(changed):
+                try:
+                    order_status.refresh(changed)
+                except Exception:  # noqa: BLE001 - reported per record, like a review that could not start
+                    logger.exception("could not refresh the order's status")
+                    failures.append({"itemIdentifier": record.sequence_number})
+            continue
         order_id = table_changes.new_order_id(record.event_name, record.keys or {})
         if order_id is None:
             continue

@@ -8,7 +8,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.store.db import connection, one_page
-from chalicelib.store.models import DeliveryNoteItem, ProductItem, product_pk
+from chalicelib.store.models import DeliveryNoteItem, OrderFlags, ProductItem, product_pk
 from chalicelib.store.numbering import save_numbered
 from chalicelib.store.orders import now
 
@@ -80,13 +80,16 @@ def change(dn: DeliveryNoteItem, *, status: str | None = None, actions: tuple[An
 
 
 def approve_with_stock(dn: DeliveryNoteItem, ship: dict[str, int], on_hand: dict[str, int],
-                       lines: list[Any], backorder_id: str | None) -> DeliveryNoteItem:
+                       lines: list[Any], backorder_id: str | None, reserved: dict[str, int] | None = None,
+                       release: dict[str, int] | None = None, order_reserved: str | None = None) -> DeliveryNoteItem:
     """Approve the note and take its stock out, once: one transaction with every product's decrement.
 
     Each product update holds only if its stock is still what was read, so stock never goes below
     zero and a concurrent change makes the caller read again. `stock_applied` on the note makes a
-    retry decrement nothing.
+    retry decrement nothing. `release`: the order's reservation these units end (qty_reserved goes down with
+    qty_on_hand; `reserved` is what was read); `order_reserved`: what the order holds afterwards (JSON).
     """
+    reserved, release = reserved or {}, release or {}
     with TransactWrite(connection=connection()) as tx:
         actions = [DeliveryNoteItem.status.set("approved"), DeliveryNoteItem.gsi3pk.set("DNS#approved"),
                    DeliveryNoteItem.stock_applied.set(True), DeliveryNoteItem.lines.set(lines),
@@ -96,6 +99,12 @@ def approve_with_stock(dn: DeliveryNoteItem, ship: dict[str, int], on_hand: dict
         tx.update(dn, actions=actions, condition=DeliveryNoteItem.stock_applied.does_not_exist()
                   | (DeliveryNoteItem.stock_applied == False))  # noqa: E712 - a DynamoDB condition, not a bool test
         for sku, qty in ship.items():
-            tx.update(ProductItem(product_pk(sku), "PRODUCT"), actions=[ProductItem.qty_on_hand.add(-qty)],
-                      condition=(ProductItem.qty_on_hand == on_hand[sku]) & (ProductItem.qty_on_hand >= qty))
+            product_actions = [ProductItem.qty_on_hand.add(-qty)]
+            condition = (ProductItem.qty_on_hand == on_hand[sku]) & (ProductItem.qty_on_hand >= qty)
+            if release.get(sku):
+                product_actions.append(ProductItem.qty_reserved.add(-release[sku]))
+                condition = condition & (ProductItem.qty_reserved == reserved[sku])
+            tx.update(ProductItem(product_pk(sku), "PRODUCT"), actions=product_actions, condition=condition)
+        if order_reserved is not None:
+            tx.update(OrderFlags(f"ORDER#{dn.order_id}", "ORDER"), actions=[OrderFlags.reserved.set(order_reserved)])
     return get(dn.id)

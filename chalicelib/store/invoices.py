@@ -37,8 +37,10 @@ def _ledger_sk(day: date, ref: str) -> str:
     return f"LEDGER#{day.isoformat()}#{now().isoformat()}#{ref}"
 
 
-def issue(invoice: InvoiceItem) -> InvoiceItem:
-    """Store a new invoice with the next number of its series, its ledger debit and the client's new balance."""
+def issue(invoice: InvoiceItem, client_actions: list[Any] | None = None,
+          also_update: list[tuple[Any, list[Any]]] | None = None) -> InvoiceItem:
+    """Store a new invoice with the next number of its series, its ledger debit and the client's new balance
+    (`client_actions`, `also_update`: the order's uninvoiced exposure leaving the client's, services/credit.py), atomically."""
     invoice.pk, invoice.sk = invoice_pk(invoice.id), INVOICE_SK
     entry = LedgerEntryItem(client_pk(invoice.client_id), "", entry_date=invoice.issue_date, kind="invoice",
                             reference="", description=f"Invoice for order {invoice.order_number}",
@@ -49,7 +51,8 @@ def issue(invoice: InvoiceItem) -> InvoiceItem:
         entry.sk, entry.reference = _ledger_sk(invoice.issue_date, invoice.number), invoice.number
 
     save_numbered(invoice, series=f"INV-{invoice.issue_date.year}", index=index, also_save=[entry],
-                  also_update=[(ClientItem(client_pk(invoice.client_id), "CLIENT"), [ClientItem.balance.add(invoice.total)])],
+                  also_update=[(ClientItem(client_pk(invoice.client_id), "CLIENT"), [ClientItem.balance.add(invoice.total), *(client_actions or [])]),
+                               *(also_update or [])],
                   exists_message="This invoice was already issued.")
     return get(invoice.id)
 

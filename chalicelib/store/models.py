@@ -229,6 +229,7 @@ class ClientItem(TableItem):
     locale = UnicodeAttribute(null=True)  # how amounts are written for this client's people ("ro": 1.234,50)
     portal_enabled = BooleanAttribute(default=True)  # off: the client's contacts cannot sign in (status `disabled`)
     show_stock = BooleanAttribute(null=True)  # None: the global default of the settings
+    uninvoiced_accepted = DecimalAttribute(null=True)  # accepted orders not yet invoiced (services/credit.py)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
 
@@ -411,6 +412,12 @@ class OrderItem(TableItem):
     escalations = IntegerAttribute(default=0)
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
+    origin = UnicodeAttribute(default="portal")  # portal, staff, upload, email, recurring, proposal
+    valid_until = DateAttribute(null=True)  # a staff-issued (sent) order expires after this day
+    exposure = DecimalAttribute(null=True)  # what this order adds to the client's `uninvoiced_accepted`
+    reserved = UnicodeAttribute(null=True)  # JSON {SKU: qty} reserved for this order (services/stock.py)
+    fulfilment_status = UnicodeAttribute(null=True)  # services/order_status.py
+    invoice_status = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -455,6 +462,10 @@ class OrderFlags(TableItem):
     accepted_event_sent = BooleanAttribute(default=False)
     notified = UnicodeSetAttribute(null=True)
     fulfilment_note_id = UnicodeAttribute(null=True)
+    exposure = DecimalAttribute(null=True)
+    reserved = UnicodeAttribute(null=True)
+    fulfilment_status = UnicodeAttribute(null=True)
+    invoice_status = UnicodeAttribute(null=True)
 
 
 class ShipLineMap(MapAttribute):

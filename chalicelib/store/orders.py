@@ -71,11 +71,19 @@ def get_for_client(order_id: str, client_id: str) -> OrderItem:
     return order
 
 
-def save_change(order: OrderItem, *, actor: str, event: str, note: str | None = None, status: str | None = None,
-                actions: tuple[Any, ...] = (), condition: Any = None) -> OrderItem:
-    """Apply a change to the order as read (optimistic lock on its version, plus `condition`), with a history line.
+class SideEffectConflict(Conflict):
+    """A condition of one of the other items written with an order change failed (e.g. a product's stock moved)."""
 
-    409 `stale_version` when someone changed the order in between or `condition` no longer holds.
+
+def save_change(order: OrderItem, *, actor: str, event: str, note: str | None = None, status: str | None = None,
+                actions: tuple[Any, ...] = (), condition: Any = None,
+                also_update: tuple[tuple[Any, list[Any], Any], ...] = ()) -> OrderItem:
+    """Apply a change to the order as read (optimistic lock on its version, plus `condition`), with a history line
+    and `also_update` (item, actions, condition): other items changed in the same transaction (the client's credit
+    exposure, product reservations).
+
+    409 `stale_version` when someone changed the order in between or `condition` no longer holds;
+    SideEffectConflict when only an `also_update` condition failed (the caller reads again and retries).
     """
     at = now()
     all_actions = [*actions, OrderItem.updated_at.set(at)]
@@ -85,12 +93,17 @@ def save_change(order: OrderItem, *, actor: str, event: str, note: str | None = 
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.update(order, actions=all_actions, condition=condition)
+            for item, item_actions, item_condition in also_update:
+                tx.update(item, actions=item_actions, condition=item_condition)
             tx.save(line)
     except WriteOutcomeUnknown:
         if not committed(line):  # the history line exists only if the change committed with it
             raise
     except TransactWriteError as exc:
-        if any(failed_conditions(exc)):
+        failed = failed_conditions(exc)  # puts (the history line) first, then updates in call order
+        if failed and not failed[1] and any(failed[2:]):
+            raise SideEffectConflict("Stock or credit changed meanwhile; try again.", code="busy") from exc
+        if any(failed):
             raise Conflict("The order changed meanwhile; reload it and try again.", code="stale_version") from exc
         raise
     return get(order.id)

@@ -290,6 +290,8 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
         return []
     if not principal.is_buyer:
         staff = [{"key": "agent_orders", "label": "Orders", "href": STAFF_HOME}]
+        if role_can(principal.role, Capability.VIEW_ORDERS):
+            staff.append({"key": "agent_new_order", "label": "New order", "href": "/agent/orders/new"})
         if role_can(principal.role, Capability.VIEW_DELIVERIES):
             staff.append({"key": "agent_deliveries", "label": "Delivery notes", "href": "/agent/delivery-notes"})
         if role_can(principal.role, Capability.VIEW_INVOICES):
@@ -325,6 +327,8 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
         entries.append({"key": "invoices", "label": "Invoices", "href": "/invoices"})
     if can.get("proposals"):
         entries.append({"key": "proposals", "label": "Proposals", "href": "/proposals"})
+    if can.get("place_orders"):
+        entries.append({"key": "recurring", "label": "Recurring orders", "href": "/recurring-orders"})
     if can.get("invoices"):
         entries.append({"key": "credit_notes", "label": "Credit notes", "href": "/credit-notes"})
         entries.append({"key": "statement", "label": "Statement", "href": "/statement"})

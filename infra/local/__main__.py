@@ -37,6 +37,9 @@ def main() -> int:
     demo = seed.seed()
     pollers.start()
     daily = _daily_reminders()
+    from infra.local import scheduler as local_timer  # noqa: PLC0415 - recurring orders (moto runs no schedules)
+
+    recurring_timer = local_timer.start()
 
     server = gateway.local_server(app, Config.create(chalice_stage="local", app_name=app.app_name), "127.0.0.1", port,
                                   base_path)
@@ -60,6 +63,7 @@ def main() -> int:
         print("\nStopping…")
     finally:
         daily.set()
+        recurring_timer.set()
         pollers.stop()
         server.server.server_close()
         stack.stop()

@@ -18,6 +18,7 @@ from chalicelib.services import review, timeline
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
 from chalicelib.store import orders as order_store
+from chalicelib.store.clients import get_client
 from chalicelib.store.models import DeliveryNoteItem, InvoiceItem, OrderHistoryItem, OrderItem
 
 web_orders = WebBlueprint(__name__)
@@ -100,6 +101,9 @@ def buyer_order_page(order_id):
     return render_page("portal/order.html", session, order=view, can_order=_can(session, "place_orders"),
                        can_download=_can(session, "download_documents"),
                        awaiting_answer=view["proposal"] is not None and order.status in ("draft", "sent"),
+                       offer_open=order.origin == "staff" and order.status == "sent",  # web/portal/offers.py answers
+                       offer_addresses=[a.as_dict() for a in get_client(order.client_id).addresses]
+                       if order.origin == "staff" and order.status == "sent" else [],
                        timeline=timeline.order_timeline(
                            order.id, buyer=True, deliveries=notes is not None, invoices=invoices is not None,
                            loaded=timeline.Loaded(order=order, history=history, notes=notes, invoices=invoices)))
