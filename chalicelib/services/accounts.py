@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, Unauthenticated, ValidationFailed
-from chalicelib.services import mail
+from chalicelib.services import activity, mail
 from chalicelib.store.models import UserItem
 from chalicelib.store.users import find_user, save_new_user
 from chalicelib.tokens import verify_id_token
@@ -49,12 +49,14 @@ def _code(exc: ClientError) -> str:
     return exc.response.get("Error", {}).get("Code", "")
 
 
-def _signed_in(result: dict[str, Any], refresh_token: str | None = None) -> SignedIn:
+def _signed_in(result: dict[str, Any], refresh_token: str | None = None, *, login: bool = False) -> SignedIn:
     token = result["IdToken"]
     claims = verify_id_token(token)
     user = find_user(claims["sub"])
     if user is None:
         raise Unauthenticated("This sign-in has no account here.", code="unknown_account")
+    if login:  # a sign-in with the password, not a token refresh
+        activity.record_login(user.id, user.role)
     return SignedIn(token, result.get("RefreshToken", refresh_token), int(result.get("ExpiresIn", 3600)), user.role)
 
 
@@ -73,7 +75,7 @@ def login(email: str, password: str) -> SignedIn | NewPasswordRequired:
         return NewPasswordRequired(response["Session"])
     if "AuthenticationResult" not in response:
         raise Unauthenticated("This sign-in needs a step the portal does not support.", code="unsupported_challenge")
-    return _signed_in(response["AuthenticationResult"])
+    return _signed_in(response["AuthenticationResult"], login=True)
 
 
 def complete_new_password(email: str, session: str, new_password: str) -> SignedIn:
@@ -90,7 +92,7 @@ def complete_new_password(email: str, session: str, new_password: str) -> Signed
                           "ResourceNotFoundException"}:  # the last: moto's answer to a session it never issued
             raise Unauthenticated("The sign-in session is not valid any more; sign in again.", code="invalid_session") from exc
         raise
-    return _signed_in(response["AuthenticationResult"])
+    return _signed_in(response["AuthenticationResult"], login=True)
 
 
 def refresh(refresh_token: str) -> SignedIn:
