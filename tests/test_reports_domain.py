@@ -73,7 +73,7 @@ def test_ageing_buckets_by_days_past_due(due, bucket):
 
 def test_a_period_defaults_to_the_last_twelve_months_and_lists_its_months():
     period = rules.parse_period(None, None, date(2026, 11, 27))
-    assert period.start == date(2026, 1, 1) and period.end == date(2026, 11, 27)
+    assert period.start == date(2025, 12, 1) and period.end == date(2026, 11, 27)
     assert rules.parse_period("2026-11-30", "2027-01-02", date(2026, 11, 27)).months() == ["2026-11", "2026-12", "2027-01"]
 
 

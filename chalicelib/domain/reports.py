@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping
 
 from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.money import to_money
 
 ZERO = Decimal(0)
 UNASSIGNED = "unassigned"
@@ -342,7 +343,7 @@ def _is_number(text: str) -> bool:
 
 
 def money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(Decimal("0.01"))
+    return to_money(Decimal(value))
 
 
 def build(defn: ReportDefinition, rows: list[dict[str, Any]], *, period: Period | None = None,

@@ -78,8 +78,8 @@ def _per_entity(items: list[store.AggregateItem]) -> dict[str, dict[str, Decimal
     return {entity: rules.sum_measures(buckets) for entity, buckets in grouped.items()}
 
 
-def _client_passes(client: store.ClientRow | None, filters: Filters) -> bool:
-    if filters.client_id and (client is None or client.id != filters.client_id):
+def _client_passes(client_id: str, client: store.ClientRow | None, filters: Filters) -> bool:
+    if filters.client_id and client_id != filters.client_id:
         return False
     if filters.group_id and (client is None or client.group_id != filters.group_id):
         return False
@@ -110,7 +110,7 @@ def _monthly_series(items: list[store.AggregateItem], measure: str, period: Peri
 def sales_by_client(defn, period, filters, day) -> Report:
     items = _buckets(CLIENT, period)
     clients = store.clients({i.entity_id for i in items} | ({filters.client_id} if filters.client_id else set()))
-    items = [i for i in items if _client_passes(clients.get(i.entity_id), filters)]
+    items = [i for i in items if _client_passes(i.entity_id, clients.get(i.entity_id), filters)]
     groups = _group_names({c.group_id for c in clients.values() if c.group_id})
     rows = []
     for client_id, m in _per_entity(items).items():
@@ -179,7 +179,7 @@ def receivables_aging(defn, period, filters, day) -> Report:
     per_client: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for item in items:
         amount = item.outstanding or ZERO
-        if not amount or not _client_passes(clients.get(item.entity_id), filters):
+        if not amount or not _client_passes(item.entity_id, clients.get(item.entity_id), filters):
             continue
         bucket = rules.ageing_bucket(date.fromisoformat(item.day), day) or "current"
         per_client[item.entity_id][bucket] += amount
@@ -212,7 +212,7 @@ def overdue_invoices(defn, period, filters, day) -> Report:
 
 def clients_by_group(defn, period, filters, day) -> Report:
     """Group figures are the sum of the group's clients as they are now (a client that moves takes its history)."""
-    clients = {c.id: c for c in store.all_clients() if _client_passes(c, Filters(filters.agent_id, filters.group_id))}
+    clients = {c.id: c for c in store.all_clients() if _client_passes(c.id, c, Filters(filters.agent_id, filters.group_id))}
     per_client = _per_entity(_buckets(CLIENT, period))
     groups = _group_names({c.group_id for c in clients.values() if c.group_id})
     rows: dict[str, dict[str, Any]] = {}
