@@ -9,6 +9,7 @@ from chalicelib.api.auth import auth_api
 from chalicelib.api.http import reshape_framework_errors
 from chalicelib.api.payments import payments_api
 from chalicelib.api.portal import portal_api
+from chalicelib.api.reports import reports_api
 from chalicelib.api.security import security
 from chalicelib.web.kit import web
 from chalicelib.web.portal.catalogue import web_catalogue
@@ -18,6 +19,8 @@ from chalicelib.web.documents import web_documents
 from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.proposals import web_proposals
+from chalicelib.web.portal.dashboard import web_dashboard
+from chalicelib.web.staff.reports import web_reports
 from chalicelib.config import require_deployable
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
@@ -35,6 +38,7 @@ app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)
+app.register_blueprint(reports_api)
 app.register_blueprint(web)  # the web kit: the current request for every page
 app.register_blueprint(web_signin)
 app.register_blueprint(web_catalogue)
@@ -43,6 +47,8 @@ app.register_blueprint(web_agent)
 app.register_blueprint(web_operations)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
+app.register_blueprint(web_reports)
+app.register_blueprint(web_dashboard)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from chalicelib.domain import reports as rules
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.reports import AGENT, CLIENT, CONTACT, PRODUCT, UNASSIGNED, ZERO, Period, Report
+from chalicelib.services.pricing import supplier_today
 from chalicelib.store import aggregates as store
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
@@ -39,7 +40,8 @@ class Filters:
 
 
 def today() -> date:
-    return datetime.now(timezone.utc).date()
+    """Today on the supplier's clock (reports and dashboards speak its days)."""
+    return supplier_today()
 
 
 def _filters(params: dict[str, str], viewer: Viewer) -> Filters:

@@ -242,3 +242,16 @@ def names(keys: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Names by pk (groups: GROUP#<id>/GROUP, staff: USER#<id>/USER), one BatchGetItem per 100."""
     wanted = sorted(set(keys))
     return {item.pk: item.name or "" for item in (NamedItem.batch_get(wanted) if wanted else [])}
+
+
+def all_groups() -> dict[str, str]:
+    """Every client group's name by id (the GROUPS index)."""
+    return {g.id: g.name or "" for g in NamedGroup.by_name.query("GROUPS")}
+
+
+class NamedGroup(TableItem):
+    id = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_name = Gsi1()

@@ -30,7 +30,7 @@ from chalicelib.api.views import catalogue_json
 from chalicelib.config import settings
 from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
-from chalicelib.services import accounts, catalogue
+from chalicelib.services import accounts, activity, catalogue
 from chalicelib.store import products as product_store
 from chalicelib.store.clients import get_client
 from chalicelib.templating import render
@@ -44,6 +44,7 @@ CART, FLASH = "b2b_cart", "b2b_flash"
 FORM = ["application/x-www-form-urlencoded"]
 PAGE_SIZE = 24
 STAFF_HOME = "/agent/orders"
+BUYER_HOME = "/dashboard"
 PERMISSION_WORDS = {"place_orders": "place orders", "orders": "see your company's orders",
                     "deliveries": "see your company's deliveries", "invoices": "see your company's invoices and statement",
                     "download_documents": "download documents"}
@@ -216,6 +217,8 @@ def buyer_session(permission: str | None = None) -> Session:
         doing = PERMISSION_WORDS.get(permission or "", "use this page")
         raise Forbidden(f"Your account may not {doing}. Ask whoever manages your company's portal access.",
                         code=exc.code) from exc
+    if _request().method == "GET":  # a page viewed (not a form post): the contact's activity for the reports
+        activity.record_page_view(session.principal.user_id)
     return session
 
 
@@ -246,9 +249,12 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
             staff.append({"key": "agent_invoices", "label": "Invoices", "href": "/agent/invoices"})
         if role_can(principal.role, Capability.OPERATE_PLATFORM):
             staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
+        if role_can(principal.role, Capability.VIEW_CLIENTS):
+            staff.append({"key": "reports", "label": "Reports", "href": "/agent/reports"})
         return [*staff, {"key": "clients", "label": "Clients", "href": None}]
     can = principal.permissions
-    entries = [{"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
+    entries = [{"key": "dashboard", "label": "Dashboard", "href": BUYER_HOME},
+               {"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
     if can.get("place_orders"):
         entries.append({"key": "cart", "label": f"Cart ({len(cart_contents())})", "href": "/cart", "id": "nav-cart"})
     if can.get("orders"):

@@ -6,7 +6,7 @@ from chalice import Response
 from chalicelib.services import accounts
 from chalicelib.domain.errors import DomainError
 from chalicelib.web.kit import (
-    FORM, REFRESH, SESSION, STAFF_HOME, WebBlueprint, _cookie, _csrf_ok, _csrf_token, _html, _render, _session_cookies,
+    BUYER_HOME, FORM, REFRESH, SESSION, STAFF_HOME, WebBlueprint, _cookie, _csrf_ok, _csrf_token, _html, _render, _session_cookies,
     cart_cookie, form_fields, redirect,
 )
 
@@ -22,7 +22,8 @@ def _login_page(*, error: str | None = None, email: str = "", session: str | Non
 
 @web_signin.route("/", methods=["GET"])
 def home():
-    return redirect("/catalogue")
+    """A buyer's landing page is the dashboard (signed-out visitors go on to sign in, staff to their home)."""
+    return redirect(BUYER_HOME)
 
 
 @web_signin.route("/login", methods=["GET"])
@@ -48,7 +49,7 @@ def login_submit():
         return _login_page(email=email, session=result.session)
     # A cart belongs to whoever filled it: a new sign-in starts with an empty one.
     cookies = [*_session_cookies(result), cart_cookie({})]
-    return redirect("/catalogue" if result.role == "buyer" else STAFF_HOME, cookies)
+    return redirect(BUYER_HOME if result.role == "buyer" else STAFF_HOME, cookies)
 
 
 @web_signin.route("/logout", methods=["POST"], content_types=FORM)
