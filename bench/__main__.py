@@ -82,10 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=3, help="real orders through the workflows (default 3)")
     parser.add_argument("--stage", default="prod", help="stage whose Lambda memory prices the workflow (default prod)")
     parser.add_argument("--no-readme", action="store_true", help="do not update the README blocks")
-    parser.add_argument("--only", choices=["checkouts"], help="run just this scenario and print it (no files written)")
+    parser.add_argument("--only", choices=["checkouts", "reports"], help="run just this scenario and print it (no files written)")
+    parser.add_argument("--report-orders", default="1000,10000",
+                        help="order book sizes for --only reports (default 1000,10000; up to 100000)")
     args = parser.parse_args(argv)
     from bench import checkouts  # noqa: PLC0415
 
+    if args.only == "reports":
+        from bench import reports  # noqa: PLC0415
+
+        sizes = tuple(int(n) for n in args.report_orders.split(","))
+        log(f"reports: every report's AWS calls per request at {', '.join(f'{n:,}' for n in sizes)} orders")
+        print(reports.markdown(reports.measure(sizes)))
+        return 0
     if args.only == "checkouts":
         log("checkouts: 30 parallel checkouts on 20,000 SKUs, with and without the moto speed-ups")
         print(checkouts.markdown(checkouts.measure()))

@@ -103,3 +103,83 @@ def generate(world: SalesWorld, first: int, count: int, *, seed: int = 14) -> No
         for n in range(first, first + count):
             for item in _items(world, n, rng):
                 batch.save(item)
+
+
+# --- the benchmark: every report at a constant number of AWS calls as the orders grow -----------------------
+
+REPORT_PERIOD = 120  # days of generated sales; reports ask for the whole period
+
+
+def measure(sizes: tuple[int, ...] = (1_000, 10_000), runs: int = 2) -> list[dict[str, Any]]:
+    """Each report's AWS calls (and scans, and time) per request at each size of the order book."""
+    from bench.local import Harness  # noqa: PLC0415
+    from chalicelib.domain.reports import REPORTS  # noqa: PLC0415
+    from chalicelib.services import aggregates  # noqa: PLC0415
+    from tests.support.world import World  # noqa: PLC0415
+
+    h = Harness().start()
+    rows: list[dict[str, Any]] = []
+    try:
+        world = World()
+        _, admin = world.staff("admin")
+        agents = [world.staff("agent")[0] for _ in range(3)]
+        group = world.group("Installers")
+        clients = [world.client(f"Client {i:02d}", sale_agent_id=agents[i % 3], group_id=group if i % 2 else None)
+                   for i in range(12)]
+        contacts = [world.buyer(clients[i])[0] for i in range(3)]
+        for i, sku in enumerate(SKUS[:5]):  # a few products below their minimum
+            world.product(sku, qty_on_hand=i)
+            _set_min_stock(sku, 10)
+        today = date.today()
+        sales = SalesWorld(clients=clients, agents=[agents[i % 3] for i in range(12)], contacts=contacts,
+                           start=today - timedelta(days=REPORT_PERIOD - 1), days=REPORT_PERIOD)
+        written = 0
+        query = f"?from={sales.start.isoformat()}&to={today.isoformat()}"
+        for size in sizes:
+            with h.direct_writes():
+                generate(sales, written, size - written)
+            written = size
+            aggregates.rebuild(_scan_pages, write=True)  # what the stream consumer would have kept
+            for name in REPORTS:
+                scopes = [h.request(f"report:{name}", "GET", f"/admin/reports/{name}{query}", token=admin)[1]
+                          for _ in range(runs)]
+                last = scopes[-1]
+                rows.append({"report": name, "orders": size, "aws_calls": max(s.count() for s in scopes),
+                             "scans": len(last.scans), "calls_by_operation": last.by_operation(),
+                             "ms_p50": round(sorted(s.app_ms for s in scopes)[len(scopes) // 2], 1),
+                             "ms_total_p50": round(sorted(s.wall_ms for s in scopes)[len(scopes) // 2], 1)})
+    finally:
+        h.stop()
+    return rows
+
+
+def _scan_pages():
+    import boto3  # noqa: PLC0415
+
+    from chalicelib.config import table_name  # noqa: PLC0415
+
+    return boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table_name())
+
+
+def _set_min_stock(sku: str, minimum: int) -> None:
+    import boto3  # noqa: PLC0415
+
+    from chalicelib.config import table_name  # noqa: PLC0415
+
+    boto3.client("dynamodb").update_item(TableName=table_name(), Key={"pk": {"S": f"PRODUCT#{sku}"}, "sk": {"S": "PRODUCT"}},
+                                         UpdateExpression="SET min_stock = :m", ExpressionAttributeValues={":m": {"N": str(minimum)}})
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    sizes = sorted({r["orders"] for r in rows})
+    by = {(r["report"], r["orders"]): r for r in rows}
+    lines = ["| report | " + " | ".join(f"AWS calls at {s:,} orders" for s in sizes) + " | scans | ms (app, largest) |",
+             "|---|" + "---|" * len(sizes) + "---|---|"]
+    for name in dict.fromkeys(r["report"] for r in rows):
+        calls = [by[(name, s)]["aws_calls"] for s in sizes]
+        lines.append(f"| {name} | " + " | ".join(str(c) for c in calls)
+                     + f" | {max(by[(name, s)]['scans'] for s in sizes)} | {by[(name, sizes[-1])]['ms_p50']} |")
+    constant = all(len({by[(n, s)]["aws_calls"] for s in sizes}) == 1 for n in dict.fromkeys(r["report"] for r in rows))
+    lines.append("")
+    lines.append("Constant from the smallest to the largest order book: " + ("yes" if constant else "NO"))
+    return "\n".join(lines)
