@@ -122,6 +122,12 @@ def handle_change(event_name: str, keys: dict[str, Any], new_image: dict[str, An
     return sum(store.add_fact(fact) for fact in facts_of(kind, item, documents or TableDocuments()))
 
 
+def update_reports_for_product(sku: str) -> None:
+    """Put the product on (or off) the below-minimum list as it is stored now."""
+    pk = f"PRODUCT#{sku.upper()}"
+    _track_minimum("MODIFY", pk, store.raw_item(pk, "PRODUCT"))
+
+
 def current_image(keys: dict[str, Any]) -> dict[str, Any] | None:
     """The item as stored now, in the stream's image form (for a record replayed from its keys only)."""
     return store.raw_item(keys["pk"]["S"], keys["sk"]["S"])
