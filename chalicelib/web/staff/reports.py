@@ -3,6 +3,7 @@ people would rather look than read, the table and its CSV download."""
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 from typing import Any
 
 from chalice import Response
@@ -40,7 +41,7 @@ def report_page(name):
     params = {k: v for k, v in query_params().items() if k in FILTER_KEYS}
     viewer = reports.Viewer(session.principal.user_id, session.principal.role)
     report = reports.run(name, params, viewer)
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    query = urlencode({k: v for k, v in params.items() if v})
     return render_page("agent/report.html", session, defn=defn, report=report, params=params,
                        chart=Markup(chart_for(report)) if defn.chart else None,
                        meters={r["sku"]: Markup(charts.meter(f"cover-{i}", f"Cover of {r['sku']}", r["cover_days"],
