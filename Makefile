@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast fuzz chromium bench package lint clean
+.PHONY: run test test-fast fuzz chromium bench package lint clean rebuild-aggregates
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ STAGE ?= dev
 # Benchmarks (not part of `make test`): AWS calls per request vs their floor, scale, cold start, cost per order.
 bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python -m bench
+
+# Recompute the report aggregates from the documents and compare (infra/rebuild_aggregates.py): without TABLE, the
+# proof on ORDERS generated orders with every stream record redelivered; TABLE=b2b-<stage> [WRITE=1] for a real table.
+rebuild-aggregates: $(STAMP)
+	PYTHONPATH=. $(BIN)/python -m infra.rebuild_aggregates
 
 package: $(STAMP)
 	PYTHONPATH=. $(BIN)/python infra/stage_env.py merge-template --stage $(STAGE) -o build/merge-$(STAGE).json

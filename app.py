@@ -18,6 +18,7 @@ from chalicelib.api.profile import profile_api
 from chalicelib.api.http import reshape_framework_errors
 from chalicelib.api.payments import payments_api
 from chalicelib.api.portal import portal_api
+from chalicelib.api.reports import reports_api
 from chalicelib.api.security import security
 from chalicelib.web.kit import web
 from chalicelib.web.portal.catalogue import web_catalogue
@@ -46,6 +47,8 @@ from chalicelib.web.not_found import web_not_found
 from chalicelib.web.portal.offers import web_offers
 from chalicelib.web.portal.recurring import web_recurring
 from chalicelib.web.staff.new_order import web_new_order
+from chalicelib.web.portal.dashboard import web_dashboard
+from chalicelib.web.staff.reports import web_reports
 from chalicelib.config import require_deployable
 from chalicelib.steps.einvoice import einvoice_steps
 from chalicelib.steps.fulfilment import fulfilment_steps
@@ -76,6 +79,7 @@ app.register_blueprint(profile_api)
 app.register_blueprint(company_api)
 app.register_blueprint(comments_api)
 app.register_blueprint(credit_notes_api)
+app.register_blueprint(reports_api)
 app.register_blueprint(web)  # the web kit: the current request for every page
 app.register_blueprint(web_signin)
 app.register_blueprint(web_catalogue)
@@ -102,6 +106,8 @@ app.register_blueprint(web_comments)
 app.register_blueprint(web_offers)
 app.register_blueprint(web_recurring)
 app.register_blueprint(web_new_order)
+app.register_blueprint(web_reports)
+app.register_blueprint(web_dashboard)
 app.register_blueprint(web_not_found)  # GET /{proxy+}: what no other route matches (API Gateway's fallback)
 app.register_blueprint(review_steps)
 app.register_blueprint(lifecycle_steps)

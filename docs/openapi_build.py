@@ -418,6 +418,20 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
             debit=MONEY, credit=MONEY, balance={**ref("SignedMoney"), "description": "running balance after this entry"},
         )},
     ),
+    "Report": shape(
+        ("from", "to", "series"), name=STR, title=STR,
+        columns={"type": "array", "items": shape(key=STR, title=STR, kind={
+            "enum": ["text", "money", "count", "percent", "date", "days", "hours"]})},
+        rows={"type": "array", "items": {"type": "object", "description": "one value per column key (money as strings)"}},
+        totals={"type": "object", "description": "the totals of the columns that add up"},
+        **{"from": DATE, "to": DATE},
+        series={"type": "object", "description": "what the report page's chart draws (per month, per day, per agent)"}),
+    "Dashboard": shape(
+        credit_limit=MONEY, credit_available=ref("SignedMoney"), balance=ref("SignedMoney"), overdue_amount=MONEY,
+        open_orders={"type": "integer"}, currency=STR,
+        spend_by_month={"type": "array", "items": shape(month={"type": "string", "description": "YYYY-MM"}, total=MONEY)},
+        deliveries_in_transit={"type": "array", "items": shape(
+            id=STR, number=STR, order_id=STR, awb=STR_OR_NULL, courier=STR_OR_NULL, tracking_url=STR_OR_NULL)}),
     "ReminderRun": shape(execution_arn={"type": "string", "description": "the Step Functions execution sending the reminders"}),
     "WebhookReceipt": shape(
         ("outcome", "duplicate"), received=BOOL, recorded={"type": "boolean", "description": "false for events that are no payment"},
@@ -495,6 +509,18 @@ QUERY = {
     "to": {"schema": {"type": "string", "format": "date"},
            "description": "last day (default: today; 422 `invalid_date`, or `invalid_date_range` when before from)"},
 }
+
+QUERY.update({
+    "report_from": {"name": "from", "schema": {"type": "string", "format": "date"},
+                    "description": "first day of the period (default: the first of the month eleven months back; 422 "
+                                   "`invalid_date`, or `invalid_period` when after to or over three years)"},
+    "report_to": {"name": "to", "schema": {"type": "string", "format": "date"}, "description": "last day (default: today)"},
+    "format": {"schema": {"enum": ["json", "csv"], "default": "json"}, "description": "the answer's format (422 `invalid_value`)"},
+    "agent_id": {"schema": {"type": "string"}, "description": "only this sales agent's clients (an agent always sees only its own)"},
+    "report_group_id": {"name": "group_id", "schema": {"type": "string"}, "description": "only this client group's clients"},
+    "report_client_id": {"name": "client_id", "schema": {"type": "string"}, "description": "only this client"},
+})
+REPORT_QUERY = ("report_from", "report_to", "format", "agent_id", "report_group_id", "report_client_id")
 
 HEADERS = {
     "Idempotency-Key": {"schema": {"type": "string", "maxLength": 200},
@@ -1559,17 +1585,46 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         answer_headers=DOWNLOAD_REDIRECT, query=("from", "to"),
         errors={403: portal_403("download_documents"), 422: "`invalid_date` (from or to) or `invalid_date_range`."}),
     # chalicelib/web (HTML pages; session cookie)
-    ("GET", "/"): page("Home: redirects to the catalogue", {303: "To /catalogue."}),
+    ("GET", "/"): page("Home: redirects to the buyer's dashboard", {303: "To /dashboard (which sends the signed out "
+                                                                     "to /login and staff to their own first page)."}),
     ("GET", "/login"): page("The sign-in page (after an expired session it says so; `next` is where to go after)",
                             {200: "The form."}, query=("next", "expired"), cookies=(200,)),
     ("POST", "/login"): page(
         "Sign in (or set the first-login password); buyers and staff", form=LOGIN_FORM, cookies=(303,),
-        answers={303: "Signed in, with the session cookies (and an empty cart): buyers to /catalogue, staff to /agent/orders.",
+        answers={303: "Signed in, with the session cookies (and an empty cart): buyers to /dashboard, staff to /agent/orders.",
                  200: "The new-password step of a first login.",
                  401: "The form again with the error.", 403: "The form again: CSRF check failed.",
                  422: "The form again with the error (e.g. weak password)."}),
     ("POST", "/logout"): page("Sign out", {303: "To /login with the session cookies cleared (to /catalogue when the "
                                                  "CSRF check fails)."}, form=LOGOUT_FORM, cookies=(303,)),
+    # api/reports.py and web/staff/reports.py, web/portal/dashboard.py (reports and the buyer's dashboard)
+    ("GET", "/admin/reports/{name}"): api(
+        "One of the eight reports for a period: sales-by-client, sales-by-agent, approval-sla, receivables-aging, "
+        "overdue-invoices, clients-by-group, portal-activity, stock-below-minimum", "The report (or CSV with format=csv)",
+        ref("Report"), query=REPORT_QUERY, capability=Capability.VIEW_CLIENTS,
+        errors={404: "`unknown_report`.", 422: "`invalid_date`, `invalid_period` (from/to) or `invalid_value` (format, an id)."}),
+    ("GET", "/portal/dashboard"): api(
+        "The buyer's company at a glance: credit, balance, overdue money, open orders, deliveries on the way, spend per month",
+        "The figures", ref("Dashboard"), errors={403: PORTAL_403}),
+    ("GET", "/agent/reports"): page(
+        "The list of reports (staff who see clients)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role that does not see clients."}),
+    ("GET", "/agent/reports/{name}"): page(
+        "One report: filters, an SVG chart, the table and its CSV link", query=("report_from", "report_to", "agent_id",
+                                                                                "report_group_id", "report_client_id"),
+        session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role that does not see clients.",
+                 404: "No such report.", 422: "A bad date or period."}),
+    ("GET", "/agent/reports/{name}/csv"): page(
+        "The report as a CSV download (text/csv)", query=("report_from", "report_to", "agent_id", "report_group_id",
+                                                          "report_client_id"), session=True,
+        answers={200: "The CSV file.", 303: "To /login when signed out.", 403: "A client contact, or a role that does not see clients.",
+                 404: "No such report.", 422: "A bad date or period."}),
+    ("GET", "/dashboard"): page(
+        "The buyer's landing page: credit, balance, overdue, open orders, deliveries on the way, spend per month (SVG)",
+        session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out; staff to /agent/orders.",
+                 403: "Signed in, but the contact has no portal access."}),
     ("GET", "/catalogue"): page(
         "The catalogue page of the signed-in buyer", query=("category", "q", "cursor"), session=True, cookies=(200,),
         answers={200: "The page (24 products, a next-page link).", 303: "To /login when signed out; staff to "

@@ -160,8 +160,8 @@ def test_the_prefixed_server_serves_the_app_only_under_its_prefix(api_server):
     bare = requests.get(f"{root}/", timeout=10, allow_redirects=False)
     assert (bare.status_code, bare.headers["Location"]) == (302, "/api/")
     home = requests.get(f"{api_server}", timeout=10, allow_redirects=False)
-    assert (home.status_code, home.headers["Location"]) == (303, "/api/catalogue")
-    signed_out = requests.get(f"{api_server}/catalogue", timeout=10, allow_redirects=False)
+    assert (home.status_code, home.headers["Location"]) == (303, "/api/dashboard")
+    signed_out = requests.get(f"{api_server}/dashboard", timeout=10, allow_redirects=False)
     assert (signed_out.status_code, signed_out.headers["Location"]) == (303, "/api/login")
 
 
@@ -182,7 +182,7 @@ def test_sign_in_redirects_and_cookies_stay_under_the_prefix(api_server, world):
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     signed_in = requests.post(f"{api_server}/login", data={"csrf": csrf, "email": email, "password": PASSWORD},
                               headers={"Cookie": f"b2b_csrf={csrf}"}, timeout=10, allow_redirects=False)
-    assert (signed_in.status_code, signed_in.headers["Location"]) == (303, "/api/catalogue")
+    assert (signed_in.status_code, signed_in.headers["Location"]) == (303, "/api/dashboard")
     cookies = _set_cookies(signed_in)
     assert {"b2b_session", "b2b_refresh", "b2b_cart"} <= set(cookies)
     assert all("; Path=/api;" in line for line in cookies.values()), cookies

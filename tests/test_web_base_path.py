@@ -62,7 +62,7 @@ def test_portal_and_staff_pages_work_under_the_stage_prefix(portal_at_api, peopl
     acme = shop(world)
 
     buyer = people()
-    sign_in(buyer, base, acme.buyer.email, lands="**/api/catalogue")
+    sign_in(buyer, base, acme.buyer.email, lands="**/api/dashboard")
     assert {c["name"]: c["path"] for c in buyer.context.cookies()}["b2b_session"] == "/api"
     visited.check(buyer)
     add_to_cart(buyer, "CAB-001", 3)

@@ -56,6 +56,8 @@ def first_login(page, base_url, email, temporary="Temp-Pass-1234", chosen="Chose
     page.wait_for_selector("#new_password")
     page.fill("#new_password", chosen)
     page.click("button[type=submit]")
+    page.wait_for_selector("#dashboard-figures")  # a buyer lands on the dashboard
+    page.click("nav.sidebar >> text=Catalogue")
     page.wait_for_selector("#catalogue")
 
 

@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
 import string
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, Unauthenticated, ValidationFailed
-from chalicelib.services import mail
+from chalicelib.services import activity, mail
 from chalicelib.store.models import UserItem
 from chalicelib.store.users import find_user, save_new_user
 from chalicelib.tokens import verify_id_token
+
+logger = Logger(service="b2b-portal", child=True)
 
 PORTAL_NAME = "the B2B ordering portal"
 
@@ -58,17 +60,12 @@ def _signed_in(result: dict[str, Any], refresh_token: str | None = None, *, sign
         raise Unauthenticated("This sign-in has no account here.", code="unknown_account")
     if not user.active:
         raise Unauthenticated("This account is disabled; ask the supplier to enable it.", code="account_disabled")
-    if sign_in:
-        record_login(user)
+    if sign_in:  # a sign-in with the password, not a token refresh
+        try:
+            activity.record_login(user.id, user.role)
+        except Exception:  # noqa: BLE001 - a missed sign-in count must never block a sign-in
+            logger.exception("could not record the sign-in")
     return SignedIn(token, result.get("RefreshToken", refresh_token), int(result.get("ExpiresIn", 3600)), user.role)
-
-
-def record_login(user: UserItem) -> None:
-    """Remember when the person last signed in (shown to staff beside each contact)."""
-    try:
-        user.update(actions=[UserItem.last_login_at.set(datetime.now(timezone.utc))], condition=UserItem.pk.exists())
-    except Exception:  # a missed timestamp must never block a sign-in
-        pass
 
 
 def login(email: str, password: str) -> SignedIn | NewPasswordRequired:

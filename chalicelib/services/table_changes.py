@@ -1,6 +1,7 @@
 """What a change in the table sets in motion: the one rule the table-stream consumer and the replay of its
 dead letters share. Only new Sales Orders start work (their review workflow); everything after that is
-carried by the workflows themselves.
+carried by the workflows themselves; every document with a fact for the reports (orders, decisions, invoices,
+payments, products) brings the report aggregates up to date.
 
 An order above its contact's spending limit is inserted `awaiting_approval`: its INSERT asks the company's
 approvers (once) instead of starting the review. The approver's decision writes the `ORDER#<id> / RELEASED`
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.services import approvals, workflows
+from chalicelib.services import aggregates, approvals, workflows
 from chalicelib.store.approvals import released_order_id
 
 
@@ -26,13 +27,25 @@ def new_order_id(event_name: str, keys: dict[str, Any]) -> str | None:
     return released_order_id(pk, sk)
 
 
-def handle_change(event_name: str, keys: dict[str, Any]) -> None:
+def handle_change(event_name: str, keys: dict[str, Any], new_image: dict[str, Any] | None = None,
+                  old_image: dict[str, Any] | None = None) -> None:
     """Start the review of a new order (execution name = order id, so a second start changes nothing); an order
-    waiting for its company's approver is held, and its approvers are asked."""
+    waiting for its company's approver is held, and its approvers are asked. Then the report aggregates."""
     order_id = new_order_id(event_name, keys)
-    if not order_id:
+    if order_id:
+        if keys.get("sk", {}).get("S") == "ORDER" and approvals.waits(order_id):
+            approvals.request_approval(order_id)
+        else:
+            workflows.start_review(order_id)
+    update_reports(event_name, keys, new_image, old_image)
+
+
+def update_reports(event_name: str, keys: dict[str, Any], new_image: dict[str, Any] | None = None,
+                   old_image: dict[str, Any] | None = None) -> None:
+    """The report aggregates after this change (each fact once: a redelivered record adds nothing). Without the
+    record's image (a dead letter replayed from its keys) the item is read as it is now."""
+    if aggregates.kind_of(keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")) is None:
         return
-    if keys.get("sk", {}).get("S") == "ORDER" and approvals.waits(order_id):
-        approvals.request_approval(order_id)
-        return
-    workflows.start_review(order_id)
+    if new_image is None and event_name != "REMOVE":
+        new_image = aggregates.current_image(keys)
+    aggregates.handle_change(event_name, keys, new_image, old_image)

@@ -1,5 +1,6 @@
-"""The table's stream turned into work: every new Sales Order starts its review workflow, and nothing else
-happens here (the checks, the approval and the notifications are states of that workflow)."""
+"""The table's stream turned into work: every new Sales Order starts its review workflow (the checks, the
+approval and the notifications are states of that workflow), and the documents the reports count bring the
+report aggregates up to date (services/aggregates.py)."""
 from __future__ import annotations
 
 import os
@@ -19,10 +20,12 @@ STREAM_ARN = os.environ.get("MAIN_TABLE_STREAM_ARN", "arn:aws:dynamodb:us-east-1
 
 @table_stream.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
 def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
-    """Start the review of each new order; a record that could not start is reported back alone
-    (ReportBatchItemFailures), so one bad record neither blocks nor repeats the others."""
+    """Start the review of each new order and count each document for the reports; a record that could not be
+    handled is reported back alone (ReportBatchItemFailures), so one bad record neither blocks nor repeats the
+    others (a redelivered one adds nothing to the reports twice)."""
     failures = []
     for record in event:
+        keys = record.keys or {}
         changed = order_status.changed_document_order(record.new_image, record.old_image)
         if changed:  # a delivery note or invoice moved: the order's fulfilment/invoice status follows
             with fresh_log_state(changed):
@@ -31,14 +34,16 @@ def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
                 except Exception:  # noqa: BLE001 - reported per record, like a review that could not start
                     logger.exception("could not refresh the order's status")
                     failures.append({"itemIdentifier": record.sequence_number})
-            continue
-        order_id = table_changes.new_order_id(record.event_name, record.keys or {})
-        if order_id is None:
-            continue
-        with fresh_log_state(order_id):
+                    continue
+        order_id = table_changes.new_order_id(record.event_name, keys)
+        with fresh_log_state(order_id or record.sequence_number):
             try:
-                table_changes.handle_change(record.event_name, record.keys or {})
+                if order_id:
+                    table_changes.handle_change(record.event_name, keys, new_image=record.new_image,
+                                                old_image=record.old_image)
+                else:
+                    table_changes.update_reports(record.event_name, keys, record.new_image, record.old_image)
             except Exception:  # noqa: BLE001 - reported per record; the source retries it (then its dead-letter queue)
-                logger.exception("could not start the order's review")
+                logger.exception("could not handle the table change" + (" (a new order)" if order_id else ""))
                 failures.append({"itemIdentifier": record.sequence_number})
     return {"batchItemFailures": failures}

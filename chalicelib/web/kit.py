@@ -31,7 +31,7 @@ from chalicelib.config import settings
 from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from chalicelib.domain.vocabulary import DEFAULT_LOCALE, label
-from chalicelib.services import accounts, catalogue
+from chalicelib.services import accounts, activity, catalogue
 from chalicelib.store import carts as cart_store
 from chalicelib.store import products as product_store
 from chalicelib.store.clients import get_client
@@ -46,6 +46,7 @@ FLASH = "b2b_flash"
 FORM = ["application/x-www-form-urlencoded"]
 PAGE_SIZE = 24
 STAFF_HOME = "/agent/orders"
+BUYER_HOME = "/dashboard"
 ROLE_HOMES = {"warehouse": "/agent/delivery-notes", "finance": "/agent/invoices"}  # the others: their order queue
 
 
@@ -266,6 +267,8 @@ def buyer_session(permission: str | None = None) -> Session:
         doing = PERMISSION_WORDS.get(permission or "", "use this page")
         raise Forbidden(f"Your account may not {doing}. Ask whoever manages your company's portal access.",
                         code=exc.code) from exc
+    if _request().method == "GET":  # a page viewed (not a form post): the contact's activity for the reports
+        activity.record_page_view(session.principal.user_id)
     return session
 
 
@@ -310,10 +313,13 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
             staff.append({"key": "agent_price_lists", "label": "Price lists", "href": "/agent/price-lists"})
         if role_can(principal.role, Capability.OPERATE_PLATFORM):
             staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
+        if role_can(principal.role, Capability.VIEW_CLIENTS):
+            staff.append({"key": "reports", "label": "Reports", "href": "/agent/reports"})
         home = staff_home(principal.role)
         return sorted(staff, key=lambda entry: entry["href"] != home)  # the role's own work first
     can = principal.permissions
-    entries = [{"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
+    entries = [{"key": "dashboard", "label": "Dashboard", "href": BUYER_HOME},
+               {"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
     if can.get("place_orders"):
         entries.append({"key": "cart", "label": f"Cart ({cart_store.line_count(principal.user_id)})", "href": "/cart",
                         "id": "nav-cart"})

@@ -12,7 +12,7 @@ from chalice import Response
 from chalicelib.domain.errors import DomainError
 from chalicelib.services import accounts, lockout
 from chalicelib.web.kit import (
-    FORM, REFRESH, SESSION, WebBlueprint, _cookie, _csrf_ok, _csrf_token, _html, _render, _request,
+    BUYER_HOME, FORM, REFRESH, SESSION, WebBlueprint, _cookie, _csrf_ok, _csrf_token, _html, _render, _request,
     _session_cookies, _take_flash, form_fields, query_params, redirect, safe_next, staff_home,
 )
 
@@ -40,7 +40,8 @@ def _client_ip() -> str | None:
 
 @web_signin.route("/", methods=["GET"])
 def home():
-    return redirect("/catalogue")
+    """A buyer's landing page is the dashboard (signed-out visitors go on to sign in, staff to their home)."""
+    return redirect(BUYER_HOME)
 
 
 @web_signin.route("/login", methods=["GET"])
@@ -70,7 +71,7 @@ def login_submit():
     # The cart is stored per contact now (chalicelib/store/carts.py); the retired cart cookie is removed from
     # browsers that still hold one.
     cookies = [*_session_cookies(result), _cookie(RETIRED_CART_COOKIE, "", max_age=0)]
-    home_path = "/catalogue" if result.role == "buyer" else staff_home(result.role)
+    home_path = BUYER_HOME if result.role == "buyer" else staff_home(result.role)
     return redirect(next_path or home_path, cookies)
 
 
