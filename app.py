@@ -2,6 +2,7 @@
 from chalice import Chalice
 
 from chalicelib.api.admin import admin_api
+from chalicelib.api.admin_automation import admin_automation_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
@@ -19,6 +20,7 @@ from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.config import require_deployable
+from chalicelib.steps.automation import automation_steps
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.review import review_steps
 from chalicelib.steps.stream import table_stream
@@ -33,6 +35,7 @@ app.register_blueprint(admin_api)
 app.register_blueprint(admin_orders_api)
 app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
+app.register_blueprint(admin_automation_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)
 app.register_blueprint(web)  # the web kit: the current request for every page
@@ -46,3 +49,4 @@ app.register_blueprint(web_proposals)
 app.register_blueprint(review_steps)
 app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)
+app.register_blueprint(automation_steps)

@@ -62,6 +62,7 @@ OUTPUT_TO_ENV = {
     "FulfilmentStateMachineArn": "FULFILMENT_STATE_MACHINE_ARN",
     "InvoicingStateMachineArn": "INVOICING_STATE_MACHINE_ARN",
     "OverdueRemindersStateMachineArn": "OVERDUE_REMINDERS_STATE_MACHINE_ARN",
+    "AutomationRunStateMachineArn": "AUTOMATION_RUN_STATE_MACHINE_ARN",
 }
 
 # The same variables in the one-stack template: Ref/GetAtt on the merged resources.
@@ -82,7 +83,8 @@ ENV_REFS.update({
     for env, name in {"ORDER_REVIEW_STATE_MACHINE_ARN": "order-review",
                       "FULFILMENT_STATE_MACHINE_ARN": "fulfilment",
                       "INVOICING_STATE_MACHINE_ARN": "invoicing",
-                      "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders"}.items()})
+                      "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders",
+                      "AUTOMATION_RUN_STATE_MACHINE_ARN": "automation-run"}.items()})
 
 # API Gateway's own answers (authorizer said no, unknown path, throttling...) in the
 # API's error shape: {"error": {"code": ..., "message": ...}} (shared/API.md).
@@ -238,6 +240,11 @@ def policy_statements(stage: str) -> dict[str, dict]:
             "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": [f"arn:aws:logs:*:*:log-group:/aws/lambda/b2b-portal-{stage}-*",
                       f"arn:aws:logs:*:*:log-group:/aws/lambda/b2b-portal-{stage}-*:log-stream:*"]},
+        # Delayed and date-relative automation runs: one-time EventBridge Scheduler schedules (adapters/scheduler_automation.py).
+        {"Sid": "ScheduleAutomationRuns", "Action": ["scheduler:CreateSchedule"],
+         "Resource": "arn:aws:scheduler:*:*:schedule/*/automation-*"},
+        {"Sid": "PassSchedulerRole", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::*:role/b2b-{stage}-automation-scheduler",
+         "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}},
         {"Sid": "XRayNoResourceLevelPermissions", "Action": [
             "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
             "xray:GetSamplingTargets"], "Resource": "*"},
@@ -267,7 +274,10 @@ POLICIES: dict[str | None, list[str]] = {
     # steps/stream.py: reads the table stream, starts review / shipping workflows
     "stream": ["MainTableStream", "StreamDeadLetterQueue", *_WORK, *_SECRETS, *_BASE],
     # steps/fulfilment.py on_domain_event: consumes the events queue
-    "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
+    "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", "ScheduleAutomationRuns", "PassSchedulerRole",
+               *_SECRETS, *_BASE],
+    # steps/automation.py: rules, runs, emails, tasks, client fields (webhooks are plain HTTPS)
+    "automation-steps": [*_WORK, "ScheduleAutomationRuns", "PassSchedulerRole", *_SECRETS, *_BASE],
 }
 FUNCTION_POLICY = {
     "token_authorizer": "authorizer",
@@ -282,6 +292,8 @@ FUNCTION_POLICY = {
     "daily_overdue_reminders": "invoicing-steps",
     "on_table_change": "stream",
     "on_domain_event": "events",
+    "automation_plan": "automation-steps", "automation_action": "automation-steps",
+    "automation_finish": "automation-steps", "automation_timer": "automation-steps",
 }
 
 

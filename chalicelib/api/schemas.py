@@ -139,3 +139,12 @@ PROPOSAL = obj(["client_id", "lines"], {
 })
 REVISE_PROPOSAL = obj(["lines"], {k: v for k, v in PROPOSAL["properties"].items() if k != "client_id"})
 DECLINE_PROPOSAL = obj([], {"reason": nullable({"type": "string", "maxLength": 2000})})
+
+# Workflow automation: the outer shape here; each trigger, condition and action is checked by the rule's own
+# interpreter (domain/automation.validate_rule), which names the wrong field (`actions[1].url`).
+_RULE_PARTS = {"name": {"type": "string", "maxLength": 200}, "enabled": {"type": "boolean"},
+               "trigger": {"type": "object"}, "conditions": {"type": "object"},
+               "actions": {"type": "array", "maxItems": 10, "items": {"type": "object"}}}
+AUTOMATION_RULE = obj(["name", "trigger", "actions"], _RULE_PARTS)
+AUTOMATION_RULE_PATCH = {**obj([], _RULE_PARTS), "minProperties": 1}
+AUTOMATION_DRY_RUN = {**obj([], {"event": {"type": "object"}, "since": DATE}), "minProperties": 1, "maxProperties": 1}

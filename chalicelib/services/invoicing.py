@@ -25,7 +25,7 @@ from chalicelib.domain.invoicing import (
 )
 from chalicelib.domain.money import format_money
 from chalicelib.domain.orders import OrderStatus, order_totals
-from chalicelib.services import mail
+from chalicelib.services import events, mail
 from chalicelib.services.ordering import as_line, line_map
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
@@ -135,6 +135,7 @@ def send(invoice_id: str) -> None:
     """Email the issued invoice to the client, once (see `_notify_once`); an address SES refuses is marked
     failed on the invoice and does not fail the workflow."""
     invoice = invoice_store.get(invoice_id)
+    events.announce("invoice.issued", invoice.id, invoice_id=invoice.id, client_id=invoice.client_id, order_id=invoice.order_id)
     if "issued" in (invoice.notified or set()):
         return
     claimed = _notify_once(invoice, "issued", "invoice_issued", invoice=invoice_view(invoice))
@@ -213,6 +214,8 @@ def record_payment(invoice_id: str, *, amount: Decimal, paid_on: date, method: s
             _pause()
             continue
         expire_checkouts(invoice_id, keep=None)
+        events.announce("payment.received", payment_id, quiet=True, invoice_id=invoice_id, client_id=paid.client_id, amount=str(amount), method=method)
+        events.announce(f"invoice.{'paid' if paid.status == 'paid' else 'partially_paid'}", payment_id, quiet=True, invoice_id=invoice_id, client_id=paid.client_id)
         return paid
     raise Conflict("The invoice keeps changing; try again.", code="stale_version")
 
@@ -424,6 +427,7 @@ def _remind(invoice: InvoiceItem, today: date, offsets: tuple[int, ...]) -> None
     if not due:
         return
     key = f"reminder:{due[-1]}"
+    events.announce("invoice.overdue", f"{invoice.id}:{key}", invoice_id=invoice.id, client_id=invoice.client_id, days_overdue=(today - invoice.due_date).days)
     if _notify_once(invoice, key, "invoice_overdue", invoice=invoice_view(invoice), days=(today - invoice.due_date).days) is None:
         claim = invoice_store.notification(invoice.id, key)
         if claim is None or claim.status == "sending":

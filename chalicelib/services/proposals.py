@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.domain.errors import Conflict, ValidationFailed, referenced
 from chalicelib.domain.orders import OrderStatus, Review, order_totals
 from chalicelib.domain.proposals import ProposalStatus, proposal_transition
-from chalicelib.services import mail
+from chalicelib.services import events, mail
 from chalicelib.services.ordering import Buyer, as_line, line_map, price_lines
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import orders as order_store
@@ -51,6 +51,7 @@ def send(proposal_id: str) -> ProposalItem:
     for contact in user_store.contacts_of(proposal.client_id):
         if contact.permissions and contact.permissions.proposals:
             mail.send("proposal_sent", contact.email, proposal=_view(proposal))
+    events.announce("proposal.sent", f"{proposal.id}:{proposal.version}", quiet=True, proposal_id=proposal.id, client_id=proposal.client_id)
     return proposal
 
 
@@ -68,7 +69,9 @@ def viewed(proposal: ProposalItem) -> ProposalItem:
     if proposal.status != ProposalStatus.SENT.value:
         return proposal
     try:
-        return proposal_store.change(proposal, status=ProposalStatus.OPEN.value)
+        proposal = proposal_store.change(proposal, status=ProposalStatus.OPEN.value)
+        events.announce("proposal.viewed", proposal.id, quiet=True, proposal_id=proposal.id, client_id=proposal.client_id)
+        return proposal
     except Conflict:
         return proposal_store.get(proposal.id)
 
@@ -81,12 +84,15 @@ def accept(proposal: ProposalItem, buyer: Buyer) -> tuple[ProposalItem, OrderIte
     order = _order_for(proposal, buyer)
     proposal = proposal_store.change(proposal, status=ProposalStatus.ACCEPTED.value,
                                      actions=(ProposalItem.order_id.set(order.id),))
+    events.announce("proposal.accepted", proposal.id, quiet=True, proposal_id=proposal.id, client_id=proposal.client_id, order_id=order.id)
     return proposal, order
 
 
 def decline(proposal: ProposalItem, reason: str | None) -> ProposalItem:
     status = proposal_transition("decline", ProposalStatus(proposal.status))
-    return proposal_store.change(proposal, status=status.value, actions=(ProposalItem.decline_reason.set(reason),) if reason else ())
+    proposal = proposal_store.change(proposal, status=status.value, actions=(ProposalItem.decline_reason.set(reason),) if reason else ())
+    events.announce("proposal.declined", proposal.id, quiet=True, proposal_id=proposal.id, client_id=proposal.client_id, reason=reason)
+    return proposal
 
 
 def _order_for(proposal: ProposalItem, buyer: Buyer) -> OrderItem:

@@ -35,6 +35,9 @@ def main() -> int:
     demo = seed.seed()
     pollers.start()
     daily = _daily_reminders()
+    from infra.local.timers import AutomationTimer
+
+    automation_timer = AutomationTimer().start()  # delayed and date-relative automation runs
 
     server = gateway.local_server(app, Config.create(chalice_stage="local", app_name=app.app_name), "127.0.0.1", port,
                                   base_path)
@@ -57,6 +60,7 @@ def main() -> int:
         print("\nStopping…")
     finally:
         daily.set()
+        automation_timer.set()
         pollers.stop()
         server.server.server_close()
         stack.stop()
