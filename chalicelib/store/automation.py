@@ -348,9 +348,11 @@ def withdraw_proposal(proposal_id: str) -> bool:
     """A proposal the client may still accept goes back to draft; False when it is past that."""
     from chalicelib.store.models import ProposalItem  # noqa: PLC0415
 
-    try:
-        ProposalItem(f"PROPOSAL#{proposal_id}", "PROPOSAL").update(
+    try:  # read first: the proposal is versioned, and PynamoDB conditions the update on the version read
+        ProposalItem.get(f"PROPOSAL#{proposal_id}", "PROPOSAL", consistent_read=True).update(
             actions=[ProposalItem.status.set("draft")], condition=ProposalItem.status.is_in("sent", "open"))
+    except ProposalItem.DoesNotExist:
+        return False
     except UpdateError as exc:
         if error_code(exc) == "ConditionalCheckFailedException":
             return False
