@@ -29,6 +29,10 @@ WORDS: dict[str, dict[str, str]] = {
                           "shipped": "Shipped", "delivered": "Delivered"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
              "finance": "Finance", "buyer": "Buyer"},
+    "automation_run": {"scheduled": "Scheduled", "running": "Running", "done": "Done", "failed": "Failed",
+                       "no_match": "Conditions not met", "skipped": "Skipped"},
+    "automation_action": {"email": "Email", "task": "Task", "webhook": "Webhook", "update_field": "Update a field",
+                          "assign_agent": "Assign the agent", "tag": "Tag the client", "note": "Note"},
 }
 
 
