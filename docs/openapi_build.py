@@ -362,6 +362,9 @@ QUERY = {
     "invoice_client_id": {"name": "client_id", "schema": {"type": "string"},
                           "description": "this client's invoices, newest first, drafts included; with status, only those "
                                          "of the page in that status (a page may then hold fewer than `limit`)"},
+    "rule_id": {"schema": {"type": "string"}, "description": "this rule's runs, newest first (404 `rule_not_found`)"},
+    "entity_id": {"schema": {"type": "string"},
+                  "description": "the runs that concerned this order, invoice, proposal or client (newest 200 at most)"},
     "from": {"schema": {"type": "string", "format": "date"},
              "description": "first day (default: the first of this month; 422 `invalid_date` when not a date)"},
     "to": {"schema": {"type": "string", "format": "date"},

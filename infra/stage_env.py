@@ -242,7 +242,7 @@ def policy_statements(stage: str) -> dict[str, dict]:
                       f"arn:aws:logs:*:*:log-group:/aws/lambda/b2b-portal-{stage}-*:log-stream:*"]},
         # Delayed and date-relative automation runs: one-time EventBridge Scheduler schedules (adapters/scheduler_automation.py).
         {"Sid": "ScheduleAutomationRuns", "Action": ["scheduler:CreateSchedule"],
-         "Resource": "arn:aws:scheduler:*:*:schedule/*/automation-*"},
+         "Resource": f"arn:aws:scheduler:*:*:schedule/*/b2b-{stage}-automation-*"},
         {"Sid": "PassSchedulerRole", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::*:role/b2b-{stage}-automation-scheduler",
          "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}},
         {"Sid": "XRayNoResourceLevelPermissions", "Action": [

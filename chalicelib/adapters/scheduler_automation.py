@@ -22,7 +22,7 @@ def schedule(run_id: str, due_at: datetime) -> None:
         return  # the local timer polls the pending timers
     try:
         client("scheduler").create_schedule(
-            Name=f"automation-{run_id}"[:64].replace(":", "-"),
+            Name=f"b2b-{stage()}-automation-{run_id}"[:64].replace(":", "-"),
             GroupName=os.environ.get("AUTOMATION_SCHEDULE_GROUP", "default"),
             ScheduleExpression=f"at({due_at.strftime('%Y-%m-%dT%H:%M:%S')})", ScheduleExpressionTimezone="UTC",
             FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
