@@ -82,10 +82,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=3, help="real orders through the workflows (default 3)")
     parser.add_argument("--stage", default="prod", help="stage whose Lambda memory prices the workflow (default prod)")
     parser.add_argument("--no-readme", action="store_true", help="do not update the README blocks")
-    parser.add_argument("--only", choices=["checkouts"], help="run just this scenario and print it (no files written)")
+    parser.add_argument("--only", choices=["checkouts", "automation"], help="run just this scenario and print it (no files written)")
     args = parser.parse_args(argv)
     from bench import checkouts  # noqa: PLC0415
 
+    if args.only == "automation":
+        from bench import automation  # noqa: PLC0415
+
+        log("automation: the matcher with 200 enabled rules")
+        print(automation.markdown(automation.measure()))
+        return 0
     if args.only == "checkouts":
         log("checkouts: 30 parallel checkouts on 20,000 SKUs, with and without the moto speed-ups")
         print(checkouts.markdown(checkouts.measure()))

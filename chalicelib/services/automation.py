@@ -67,6 +67,7 @@ def list_rules() -> list[dict[str, Any]]:
 class _Cache:
     version: str = ""
     rules: tuple[Rule, ...] = ()
+    by_event: dict[str, tuple[Rule, ...]] | None = None
     checked_at: float = 0.0
 
 
@@ -78,8 +79,16 @@ def enabled_rules() -> tuple[Rule, ...]:
     version = store.rules_version()
     if version != _cache.version or _time.monotonic() - _cache.checked_at > RULES_CACHE_SECONDS:
         _cache.rules = tuple(to_rule(r) for r in store.all_rules() if r.enabled == "1")
+        _cache.by_event = {}
+        for rule in _cache.rules:
+            _cache.by_event[rule.event] = (*_cache.by_event.get(rule.event, ()), rule)
         _cache.version, _cache.checked_at = version, _time.monotonic()
     return _cache.rules
+
+
+def rules_for(event_type: str) -> tuple[Rule, ...]:
+    """The enabled rules listening to this event type (after enabled_rules() refreshed the cache)."""
+    return (_cache.by_event or {}).get(event_type, ())
 
 
 # --- events and their context -------------------------------------------------------------------------------
@@ -160,14 +169,14 @@ def entity_ids(context: dict[str, Any]) -> list[str]:
 
 def handle_events(messages: list[dict[str, Any]]) -> int:
     """Match a batch of bus events against the enabled rules; returns the runs started or scheduled."""
-    rules = enabled_rules()
+    enabled_rules()
     started = 0
     for message in messages:
         event = normalise(message)
         if event["type"] not in EVENTS:
             continue
         store.remember_event(event)
-        candidates = [r for r in rules if r.event == event["type"]]
+        candidates = rules_for(event["type"])
         if candidates:
             started += match_event(event, candidates)
     return started
@@ -177,13 +186,15 @@ def match_event(event: dict[str, Any], candidates: list[Rule] | tuple[Rule, ...]
     context = build_context(event)
     ids = entity_ids(context)
     started = 0
+    unmatched = []
     for rule in candidates:
         match = rules_domain.evaluate(rule, context)
         run_id = rules_domain.run_id(event["id"], rule.id)
         if not match.matched:
-            store.create_run(run_id, rule_id=rule.id, rule_name=rule.name, rule_version=rule.version, event=event,
-                             matched=False, conditions=match.conditions, status="skipped" if match.skipped else "no_match",
-                             entity_ids=ids, actions=[{"type": "note", "status": "skipped", "error": match.skipped}] if match.skipped else [])
+            unmatched.append({"run_id": run_id, "rule_id": rule.id, "rule_name": rule.name, "rule_version": rule.version,
+                              "event": event, "conditions": match.conditions,
+                              "status": "skipped" if match.skipped else "no_match",
+                              "actions": [{"type": "note", "status": "skipped", "error": match.skipped}] if match.skipped else []})
             continue
         try:
             due = rules_domain.fire_at(rule, context, _occurred(event))
@@ -204,6 +215,8 @@ def match_event(event: dict[str, Any], candidates: list[Rule] | tuple[Rule, ...]
         if created or store.get_run(run_id).status == "running":  # a redelivery before the start: start again (actions run once)
             start_run(run_id)
             started += 1
+    if unmatched:
+        store.record_no_matches(unmatched)
     return started
 
 

@@ -207,6 +207,21 @@ def create_run(run_id: str, *, rule_id: str, rule_name: str, rule_version: int, 
     return True
 
 
+def record_no_matches(runs: list[dict[str, Any]]) -> None:
+    """Runs whose rule did not match (or was skipped), in BatchWriteItem calls of 25: writing one again (a
+    redelivered event) stores the same thing, so no condition is needed, and they are not listed per entity."""
+    at = _now()
+    with RunItem.batch_write() as batch:
+        for r in runs:
+            event = r["event"]
+            batch.save(RunItem(f"AUTORUN#{r['run_id']}", "RUN", id=r["run_id"], rule_id=r["rule_id"], rule_name=r["rule_name"],
+                               rule_version=r["rule_version"], event_id=event["id"], event_type=event["type"],
+                               event_json=json.dumps(event, default=str), matched="0",
+                               conditions_json=json.dumps(r["conditions"], default=str),
+                               actions_json=json.dumps(r.get("actions") or []), status=r["status"], at=at,
+                               gsi1pk=f"AUTORULE#{r['rule_id']}", gsi1sk=f"{at.isoformat()}#{r['run_id']}"))
+
+
 def get_run(run_id: str) -> RunItem:
     try:
         return RunItem.get(f"AUTORUN#{run_id}", "RUN")
