@@ -18,6 +18,7 @@ from chalicelib.web.staff.review import web_agent
 from chalicelib.web.documents import web_documents
 from chalicelib.web.staff.operations import web_operations
 from chalicelib.web.staff.automation import web_automation
+from chalicelib.web.portal.register import web_register
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.proposals import web_proposals
 from chalicelib.config import require_deployable
@@ -46,6 +47,7 @@ app.register_blueprint(web_orders)
 app.register_blueprint(web_agent)
 app.register_blueprint(web_operations)
 app.register_blueprint(web_automation)
+app.register_blueprint(web_register)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
 app.register_blueprint(review_steps)

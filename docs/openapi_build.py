@@ -451,6 +451,10 @@ AUTOMATION_RUN = shape(id=STR, rule_id=STR, event_id=STR, event=STR, matched={"t
 AUTOMATION_RULE_FORM = form_of(["name", "trigger", "actions"], name=STR, enabled={"enum": ["on"]},
                                trigger={"type": "string", "description": "JSON"}, conditions={"type": "string", "description": "JSON"},
                                actions={"type": "string", "description": "JSON"})
+REGISTER_FORM = form_of(["company", "line1", "city", "postcode", "country", "first_name", "last_name", "email"],
+                        company=STR, vat_number=STR, line1=STR, city=STR, postcode=STR,
+                        country={"type": "string", "description": "ISO 3166 two-letter code"}, first_name=STR,
+                        last_name=STR, email=STR)
 AUTOMATION_DRY_RUN_FORM = form_of([], sample={"type": "string", "description": "a sample event as JSON"},
                                   since={"type": "string", "description": "YYYY-MM-DD"})
 
@@ -1123,6 +1127,23 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         session=True, cookies=(200, 422),
         answers={200: "The rule's page with the explanation.", 403: "CSRF check failed, or a role other than admin or manager.",
                  404: "No such rule.", 422: "The rule's page with the refusal (sample not JSON, bad date)."}),
+    ("GET", "/register"): page(
+        "The public company registration form", cookies=(200,), answers={200: "The form."}),
+    ("POST", "/register"): page(
+        "Ask for a business account: a pending registration staff approve", form=REGISTER_FORM, cookies=(200, 403, 422),
+        answers={200: "Thank-you message.", 403: "The form again: the CSRF check failed.",
+                 422: "The form again with what was typed and the refusal beside its field."}),
+    ("GET", "/agent/registrations"): page(
+        "Company registrations waiting for approval (admin, manager)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role other than admin or manager."}),
+    ("POST", "/agent/registrations/{registration_id}/approve"): page(
+        "Approve a registration: the client and its contact, invited to the portal", form=LOGOUT_FORM, session=True,
+        cookies=(303,), answers={303: "To the registrations page with a notice, or the refusal (decided already).",
+                                 403: "CSRF check failed, or a role other than admin or manager."}),
+    ("POST", "/agent/registrations/{registration_id}/reject"): page(
+        "Reject a registration", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the registrations page with a notice, or the refusal (decided already).",
+                 403: "CSRF check failed, or a role other than admin or manager."}),
     ("POST", "/agent/automation/templates/{key}/install"): page(
         "Install a template (disabled)", form=LOGOUT_FORM, session=True, cookies=(303,),
         answers={303: "To the new rule's page, or to the automation page with the refusal.",

@@ -400,3 +400,58 @@ def grant_credit(client_id: str, credit_id: str, amount: Decimal, currency: str,
             return False
         raise
     return True
+
+
+# --- company registrations (the public /register form), pending until approved --------------------------------
+
+class RegistrationItem(TableItem):
+    """A company asking to become a client: `pending` until staff approve (a client and its contact) or reject."""
+
+    id = UnicodeAttribute()
+    company = UnicodeAttribute()
+    vat_number = UnicodeAttribute(null=True)
+    country = UnicodeAttribute()
+    city = UnicodeAttribute()
+    line1 = UnicodeAttribute()
+    postcode = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending, approving, approved, rejected
+    client_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_status = Gsi1()
+
+
+def add_registration(item: RegistrationItem) -> RegistrationItem:
+    item.pk, item.sk = f"REGISTRATION#{item.id}", "REGISTRATION"
+    item.gsi1pk, item.gsi1sk = f"REGISTRATIONS#{item.status}", f"{item.created_at.isoformat()}#{item.id}"
+    item.save(condition=RegistrationItem.pk.does_not_exist())
+    return item
+
+
+def get_registration(registration_id: str) -> RegistrationItem:
+    try:
+        return RegistrationItem.get(f"REGISTRATION#{registration_id}", "REGISTRATION", consistent_read=True)
+    except RegistrationItem.DoesNotExist as exc:
+        raise NotFound(f"No registration {registration_id}.", code="registration_not_found") from exc
+
+
+def registrations(status: str, limit: int = 100) -> list[RegistrationItem]:
+    return list(RegistrationItem.by_status.query(f"REGISTRATIONS#{status}", limit=limit))
+
+
+def move_registration(item: RegistrationItem, old: str, new: str, client_id: str | None = None) -> bool:
+    """pending -> approving -> approved (or pending -> rejected), each step once."""
+    actions = [RegistrationItem.status.set(new), RegistrationItem.gsi1pk.set(f"REGISTRATIONS#{new}")]
+    if client_id:
+        actions.append(RegistrationItem.client_id.set(client_id))
+    try:
+        item.update(actions=actions, condition=RegistrationItem.status == old)
+    except UpdateError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

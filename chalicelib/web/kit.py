@@ -248,6 +248,8 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
             staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
         if role_can(principal.role, Capability.MANAGE_AUTOMATION):
             staff.append({"key": "automation", "label": "Automation", "href": "/agent/automation"})
+        if role_can(principal.role, Capability.MANAGE_CLIENTS):
+            staff.append({"key": "registrations", "label": "Registrations", "href": "/agent/registrations"})
         return [*staff, {"key": "clients", "label": "Clients", "href": None}]
     can = principal.permissions
     entries = [{"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
