@@ -263,3 +263,12 @@ def test_an_actions_own_event_does_not_trigger_its_rule_again(world):
     automation.handle_events([{"id": "loop-2", "detail-type": "client.updated", "time": datetime.now(timezone.utc).isoformat(),
                                "detail": deep}])
     assert automation_store.get_run(f"loop-2.{rule.id}").status == "skipped"
+
+
+def test_default_rules_are_installed_once_and_only_the_reminder_starts_enabled(world):
+    first = automation.install_default_rules()
+    assert len(first) == len(automation.DEFAULT_RULES)
+    assert automation.install_default_rules() == []  # setup run again installs nothing twice
+    rules = {r["template_key"]: r for r in automation.list_rules()}
+    assert rules["invoice_due_soon"]["enabled"] is True
+    assert not any(r["enabled"] for key, r in rules.items() if key != "invoice_due_soon")

@@ -334,3 +334,24 @@ def install_template(key: str) -> store.RuleItem:
     if template is None:
         raise NotFound(f"No automation template {key}.", code="template_not_found")
     return create_rule({**template.rule, "enabled": False}, template_key=key)
+
+
+# Installed at setup (services/setup.py / the local seed): notifications people want to word and address
+# themselves. The four hard-coded ones stay in their workflows (docs/decisions.md, 2026-11-27 "Default
+# automation rules"): these add to them and never replace them, so "once, in order" is untouched.
+DEFAULT_RULES = (("invoice_due_soon", True), ("notify_agent_new_order", False), ("invoice_to_team_and_buyer", False),
+                 ("declined_order_followup", False))
+
+
+def install_default_rules() -> list[str]:
+    """Install the default rules not installed yet (by template key); returns the ids installed now."""
+    installed = {item.template_key for item in store.all_rules()}
+    ids = []
+    for key, enabled in DEFAULT_RULES:
+        if key in installed:
+            continue
+        item = install_template(key)
+        if enabled:
+            update_rule(item.id, {"enabled": True})
+        ids.append(item.id)
+    return ids
