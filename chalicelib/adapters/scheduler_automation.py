@@ -14,6 +14,11 @@ from botocore.exceptions import ClientError
 
 from chalicelib.aws import client
 from chalicelib.config import stage, LOCAL_STAGE
+from chalicelib.domain.automation import aws_name as _aws_name
+
+
+def aws_name(run_id: str, limit: int, prefix: str) -> str:
+    return prefix + _aws_name(run_id, limit)
 
 
 def schedule(run_id: str, due_at: datetime) -> None:
@@ -22,7 +27,7 @@ def schedule(run_id: str, due_at: datetime) -> None:
         return  # the local timer polls the pending timers
     try:
         client("scheduler").create_schedule(
-            Name=f"b2b-{stage()}-automation-{run_id}"[:64].replace(":", "-"),
+            Name=aws_name(run_id, 64 - len(f"b2b-{stage()}-automation-"), prefix=f"b2b-{stage()}-automation-"),
             GroupName=os.environ.get("AUTOMATION_SCHEDULE_GROUP", "default"),
             ScheduleExpression=f"at({due_at.strftime('%Y-%m-%dT%H:%M:%S')})", ScheduleExpressionTimezone="UTC",
             FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",

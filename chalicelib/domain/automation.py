@@ -660,3 +660,11 @@ def _recipient_words(to: str, context: dict[str, Any]) -> str:
 def run_id(event_id: str, rule_id: str) -> str:
     """A run is one rule on one event, whatever redelivers it."""
     return f"{event_id}.{rule_id}"
+
+
+def aws_name(run: str, limit: int = 80) -> str:
+    """A name AWS takes for an execution or a schedule (letters, digits, - and _; at most `limit`), unique per run."""
+    import hashlib  # noqa: PLC0415
+
+    digest = hashlib.sha256(run.encode()).hexdigest()[:10]
+    return f"{re.sub(r'[^A-Za-z0-9_-]', '-', run)[:limit - 11]}-{digest}"

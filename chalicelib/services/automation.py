@@ -230,7 +230,7 @@ def _occurred(event: dict[str, Any]) -> datetime:
 def start_run(run_id: str) -> None:
     """One Express execution of the rule's actions. AWS does not deduplicate Express executions by name: the
     actions' conditional claims are what make a second execution do nothing."""
-    workflows.start("AUTOMATION_RUN_STATE_MACHINE_ARN", run_id.replace(".", "-")[:80], {"run_id": run_id})
+    workflows.start("AUTOMATION_RUN_STATE_MACHINE_ARN", rules_domain.aws_name(run_id), {"run_id": run_id})
 
 
 # --- timers -------------------------------------------------------------------------------------------------
