@@ -37,15 +37,19 @@ def register_submit():
                         "and email you the portal sign-in as soon as yours is approved.", 200, links=[("/login", "Sign in")])
 
 
+def _staff():
+    return staff_session(Capability.MANAGE_CLIENTS)
+
+
 @web_register.route(REVIEW, methods=["GET"])
 def registrations_page():
-    session = staff_session(Capability.MANAGE_CLIENTS)
+    session = _staff()
     rows = [{**r, "at": local_time(r["at"])} for r in registration.pending()]
     return render_page("portal/register_review.html", session, registrations=rows)
 
 
 def _decide(registration_id: str, approve: bool):
-    session = staff_session(Capability.MANAGE_CLIENTS)
+    session = _staff()
     require_csrf(form_fields())
     try:
         item = (registration.approve(registration_id, session.principal.name) if approve
