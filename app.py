@@ -5,6 +5,7 @@ from chalicelib.api.admin import admin_api
 from chalicelib.api.admin_clients import admin_clients_api
 from chalicelib.api.admin_catalogue import admin_catalogue_api
 from chalicelib.api.admin_credit_notes import credit_notes_api
+from chalicelib.api.admin_automation import admin_automation_api
 from chalicelib.api.admin_fulfilment import admin_fulfilment_api
 from chalicelib.api.admin_operations import admin_operations_api
 from chalicelib.api.admin_orders import admin_orders_api
@@ -35,6 +36,8 @@ from chalicelib.web.staff.pricing import web_pricing
 from chalicelib.web.staff.products import web_products
 from chalicelib.web.staff.credit_notes import web_credit_notes
 from chalicelib.web.portal.credit_notes import web_portal_credit_notes
+from chalicelib.web.staff.automation import web_automation
+from chalicelib.web.portal.register import web_register
 from chalicelib.web.portal.orders import web_orders
 from chalicelib.web.portal.cart import web_cart
 from chalicelib.web.portal.quick_order import UPLOAD_TYPES, web_quick_order
@@ -51,6 +54,7 @@ from chalicelib.web.portal.dashboard import web_dashboard
 from chalicelib.web.staff.reports import web_reports
 from chalicelib.config import require_deployable
 from chalicelib.steps.einvoice import einvoice_steps
+from chalicelib.steps.automation import automation_steps
 from chalicelib.steps.fulfilment import fulfilment_steps
 from chalicelib.steps.intake import intake_steps
 from chalicelib.steps.review import review_steps
@@ -72,6 +76,7 @@ app.register_blueprint(staff_orders_api)
 app.register_blueprint(recurring_api)
 app.register_blueprint(admin_operations_api)
 app.register_blueprint(admin_fulfilment_api)
+app.register_blueprint(admin_automation_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(portal_api)
 app.register_blueprint(cart_api)
@@ -98,6 +103,8 @@ app.register_blueprint(web_price_lists)
 app.register_blueprint(web_pricing)
 app.register_blueprint(web_credit_notes)
 app.register_blueprint(web_portal_credit_notes)
+app.register_blueprint(web_automation)
+app.register_blueprint(web_register)
 app.register_blueprint(web_documents)
 app.register_blueprint(web_proposals)
 app.register_blueprint(web_account)
@@ -115,3 +122,4 @@ app.register_blueprint(table_stream)
 app.register_blueprint(fulfilment_steps)
 app.register_blueprint(intake_steps)
 app.register_blueprint(einvoice_steps)
+app.register_blueprint(automation_steps)

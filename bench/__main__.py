@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=3, help="real orders through the workflows (default 3)")
     parser.add_argument("--stage", default="prod", help="stage whose Lambda memory prices the workflow (default prod)")
     parser.add_argument("--no-readme", action="store_true", help="do not update the README blocks")
-    parser.add_argument("--only", choices=["checkouts", "clients", "back_office", "reports"],
+    parser.add_argument("--only", choices=["checkouts", "clients", "back_office", "reports", "automation"],
                         help="run just this scenario and print it (no files written)")
     parser.add_argument("--max-clients", type=int, default=10_000, help="largest client list measured (default 10,000)")
     parser.add_argument("--report-orders", default="1000,10000",
@@ -90,13 +90,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from bench import checkouts  # noqa: PLC0415
 
+    if args.only == "automation":
+        from bench import automation  # noqa: PLC0415
+
+        log("automation: the matcher with 200 enabled rules")
+        print(automation.markdown(automation.measure()))
+        return 0
     if args.only == "reports":
         from bench import reports  # noqa: PLC0415
 
         sizes = tuple(int(n) for n in args.report_orders.split(","))
         log(f"reports: every report's AWS calls per request at {', '.join(f'{n:,}' for n in sizes)} orders")
         print(reports.markdown(reports.measure(sizes)))
-        return
+        return 0
     if args.only == "back_office":
         from bench import back_office  # noqa: PLC0415
 

@@ -493,6 +493,9 @@ QUERY = {
     "sku": {"schema": {"type": "string", "maxLength": 64}, "description": "the product code"},
     "contact": {"schema": {"type": "string"}, "description": "the client's contact to preview as (default: the first)"},
     "confirm": {"schema": {"enum": ["yes"]}, "description": "`yes`: import for real (after a preview); otherwise a dry run"},
+    "rule_id": {"schema": {"type": "string"}, "description": "this rule's runs, newest first (404 `rule_not_found`)"},
+    "entity_id": {"schema": {"type": "string"},
+                  "description": "the runs that concerned this order, invoice, proposal or client (newest 200 at most)"},
     "from": {"schema": {"type": "string", "format": "date"},
              "description": "first day (default: the first of this month; 422 `invalid_date` when not a date)"},
     "client_q": {"name": "q", "schema": {"type": "string", "maxLength": 100},
@@ -644,6 +647,24 @@ PRICE_ITEM_FORM = form_of(["sku", "price"], sku=STR, price={"type": "string", "d
                           tiers={"type": "string", "description": "volume prices, e.g. `10=9.00; 50=8.50`"})
 CSV_IMPORT = ("The body is CSV text (`Content-Type: text/csv`, UTF-8). Every row is checked before anything is "
               "written; a file with any error changes nothing and the answer lists each row's problem.")
+AUTOMATION_EVENT = shape(event=STR, label=STR, entity=STR, fields={"type": "object"}, entity_fields={"type": "object"},
+                         date_fields={"type": "array", "items": STR})
+AUTOMATION_RULE_OUT = shape(id=STR, name=STR, enabled={"type": "boolean"}, trigger={"type": "object"},
+                            conditions={"type": "object"}, actions={"type": "array", "items": {"type": "object"}},
+                            version={"type": "integer"}, template_key={"type": ["string", "null"]})
+AUTOMATION_RUN = shape(id=STR, rule_id=STR, event_id=STR, event=STR, matched={"type": "boolean"}, status=STR,
+                       conditions={"type": "array", "items": {"type": "object"}},
+                       actions={"type": "array", "items": {"type": "object"}}, at=TIMESTAMP)
+AUTOMATION_RULE_FORM = form_of(["name", "trigger", "actions"], name=STR, enabled={"enum": ["on"]},
+                               trigger={"type": "string", "description": "JSON"}, conditions={"type": "string", "description": "JSON"},
+                               actions={"type": "string", "description": "JSON"})
+REGISTER_FORM = form_of(["company", "line1", "city", "postcode", "country", "first_name", "last_name", "email"],
+                        company=STR, vat_number=STR, line1=STR, city=STR, postcode=STR,
+                        country={"type": "string", "description": "ISO 3166 two-letter code"}, first_name=STR,
+                        last_name=STR, email=STR)
+AUTOMATION_DRY_RUN_FORM = form_of([], sample={"type": "string", "description": "a sample event as JSON"},
+                                  since={"type": "string", "description": "YYYY-MM-DD"})
+
 DOWNLOAD_303 = "To a download URL valid for a few minutes (S3); to /login when signed out."
 
 
@@ -1759,6 +1780,105 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         answers={200: "What was done.", 403: "CSRF check failed, or the reviewer may no longer decide.",
                  404: "A forged or broken link.", 409: "Decided meanwhile.", 410: "The link has expired.",
                  422: "The confirm page again: a rejection needs a reason."}),
+    # admin_automation.py (admin, manager): workflow automation rules, dry runs, runs, templates
+    ("GET", "/admin/automation/events"): api(
+        "The events rules can run on, each with its payload fields and the fields of what it refers to",
+        "The event catalogue", {"type": "object", "required": ["items", "next_cursor"], "properties": {
+            "items": {"type": "array", "items": AUTOMATION_EVENT}, "next_cursor": {"type": "null"}}},
+        capability=Capability.MANAGE_AUTOMATION),
+    ("POST", "/admin/automation/rules"): api(
+        "Create a rule: trigger -> conditions -> actions", "Created", AUTOMATION_RULE_OUT, status=201, body="AUTOMATION_RULE",
+        capability=Capability.MANAGE_AUTOMATION,
+        errors={422: "`invalid_rule` or `invalid_template` with `field` naming the wrong part (`actions[1].url`)."}),
+    ("GET", "/admin/automation/rules"): api(
+        "Every rule, by name", "The rules", {"type": "object", "required": ["items", "next_cursor"], "properties": {
+            "items": {"type": "array", "items": AUTOMATION_RULE_OUT}, "next_cursor": {"type": "null"}}},
+        capability=Capability.MANAGE_AUTOMATION),
+    ("GET", "/admin/automation/rules/{rule_id}"): api(
+        "One rule", "The rule", AUTOMATION_RULE_OUT, capability=Capability.MANAGE_AUTOMATION,
+        errors={404: "`rule_not_found`."}),
+    ("PATCH", "/admin/automation/rules/{rule_id}"): api(
+        "Change parts of a rule (validated as a whole; its version goes up)", "The rule", AUTOMATION_RULE_OUT,
+        body="AUTOMATION_RULE_PATCH", capability=Capability.MANAGE_AUTOMATION,
+        errors={404: "`rule_not_found`.", 422: "`invalid_rule` with `field`."}),
+    ("DELETE", "/admin/automation/rules/{rule_id}"): api(
+        "Delete a rule (its runs stay in the audit)", "Deleted", status=204, capability=Capability.MANAGE_AUTOMATION,
+        errors={404: "`rule_not_found`."}),
+    ("POST", "/admin/automation/rules/{rule_id}/dry-run"): api(
+        "Try a rule on a sample event or on the events stored since a date: what matches, why, what would be done",
+        "The explanation; nothing is sent or written", {"type": "object", "required": ["matched", "conditions", "actions"],
+                                                        "properties": {"matched": {"type": "boolean"},
+                                                                       "conditions": {"type": "array", "items": {"type": "object"}},
+                                                                       "actions": {"type": "array", "items": shape(type=STR, would=STR)}}},
+        body="AUTOMATION_DRY_RUN", capability=Capability.MANAGE_AUTOMATION,
+        errors={404: "`rule_not_found`.", 422: "`invalid_event` or a schema error."}),
+    ("GET", "/admin/automation/runs"): api(
+        "Runs of a rule (`rule_id`, newest first, paged), of a business object (`entity_id`), or the newest of all",
+        "The runs", {"type": "object", "required": ["items", "next_cursor"], "properties": {
+            "items": {"type": "array", "items": AUTOMATION_RUN}, "next_cursor": {"type": ["string", "null"]}}},
+        query=("rule_id", "entity_id", "limit", "cursor"), capability=Capability.MANAGE_AUTOMATION,
+        errors={404: "`rule_not_found`."}),
+    ("GET", "/admin/automation/templates"): api(
+        "Installable rule templates (the automation use cases and the ordering workflow's examples)", "The templates",
+        {"type": "object", "required": ["items", "next_cursor"], "properties": {
+            "items": {"type": "array", "items": shape(key=STR, title=STR, group=STR, source=STR, description=STR)},
+            "next_cursor": {"type": "null"}}},
+        capability=Capability.MANAGE_AUTOMATION),
+    ("POST", "/admin/automation/templates/{key}/install"): api(
+        "Install a template as a new rule, disabled until enabled", "Created", AUTOMATION_RULE_OUT, status=201,
+        capability=Capability.MANAGE_AUTOMATION, errors={404: "`template_not_found`."}),
+    ("GET", "/agent/automation"): page(
+        "Automation: rules with enable/disable, recent runs, templates gallery (admin, manager)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role other than admin or manager."}),
+    ("GET", "/agent/automation/rules/new"): page(
+        "A new rule's editor", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role other than admin or manager."}),
+    ("GET", "/agent/automation/rules/{rule_id}"): page(
+        "One rule: its editor, dry-run panel and runs", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A role other than admin or manager.",
+                 404: "No such rule."}),
+    ("POST", "/agent/automation/rules"): page(
+        "Create a rule from the editor", form=AUTOMATION_RULE_FORM, session=True, cookies=(303, 422),
+        answers={303: "To the rule's page with a notice.", 403: "CSRF check failed, or a role other than admin or manager.",
+                 422: "The editor again with what was typed and the refusal beside its box."}),
+    ("POST", "/agent/automation/rules/{rule_id}"): page(
+        "Save a rule from the editor", form=AUTOMATION_RULE_FORM, session=True, cookies=(303, 422),
+        answers={303: "To the rule's page with a notice.", 403: "CSRF check failed, or a role other than admin or manager.",
+                 404: "No such rule.", 422: "The editor again with what was typed and the refusal beside its box."}),
+    ("POST", "/agent/automation/rules/{rule_id}/toggle"): page(
+        "Enable or disable a rule", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the automation page with a notice.", 403: "CSRF check failed, or a role other than admin or manager.",
+                 404: "No such rule."}),
+    ("POST", "/agent/automation/rules/{rule_id}/delete"): page(
+        "Delete a rule", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the automation page with a notice.", 403: "CSRF check failed, or a role other than admin or manager.",
+                 404: "No such rule."}),
+    ("POST", "/agent/automation/rules/{rule_id}/dry-run"): page(
+        "Dry-run a rule on a sample event or the events since a date (nothing is sent)", form=AUTOMATION_DRY_RUN_FORM,
+        session=True, cookies=(200, 422),
+        answers={200: "The rule's page with the explanation.", 403: "CSRF check failed, or a role other than admin or manager.",
+                 404: "No such rule.", 422: "The rule's page with the refusal (sample not JSON, bad date)."}),
+    ("GET", "/register"): page(
+        "The public company registration form", cookies=(200,), answers={200: "The form."}),
+    ("POST", "/register"): page(
+        "Ask for a business account: a pending registration staff approve", form=REGISTER_FORM, cookies=(200, 403, 422),
+        answers={200: "Thank-you message.", 403: "The form again: the CSRF check failed.",
+                 422: "The form again with what was typed and the refusal beside its field."}),
+    ("GET", "/agent/registrations"): page(
+        "Company registrations waiting for approval (admin, manager)", session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role other than admin or manager."}),
+    ("POST", "/agent/registrations/{registration_id}/approve"): page(
+        "Approve a registration: the client and its contact, invited to the portal", form=LOGOUT_FORM, session=True,
+        cookies=(303,), answers={303: "To the registrations page with a notice, or the refusal (decided already).",
+                                 403: "CSRF check failed, or a role other than admin or manager."}),
+    ("POST", "/agent/registrations/{registration_id}/reject"): page(
+        "Reject a registration", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the registrations page with a notice, or the refusal (decided already).",
+                 403: "CSRF check failed, or a role other than admin or manager."}),
+    ("POST", "/agent/automation/templates/{key}/install"): page(
+        "Install a template (disabled)", form=LOGOUT_FORM, session=True, cookies=(303,),
+        answers={303: "To the new rule's page, or to the automation page with the refusal.",
+                 403: "CSRF check failed, or a role other than admin or manager."}),
 }
 
 

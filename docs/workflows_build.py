@@ -13,7 +13,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MACHINES = ROOT / "statemachines"
 OUTPUT = ROOT / "docs" / "workflows.md"
-ORDER = ("order_review", "fulfilment", "invoicing", "overdue_reminders")
+ORDER = ("order_review", "fulfilment", "invoicing", "overdue_reminders", "automation_run")
 CONDITIONS = ("StringEquals", "BooleanEquals", "IsNull", "NumericEquals")
 
 

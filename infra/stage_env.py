@@ -63,6 +63,7 @@ OUTPUT_TO_ENV = {
     "InvoicingStateMachineArn": "INVOICING_STATE_MACHINE_ARN",
     "StaffOrderStateMachineArn": "STAFF_ORDER_STATE_MACHINE_ARN",
     "OverdueRemindersStateMachineArn": "OVERDUE_REMINDERS_STATE_MACHINE_ARN",
+    "AutomationRunStateMachineArn": "AUTOMATION_RUN_STATE_MACHINE_ARN",
 }
 
 # The same variables in the one-stack template: Ref/GetAtt on the merged resources.
@@ -84,7 +85,8 @@ ENV_REFS.update({
                       "FULFILMENT_STATE_MACHINE_ARN": "fulfilment",
                       "INVOICING_STATE_MACHINE_ARN": "invoicing",
                       "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders",
-                      "STAFF_ORDER_STATE_MACHINE_ARN": "staff-order"}.items()})
+                      "STAFF_ORDER_STATE_MACHINE_ARN": "staff-order",
+                      "AUTOMATION_RUN_STATE_MACHINE_ARN": "automation-run"}.items()})
 # Recurring orders (adapters/scheduler.py): the role EventBridge Scheduler runs a schedule's target with. The target
 # (RECURRING_TARGET_ARN, the run_recurring_order function) cannot be a reference here: a function's environment
 # naming a function is a cycle in the one-stack template; it is set per stage (docs/deploy.md, to do).
@@ -267,6 +269,11 @@ def policy_statements(stage: str) -> dict[str, dict]:
         {"Sid": "PassSchedulerRole", "Action": "iam:PassRole",
          "Resource": f"arn:aws:iam::*:role/b2b-{stage}-scheduler",
          "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}},
+        # Delayed and date-relative automation runs: one-time EventBridge Scheduler schedules (adapters/scheduler_automation.py).
+        {"Sid": "ScheduleAutomationRuns", "Action": ["scheduler:CreateSchedule"],
+         "Resource": f"arn:aws:scheduler:*:*:schedule/*/b2b-{stage}-automation-*"},
+        {"Sid": "PassAutomationSchedulerRole", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::*:role/b2b-{stage}-automation-scheduler",
+         "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}},
         {"Sid": "XRayNoResourceLevelPermissions", "Action": [
             "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
             "xray:GetSamplingTargets"], "Resource": "*"},
@@ -299,7 +306,10 @@ POLICIES: dict[str | None, list[str]] = {
     # steps/intake.py: reads a stored email, finds its sender's contact, places a draft order, replies
     "intake-steps": ["InboundMailObjects", "InboundMailFailures", "FindContactByEmail", "MainTableItems", "SendMail", *_SECRETS, *_BASE],
     # steps/fulfilment.py on_domain_event: consumes the events queue
-    "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", *_SECRETS, *_BASE],
+    "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", "ScheduleAutomationRuns", "PassAutomationSchedulerRole",
+               *_SECRETS, *_BASE],
+    # steps/automation.py: rules, runs, emails, tasks, client fields (webhooks are plain HTTPS)
+    "automation-steps": [*_WORK, "ScheduleAutomationRuns", "PassAutomationSchedulerRole", *_SECRETS, *_BASE],
 }
 FUNCTION_POLICY = {
     "token_authorizer": "authorizer",
@@ -320,6 +330,8 @@ FUNCTION_POLICY = {
     "on_table_change": "stream",
     "on_domain_event": "events",
     "receive_order_email": "intake-steps",
+    "automation_plan": "automation-steps", "automation_action": "automation-steps",
+    "automation_finish": "automation-steps", "automation_timer": "automation-steps",
 }
 
 

@@ -455,7 +455,7 @@ def test_from_stack_writes_stage_env_and_refuses_one_stack(monkeypatch, tmp_path
         "UserPoolArn": "arn:aws:cognito-idp:eu-central-1:111122223333:userpool/eu-central-1_AbC",
         "OrderReviewStateMachineArn": "arn:aws:states:eu-central-1:111122223333:stateMachine:b2b-dev-order-review",
         **{f"{name}StateMachineArn": f"arn:aws:states:eu-central-1:111122223333:stateMachine:b2b-dev-{name.lower()}"
-           for name in ("Fulfilment", "Invoicing", "OverdueReminders", "StaffOrder")},
+           for name in ("Fulfilment", "Invoicing", "OverdueReminders", "StaffOrder", "AutomationRun")},
     }
     stack_id = "arn:aws:cloudformation:eu-central-1:111122223333:stack/b2b-dev-infra/x"
     monkeypatch.setattr(stage_env, "stack_outputs", lambda name, region: (outputs, stack_id))

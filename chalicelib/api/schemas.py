@@ -64,12 +64,11 @@ PRODUCT = obj(["sku", "name", "category", "unit", "base_price", "currency", "vat
 STOCK = obj(["qty_on_hand"], {"qty_on_hand": STOCK_QTY})
 
 GROUP = obj(["name"], {"name": NAME})
-COUNTY = {"type": ["string", "null"], "pattern": r"^[A-Z]{2}-[A-Z0-9]{1,3}$",
-          "description": "ISO 3166-2 subdivision of the address's country, e.g. RO-B"}
 ADDRESS = obj(["label", "line1", "city", "postcode", "country"], {
     "label": NAME, "line1": NAME, "city": NAME, "postcode": {**NAME, "maxLength": 20}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
-    "county": COUNTY, "id": nullable(ID),
-    "county": nullable({"type": "string", "minLength": 1, "maxLength": 40}),
+    "county": nullable({"type": "string", "minLength": 1, "maxLength": 40,
+                        "description": "ISO 3166-2 (RO-CJ) or the county's name; checked by domain/addresses.py"}),
+    "id": nullable(ID),
 })
 CLIENT = obj(["name", "payment_term_days", "credit_limit", "currency"], {
     "name": NAME, "vat_number": {"type": ["string", "null"], "maxLength": 32},
@@ -248,3 +247,11 @@ RECURRING_ORDER = obj(["lines", "every", "interval", "start_date"], {
 })
 RECURRING_CHANGE = obj([], {"status": {"enum": ["active", "paused"]},
                             "lines": {"type": "array", "items": RECURRING_LINE}})
+# Workflow automation: the outer shape here; each trigger, condition and action is checked by the rule's own
+# interpreter (domain/automation.validate_rule), which names the wrong field (`actions[1].url`).
+_RULE_PARTS = {"name": {"type": "string", "maxLength": 200}, "enabled": {"type": "boolean"},
+               "trigger": {"type": "object"}, "conditions": {"type": "object"},
+               "actions": {"type": "array", "maxItems": 10, "items": {"type": "object"}}}
+AUTOMATION_RULE = obj(["name", "trigger", "actions"], _RULE_PARTS)
+AUTOMATION_RULE_PATCH = {**obj([], _RULE_PARTS), "minProperties": 1}
+AUTOMATION_DRY_RUN = {**obj([], {"event": {"type": "object"}, "since": DATE}), "minProperties": 1, "maxProperties": 1}

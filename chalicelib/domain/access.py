@@ -28,6 +28,7 @@ class Capability(str, Enum):
     VIEW_INVOICES = "view_invoices"
     MANAGE_INVOICES = "manage_invoices"
     OPERATE_PLATFORM = "operate_platform"
+    MANAGE_AUTOMATION = "manage_automation"
 
 
 ALL_STAFF = frozenset(STAFF_ROLES)
@@ -49,6 +50,7 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.VIEW_INVOICES: frozenset({"admin", "manager", "agent", "finance"}),
     Capability.MANAGE_INVOICES: frozenset({"admin", "finance"}),
     Capability.OPERATE_PLATFORM: frozenset({"admin"}),
+    Capability.MANAGE_AUTOMATION: frozenset({"admin", "manager"}),
 }
 
 

@@ -27,8 +27,6 @@ WORDS: dict[str, dict[str, str]] = {
                        "credit": "Client credit", "other": "Other"},
     "fulfilment_status": {"not_started": "Not started", "preparing": "Preparing", "partially_shipped": "Partly shipped",
                           "shipped": "Shipped", "delivered": "Delivered"},
-    "order_origin": {"portal": "Portal", "staff": "Sales team", "upload": "Spreadsheet upload", "email": "Email",
-                     "recurring": "Recurring order", "proposal": "Accepted proposal"},
     "cart_warning": {"above_available_stock": "Above stock", "beyond_credit": "Beyond credit", "below_min_qty": "Below minimum",
                      "above_max_qty": "Above maximum", "not_qty_step": "Not a pack multiple",
                      "unknown_product": "Unknown product", "product_not_orderable": "Cannot be ordered"},
@@ -77,6 +75,10 @@ WORDS: dict[str, dict[str, str]] = {
     "recurring_status": {"active": "Active", "paused": "Paused", "ended": "Ended"},
     "role": {"agent": "Sales agent", "manager": "Sales manager", "admin": "Administrator", "warehouse": "Warehouse",
              "finance": "Finance", "buyer": "Buyer"},
+    "automation_run": {"scheduled": "Scheduled", "running": "Running", "done": "Done", "failed": "Failed",
+                       "no_match": "Conditions not met", "skipped": "Skipped"},
+    "automation_action": {"email": "Email", "task": "Task", "webhook": "Webhook", "update_field": "Update a field",
+                          "assign_agent": "Assign the agent", "tag": "Tag the client", "note": "Note"},
 }
 
 

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, Unauthenticated, ValidationFailed
-from chalicelib.services import activity, mail
+from chalicelib.services import activity, events, mail
 from chalicelib.store.models import UserItem
 from chalicelib.store.users import find_user, save_new_user
 from chalicelib.tokens import verify_id_token
@@ -223,6 +223,8 @@ def open_account(user: UserItem, *, temporary: str | None, inviter: str, client_
         client_name=client_name,
         temporary_password=password,
     )
+    if user.client_id:
+        events.announce("contact.invited", user.id, quiet=True, client_id=user.client_id, contact_id=user.id, email=user.email, name=user.name)
     return user
 
 

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from chalicelib.aws import client as aws_client
 from chalicelib.config import settings as app_settings
 from chalicelib.domain.access import PORTAL_PERMISSIONS, has_portal_access, may_see_client, scoped_agent
+from chalicelib.domain.addresses import check_address
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, referenced
 from chalicelib.domain.money import display_amount
 from chalicelib.services import accounts, audit, mail
@@ -87,10 +88,12 @@ def _addresses(raw: list[dict[str, Any]], existing: list[AddressMap]) -> list[Ad
     taken = {a.id for a in existing}
     result = []
     for i, a in enumerate(raw):
+        values = {k: a[k].strip() for k in ("label", "line1", "city", "postcode", "country")}
         county = (a.get("county") or "").strip() or None
-        if county and not county.startswith(f"{a['country']}-"):
-            raise ValidationFailed(f"The county {county} is not a subdivision of {a['country']} (e.g. {a['country']}-B).",
-                                   code="invalid_county", field=f"addresses[{i}].county")
+        if county:  # the one address rule (domain/addresses.py): ISO 3166-2 county, Bucharest's sector
+            checked = check_address(country=values["country"], county=county, city=values["city"],
+                                    field=f"addresses[{i}].county")
+            county, values["city"] = checked.county, checked.city
         address_id = a.get("id")
         if not address_id:
             n = 1
@@ -98,8 +101,7 @@ def _addresses(raw: list[dict[str, Any]], existing: list[AddressMap]) -> list[Ad
                 n += 1
             address_id = f"addr_{n}"
         taken.add(address_id)
-        result.append(AddressMap(id=address_id, county=county,
-                                 **{k: a[k].strip() for k in ("label", "line1", "city", "postcode", "country")}))
+        result.append(AddressMap(id=address_id, county=county, **values))
     return result
 
 

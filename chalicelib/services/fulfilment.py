@@ -10,7 +10,7 @@ from chalicelib.adapters.courier import Parcel, ShipmentRequest, courier_from_en
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.fulfilment import DeliveryStatus, delivery_transition, split_for_stock
 from chalicelib.domain.orders import OrderStatus
-from chalicelib.services import mail, stock, workflows
+from chalicelib.services import events, mail, stock, workflows
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import orders as order_store
 from chalicelib.store import settings as settings_store
@@ -86,9 +86,11 @@ def _make_note(order: OrderItem, lines: list[dict[str, Any]] | None, *, note_id:
                           lines=[ShipLineMap(sku=ordered[k].sku, name=ordered[k].name, unit=ordered[k].unit, qty=q) for k, q in wanted.items()],
                           created_at=at, updated_at=at)
     try:
-        return dn_store.create(dn)
+        dn = dn_store.create(dn)
     except Conflict:
         return dn_store.get(dn.id)
+    events.announce("delivery_note.created", dn.id, delivery_note_id=dn.id, order_id=dn.order_id, client_id=dn.client_id)
+    return dn
 
 
 def _wanted_lines(order: OrderItem, lines: list[dict[str, Any]] | None, ordered: dict[str, Any]) -> dict[str, int]:
@@ -239,6 +241,7 @@ def generate_awb(dn_id: str) -> dict[str, Any]:
         DeliveryNoteItem.tracking_url.set(shipment.tracking_url), DeliveryNoteItem.shipped_at.set(order_store.now())))
     mail.send("shipped", order.contact_email, number=shipped.number, order_number=order.number, awb=shipment.awb,
               courier=shipment.courier, tracking_url=shipment.tracking_url)
+    events.announce("delivery_note.shipped", dn.id, delivery_note_id=dn.id, order_id=dn.order_id, client_id=dn.client_id, awb=shipment.awb)
     return _after_shipping(shipped)
 
 
@@ -261,12 +264,15 @@ def awb_failed(dn_id: str, error: dict[str, Any] | None) -> None:
     order = order_store.get(dn.order_id)
     for agent in _agents(order):
         order_store.add_task(order.id, f"awb_failed_{dn.id}", agent.id, f"AWB failed for {dn.number} (order {order.number})")
+    events.announce("delivery_note.awb_failed", f"{dn.id}:{dn.version}", delivery_note_id=dn.id, order_id=dn.order_id, error=dn.awb_error)
 
 
 def mark_delivered(dn_id: str, when: datetime | None = None) -> DeliveryNoteItem:
     dn = dn_store.get(dn_id)
     status = delivery_transition("deliver", DeliveryStatus(dn.status))
-    return dn_store.change(dn, status=status.value, actions=(DeliveryNoteItem.delivered_at.set(when or order_store.now()),))
+    dn = dn_store.change(dn, status=status.value, actions=(DeliveryNoteItem.delivered_at.set(when or order_store.now()),))
+    events.announce("delivery_note.delivered", dn.id, quiet=True, delivery_note_id=dn.id, order_id=dn.order_id, client_id=dn.client_id)
+    return dn
 
 
 def retry_awb(dn_id: str) -> DeliveryNoteItem:

@@ -27,7 +27,7 @@ from chalicelib.domain.money import format_money, to_money
 from chalicelib.domain.tax import LEGAL_WORDING, VatCategory, exemption_note
 from chalicelib.domain.orders import OrderStatus, order_totals
 from chalicelib.services import settings as settings_service
-from chalicelib.services import credit, mail
+from chalicelib.services import credit, events, mail
 from chalicelib.services import tax as vat
 from chalicelib.services.ordering import as_line, line_map
 from chalicelib.services.pricing import supplier_today
@@ -194,6 +194,7 @@ def send(invoice_id: str) -> None:
     """Email the issued invoice to the client, once (see `_notify_once`); an address SES refuses is marked
     failed on the invoice and does not fail the workflow."""
     invoice = invoice_store.get(invoice_id)
+    events.announce("invoice.issued", invoice.id, invoice_id=invoice.id, client_id=invoice.client_id, order_id=invoice.order_id)
     if "issued" in (invoice.notified or set()):
         return
     pdf = _pdf_attachment(invoice)
@@ -294,6 +295,8 @@ def record_payment(invoice_id: str, *, amount: Decimal, paid_on: date, method: s
             continue
         expire_checkouts(invoice_id, keep=None)
         send_receipt(paid, payment_key=payment_id, amount=amount, paid_on=paid_on, method=method)
+        events.announce("payment.received", payment_id, quiet=True, invoice_id=invoice_id, client_id=paid.client_id, amount=str(amount), method=method)
+        events.announce(f"invoice.{'paid' if paid.status == 'paid' else 'partially_paid'}", payment_id, quiet=True, invoice_id=invoice_id, client_id=paid.client_id)
         return paid
     raise Conflict("The invoice keeps changing; try again.", code="stale_version")
 
@@ -508,6 +511,7 @@ def _remind(invoice: InvoiceItem, today: date, offsets: tuple[int, ...]) -> None
     if not due:
         return
     key = f"reminder:{due[-1]}"
+    events.announce("invoice.overdue", f"{invoice.id}:{key}", invoice_id=invoice.id, client_id=invoice.client_id, days_overdue=(today - invoice.due_date).days)
     if _notify_once(invoice, key, "invoice_overdue", invoice=invoice_view(invoice), days=(today - invoice.due_date).days) is None:
         claim = invoice_store.notification(invoice.id, key)
         if claim is None or claim.status == "sending":

@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.domain.errors import Conflict, ValidationFailed, referenced
 from chalicelib.domain.orders import OrderStatus, Review, order_totals
 from chalicelib.domain.proposals import ANSWERABLE, ProposalStatus, proposal_transition
-from chalicelib.services import mail
+from chalicelib.services import events, mail
 from chalicelib.services.ordering import Buyer, as_line, line_map, price_lines
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import orders as order_store
@@ -52,6 +52,7 @@ def send(proposal_id: str) -> ProposalItem:
     for contact in _proposal_contacts(proposal.client_id):
         mail.send("proposal_sent", contact.email, proposal=_view(proposal))
     _start_timer(proposal)
+    events.announce("proposal.sent", f"{proposal.id}:{proposal.version}", quiet=True, proposal_id=proposal.id, client_id=proposal.client_id)
     return proposal
 
 
@@ -129,7 +130,9 @@ def viewed(proposal: ProposalItem) -> ProposalItem:
     if proposal.status != ProposalStatus.SENT.value:
         return proposal
     try:
-        return proposal_store.change(proposal, status=ProposalStatus.OPEN.value)
+        proposal = proposal_store.change(proposal, status=ProposalStatus.OPEN.value)
+        events.announce("proposal.viewed", proposal.id, quiet=True, proposal_id=proposal.id, client_id=proposal.client_id)
+        return proposal
     except Conflict:
         return proposal_store.get(proposal.id)
 
@@ -151,6 +154,7 @@ def accept(proposal: ProposalItem, buyer: Buyer, *, client_reference: str | None
     proposal = proposal_store.change(proposal, status=ProposalStatus.ACCEPTED.value,
                                      actions=(ProposalItem.order_id.set(order.id),))
     _tell_author(proposal, "accepted")
+    events.announce("proposal.accepted", proposal.id, quiet=True, proposal_id=proposal.id, client_id=proposal.client_id, order_id=order.id)
     return proposal, order
 
 
@@ -160,6 +164,7 @@ def decline(proposal: ProposalItem, reason: str | None) -> ProposalItem:
     proposal = proposal_store.change(proposal, status=status.value,
                                      actions=(ProposalItem.decline_reason.set(reason),) if reason else ())
     _tell_author(proposal, "declined")
+    events.announce("proposal.declined", proposal.id, quiet=True, proposal_id=proposal.id, client_id=proposal.client_id, reason=reason)
     return proposal
 
 

@@ -73,6 +73,7 @@ def run_checks(order_id: str) -> dict[str, Any]:
         # an auto-approved order gets one email, "accepted", instead of "received" and then "accepted"
         _notify_once(order, "placed", lambda: settings.order_confirmation_email and mail.send(
             "order_placed", order.contact_email, order=order_view(order)))
+    events.announce("order.placed", order.id, order_id=order.id, client_id=order.client_id, status=order.status)
     return {"order_id": order_id, "outcome": outcome, "trusted": trusted,
             "timeout_seconds": max(1, math.ceil(settings.review_timeout_hours * 3600)),
             "checks": {"credit_ok": result.credit_ok, "credit_available": str(result.credit_available),
@@ -106,6 +107,7 @@ def notify_reviewer(order_id: str) -> None:
         _notify_once(order, f"review:{reviewer.id}", lambda r=reviewer: mail.send(
             "review_requested", r.email, order=order_view(order), reviewer=r.name,
             approve_url=review_link(order, "approve", r.id), reject_url=review_link(order, "reject", r.id)))
+    events.announce("order.review_requested", order.id, order_id=order.id, client_id=order.client_id)
 
 
 def escalate(order_id: str) -> int:
@@ -137,11 +139,14 @@ def conclude(order_id: str, client_timed_out: bool = False) -> dict[str, Any]:
         return {"outcome": "done", "timeout_seconds": 1}
     if order.review == Review.MODIFIED.value:
         _notify_once(order, "modified", lambda: mail.send("order_modified", order.contact_email, order=order_view(order)))
+        events.announce("order.modified", f"{order.id}:{order.version}", order_id=order.id, client_id=order.client_id)
         return {"outcome": "awaiting_client", "timeout_seconds": CLIENT_ANSWER_SECONDS}
     if order.status == OrderStatus.ACCEPTED.value and not order.accepted_event_sent:
         events.publish("order.accepted", {"order_id": order.id, "number": order.number, "client_id": order.client_id,
                                           "total": str(order.total), "currency": order.currency})
         order_store.set_flags(order_id, [OrderFlags.accepted_event_sent.set(True)])
+    if order.status != OrderStatus.ACCEPTED.value:  # accepted is published above, once (it starts fulfilment)
+        events.announce(f"order.{order.status}", order.id, order_id=order.id, client_id=order.client_id, reason=order.decision_reason)
     _notify_once(order, order.status, lambda: mail.send(f"order_{order.status}", order.contact_email, order=order_view(order)))
     order_store.close_tasks(order_id)
     return {"outcome": "done", "timeout_seconds": 1}

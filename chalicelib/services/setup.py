@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.domain.access import BUYER, PORTAL_PERMISSIONS, has_portal_access
 from chalicelib.domain.addresses import check_address
 from chalicelib.domain.errors import ValidationFailed, referenced
-from chalicelib.services import accounts
+from chalicelib.services import accounts, events
 from chalicelib.store import clients as client_store
 from chalicelib.store import products as product_store
 from chalicelib.store import users as user_store
@@ -85,6 +85,7 @@ def create_client(fields: dict[str, Any]) -> ClientItem:
         balance=Decimal("0"),
     )
     client_store.create_client(client)
+    events.announce("client.created", client.id, quiet=True, client_id=client.id, name=client.name, group_id=client.group_id)
     return client
 
 

@@ -12,6 +12,7 @@ from chalice.app import SQSEvent
 
 from chalicelib.services import fulfilment, invoicing
 from chalicelib.services.pricing import supplier_today
+from chalicelib.steps import automation as automation_steps
 from chalicelib.steps import fresh_log_state, logger, workflow_step
 from chalicelib.store import settings as settings_store
 
@@ -97,7 +98,7 @@ def daily_overdue_reminders(event: Any, context: Any) -> None:
 def on_domain_event(event: SQSEvent) -> dict[str, Any]:
     """order.accepted starts the order's fulfilment workflow (and its invoice when invoices follow acceptance);
     a message that could not start is reported back alone (ReportBatchItemFailures)."""
-    failures = []
+    failures = automation_steps.match_records(list(event))  # every event also meets the automation rules
     for record in event:
         message = json.loads(record.body)
         if message.get("detail-type") != "order.accepted":
@@ -110,5 +111,6 @@ def on_domain_event(event: SQSEvent) -> dict[str, Any]:
                     invoicing.start(order_id)
             except Exception:  # noqa: BLE001 - reported per message; SQS redelivers it (then its dead-letter queue)
                 logger.exception("could not start the order's fulfilment")
-                failures.append({"itemIdentifier": record.to_dict()["messageId"]})
+                if {"itemIdentifier": record.to_dict()["messageId"]} not in failures:
+                    failures.append({"itemIdentifier": record.to_dict()["messageId"]})
     return {"batchItemFailures": failures}

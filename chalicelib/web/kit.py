@@ -315,6 +315,10 @@ def _nav(principal: Principal | None) -> list[dict[str, Any]]:
             staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
         if role_can(principal.role, Capability.VIEW_CLIENTS):
             staff.append({"key": "reports", "label": "Reports", "href": "/agent/reports"})
+        if role_can(principal.role, Capability.MANAGE_AUTOMATION):
+            staff.append({"key": "automation", "label": "Automation", "href": "/agent/automation"})
+        if role_can(principal.role, Capability.MANAGE_CLIENTS):
+            staff.append({"key": "registrations", "label": "Registrations", "href": "/agent/registrations"})
         home = staff_home(principal.role)
         return sorted(staff, key=lambda entry: entry["href"] != home)  # the role's own work first
     can = principal.permissions

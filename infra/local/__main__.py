@@ -41,6 +41,10 @@ def main() -> int:
 
     recurring_timer = local_timer.start()
 
+    from infra.local.timers import AutomationTimer
+
+    automation_timer = AutomationTimer().start()  # delayed and date-relative automation runs
+
     server = gateway.local_server(app, Config.create(chalice_stage="local", app_name=app.app_name), "127.0.0.1", port,
                                   base_path)
     print(f"\nB2B portal running at http://127.0.0.1:{port}{base_path}  (ready in {time.monotonic() - started:.1f}s)")
@@ -64,6 +68,7 @@ def main() -> int:
     finally:
         daily.set()
         recurring_timer.set()
+        automation_timer.set()
         pollers.stop()
         server.server.server_close()
         stack.stop()

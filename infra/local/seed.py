@@ -56,6 +56,9 @@ def seed() -> Demo:
         setup.create_staff({"email": email, "name": name, "role": role}, inviter=admin.name)
         _login_ready(email, DEMO_PASSWORD)
         demo.staff[f"{email} ({role})"] = DEMO_PASSWORD
+    from chalicelib.services import automation  # noqa: PLC0415
+
+    automation.install_default_rules()  # editable notifications, as setup installs them for a supplier
     demo_settings = settings_store.load()
     demo_settings.auto_create_delivery_note = True
     demo_settings.invoice_on = "shipping"

@@ -87,6 +87,7 @@ class LocalStack:
             "INVOICING_STATE_MACHINE_ARN": refs["InvoicingStateMachine"],
             "OVERDUE_REMINDERS_STATE_MACHINE_ARN": refs["OverdueRemindersStateMachine"],
             "STAFF_ORDER_STATE_MACHINE_ARN": refs["StaffOrderStateMachine"],
+            "AUTOMATION_RUN_STATE_MACHINE_ARN": refs["AutomationRunStateMachine"],
         })
         os.environ.setdefault("REVIEW_LINK_SECRET", secrets.token_urlsafe(32))
         os.environ.setdefault("MAIL_SENDER", "portal@example.com")

@@ -15,6 +15,7 @@ from chalicelib.web.kit import (
     render_page, require_csrf, staff_session, status_tab, whole_number,
 )
 from chalicelib.web.portal.orders import EVENT_LABELS
+from chalicelib.web.staff.automation import automation_runs_for
 from chalicelib.domain.access import Capability, may_see_client, role_can, scoped_agent
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.money import display_amount
@@ -121,7 +122,7 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
         h.update(label=EVENT_LABELS.get(h["event"], h["event"]), at=local_time(h["at"]))
     accepted = order.status == OrderStatus.ACCEPTED.value
     return render_page(
-        "agent/order.html", session, status=status, order=view,
+        "agent/order.html", session, status=status, order=view, automation_runs=automation_runs_for(order.id, session),
         modify_rows=_modify_form(view, values if form == "modify" else None),
         client={"name": client.name, "credit_limit": display_amount(client.credit_limit),
                 "balance": display_amount(client.balance or Decimal(0)), "payment_term_days": client.payment_term_days},
