@@ -166,7 +166,7 @@ def test_three_days_before_the_due_date_fires_on_the_local_timer(api, world, wor
     assert timer.tick(due_at + timedelta(minutes=1)) == 1
     assert timer.tick(due_at + timedelta(minutes=2)) == 0  # fired once
     done = finished_run(workflows, invoice.id, rule["id"])
-    assert done["status"] == "done"
+    assert done["status"] == "done", done["actions"]
     reminders = [m for m in sent_mail() if m["subject"] == f"Invoice {invoice.number} is due on {invoice.due_date.isoformat()}"]
     assert len(reminders) == 1 and reminders[0]["to"] == [order_store.get(order_id).contact_email]
 

@@ -88,7 +88,7 @@ def render_email(template: str, **context: Any) -> Rendered:
     context = {"url": portal_link, "supplier": supplier(), "footer": footer_lines(), **context}
     subject = render(f"email/{template}.subject.txt", **context).strip()
     text = render(f"email/{template}.txt", **context).rstrip() + "\n\n-- \n" + "\n".join(footer_lines()) + "\n"
-    html = render(f"email/{template}.html", subject=subject, optional=template in TOPICS, **context)
+    html = render(f"email/{template}.html", **{**context, "subject": subject, "optional": template in TOPICS})
     return Rendered(subject, text, html)
 
 
