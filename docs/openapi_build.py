@@ -136,6 +136,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         sku=STR, name=STR, category=STR, unit=STR, base_price=MONEY, currency=STR, vat_rate=PERCENT,
         min_qty=INT_OR_NULL, max_qty=INT_OR_NULL, qty_step=INT_OR_NULL, min_stock=INT_OR_NULL, portal_visible=BOOL,
         qty_on_hand=INT, qty_reserved=INT, qty_available=INT,
+        description={**STR_OR_NULL, "description": "shown on the buyer's product page"},
+        datasheet_url={**STR_OR_NULL, "description": "an https link to the maker's datasheet"},
     ),
     "Tier": shape(min_qty={"type": "integer", "description": "from this many units on"}, price=MONEY),
     "StockMovement": shape(at={"type": "string", "format": "date-time"}, delta={"type": "integer", "description": "+ in, - out"},

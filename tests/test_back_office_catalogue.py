@@ -323,3 +323,15 @@ def test_a_large_import_changes_every_product_and_keeps_their_stock(api, world):
     assert api.get("/admin/products?category=Hardware", token).body["items"] == []  # moved with the rename
     assert [p["sku"] for p in api.get("/admin/products?category=fixings&q=BULK-07", token).body["items"]] == [
         f"BULK-07{i}" for i in range(10)]
+
+
+def test_a_product_page_description_and_datasheet_link_are_edited_and_only_https_links_are_taken(api, world):
+    token = world.admin_token()
+    world.product("DS-001")
+    reply = api.call("PATCH", "/admin/products/DS-001", {"description": "Cat 6, 2 m", "datasheet_url": "https://maker.example/ds.pdf"}, token)
+    assert reply.status == 200 and (reply.body["description"], reply.body["datasheet_url"]) == ("Cat 6, 2 m", "https://maker.example/ds.pdf")
+    for link in ("javascript:alert(1)", "http://maker.example/ds.pdf", "https://maker.example/a b.pdf"):
+        refused = api.call("PATCH", "/admin/products/DS-001", {"datasheet_url": link}, token)
+        assert (refused.status, refused.error["field"]) == (422, "datasheet_url"), link
+    cleared = api.call("PATCH", "/admin/products/DS-001", {"datasheet_url": None}, token)
+    assert cleared.status == 200 and cleared.body["datasheet_url"] is None

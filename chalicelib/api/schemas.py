@@ -209,6 +209,9 @@ PRODUCT_PATCH = obj([], {
     "base_price": MONEY, "vat_rate": PERCENT,
     "min_qty": nullable(QTY), "max_qty": nullable(QTY), "qty_step": nullable(QTY),
     "min_stock": nullable(STOCK_QTY), "portal_visible": {"type": "boolean"},
+    "description": nullable({"type": "string", "maxLength": 4000}),
+    "datasheet_url": nullable({"type": "string", "maxLength": 500, "pattern": "^https://[^\\s\"<>]+$",
+                               "description": "an https link to the maker's datasheet"}),
 })
 STOCK_REASONS = ["count", "received", "damaged", "returned", "correction"]
 STOCK_ADJUSTMENT = obj(["delta", "reason"], {

@@ -23,6 +23,7 @@ def product_json(p: ProductItem) -> dict[str, Any]:
         "base_price": display_amount(p.base_price), "currency": p.currency, "vat_rate": p.vat_rate,
         "min_qty": p.min_qty, "max_qty": p.max_qty, "qty_step": p.qty_step, "min_stock": p.min_stock,
         "portal_visible": p.portal_visible, "qty_on_hand": p.qty_on_hand, "qty_reserved": p.qty_reserved, "qty_available": p.qty_available,
+        "description": p.description, "datasheet_url": p.datasheet_url,
     }
 
 

@@ -12,6 +12,7 @@ from chalicelib.domain.csv_import import MAX_ERRORS, ParsedFile, RowError, parse
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.orders import check_quantity_rules
 from chalicelib.services.catalogue import name_matches
+from chalicelib.services import audit
 from chalicelib.store import products as product_store
 from chalicelib.store import stock_movements
 from chalicelib.store.models import ProductItem, sku_key
@@ -21,25 +22,17 @@ EXPORT_PAGE = 200
 EXPORT_COLUMNS = ("sku", "name", "category", "unit", "base_price", "currency", "vat_rate", "min_qty", "max_qty",
                   "qty_step", "portal_visible", "min_stock", "qty_on_hand", "qty_reserved")
 AUDITED = ("name", "category", "unit", "base_price", "currency", "vat_rate", "min_qty", "max_qty", "qty_step",
-           "min_stock", "portal_visible")
+           "min_stock", "portal_visible", "description", "datasheet_url")
 
 
 def record_change(actor: Any, action: str, entity_type: str, entity_id: str,
                   before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-    """Write to the audit log (services/audit.py) when this build has it."""
-    try:
-        from chalicelib.services import audit  # noqa: PLC0415 - the audit log arrives with the people branch
-    except ImportError:
-        return
+    """Write to the audit log (services/audit.py)."""
     audit.record(actor, action, entity_type, entity_id, before, after)
 
 
 def history(entity_type: str, entity_id: str, limit: int = 20) -> list[Any]:
-    """The audit log's latest entries for one product or price list (empty until the audit log is merged)."""
-    try:
-        from chalicelib.services import audit  # noqa: PLC0415
-    except ImportError:
-        return []
+    """The audit log's latest entries for one product or price list."""
     return audit.page(entity_type=entity_type, entity_id=entity_id, limit=limit)[0]
 
 
@@ -96,6 +89,9 @@ def patch(actor: Any, sku: str, changes: dict[str, Any]) -> ProductItem:
     for name in ("name", "category", "unit"):
         if name in values:
             values[name] = values[name].strip()
+    for name in ("description", "datasheet_url"):  # blank removes
+        if name in values:
+            values[name] = (values[name] or "").strip() or None
     merged = {**_fields(before), **values}
     check_quantity_rules(merged["min_qty"], merged["max_qty"], merged["qty_step"])
     old, new = _diff(_fields(before), merged)

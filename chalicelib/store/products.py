@@ -26,7 +26,7 @@ PRODUCT_SK = "PRODUCT"
 ALL_PRODUCTS = "PRODUCTS"
 # What staff edit on a product (PATCH /admin/products/{sku}, the CSV import); stock counters are never among them.
 EDITABLE = frozenset({"name", "category", "unit", "base_price", "currency", "vat_rate", "min_qty", "max_qty",
-                      "qty_step", "min_stock", "portal_visible"})
+                      "qty_step", "min_stock", "portal_visible", "description", "datasheet_url"})
 
 
 def _index_keys(product: ProductItem) -> None:

@@ -89,6 +89,7 @@ def product_changes(form: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {name: form.get(name, "").strip() for name in ("name", "category", "unit", "base_price", "vat_rate")}
     body.update({name: _number(form.get(name, "")) for name in NUMBER_FIELDS})
     body["portal_visible"] = form.get("portal_visible") == "yes"
+    body.update({name: form.get(name, "").strip() or None for name in ("description", "datasheet_url")})
     return validate(body, schemas.PRODUCT_PATCH)
 
 
