@@ -24,16 +24,13 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import decode_cursor, encode_cursor
 from chalicelib.api.security import Principal, principal_for, require_buyer
-from chalicelib.api.views import catalogue_json
 from chalicelib.config import settings
 from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from chalicelib.domain.vocabulary import DEFAULT_LOCALE, label
-from chalicelib.services import accounts, activity, catalogue
+from chalicelib.services import accounts, activity
 from chalicelib.store import carts as cart_store
-from chalicelib.store import products as product_store
 from chalicelib.store.clients import get_client
 from chalicelib.templating import render
 from chalicelib.urls import base_path, is_app_path, join

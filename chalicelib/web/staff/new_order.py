@@ -18,7 +18,7 @@ from chalicelib.store import orders as order_store
 from chalicelib.store.clients import get_client
 from chalicelib.store.models import ClientItem, Gsi1
 from chalicelib.web.kit import (
-    FORM, Session, WebBlueprint, form_fields, form_lists, line_index, query_params, redirect, render_page, require_csrf,
+    FORM, Session, WebBlueprint, form_lists, line_index, query_params, redirect, render_page, require_csrf,
     staff_session, whole_number,
 )
 
