@@ -10,7 +10,7 @@ from chalicelib.services import audit, review
 from chalicelib.store import orders as order_store
 from infra.local.provision import ACCOUNT_ID
 
-HQ = {"label": "HQ", "line1": "Str. Lunga 1", "city": "Bucuresti", "postcode": "010011", "country": "RO", "county": "RO-B"}
+HQ = {"label": "HQ", "line1": "Str. Lunga 1", "city": "Bucuresti, Sector 1", "postcode": "010011", "country": "RO", "county": "RO-B"}
 
 
 def patch(api, path, body, token):
@@ -97,7 +97,7 @@ def test_patch_refuses_bad_input_field_by_field_and_changes_nothing(api, world):
         ({"payment_term_days": 400}, "payment_term_days", "invalid_value"),
         ({"group_id": "grp_missing"}, "group_id", "unknown_group"),
         ({"sale_agent_id": warehouse_id}, "sale_agent_id", "unknown_agent"),
-        ({"addresses": [{**HQ, "county": "Bucharest"}]}, "addresses[0].county", "invalid_value"),
+        ({"addresses": [{**HQ, "county": "Atlantis"}]}, "addresses[0].county", "invalid_county"),  # names are taken ("Bucharest"), unknown ones not
         ({"addresses": [{**HQ, "county": "BG-22"}]}, "addresses[0].county", "invalid_county"),
         ({"colour": "red"}, "colour", "unknown_field"),
         ({"name": "  "}, "name", "invalid_value"),
