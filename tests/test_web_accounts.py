@@ -59,7 +59,7 @@ def test_a_forgotten_password_is_reset_with_the_code_from_the_outbox(people, htt
     page.fill("#email", email)
     page.fill("#password", "Fresh-Password-42")
     submit(page, "button[type=submit]")
-    assert page.url.endswith("/catalogue")
+    assert page.url.endswith("/dashboard")
 
 
 def test_wrong_passwords_lock_the_sign_in_with_a_clear_message(people, http_server, world):
@@ -187,7 +187,7 @@ def test_an_order_above_the_limit_is_approved_by_the_company_then_reviewed_by_th
     sign_in(agent, http_server, agent_email, lands="**/agent/orders")
     agent.goto(f"{http_server}/agent/orders/{order.id}")
     submit(agent, "#approve")
-    assert agent.inner_text("#order-status") == "accepted"
+    assert agent.inner_text("#order-status") == "Accepted"
     history = order_store.history(order.id)
     approved = next(h for h in history if h.event == "company_approved")
     assert "Test Buyer" in approved.note

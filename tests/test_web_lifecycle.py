@@ -28,7 +28,7 @@ def test_agent_writes_an_order_the_buyer_accepts_in_the_portal_and_fulfilment_st
     acme = shop(world)
     agent = people()
     sign_in(agent, http_server, acme.agent_email, lands="**/agent/orders")
-    agent.click("nav.sidebar >> text=New order")
+    agent.click(".sidebar >> text=New order")
     agent.wait_for_url("**/agent/orders/new")
     agent.select_option("#pick-client", acme.client)
     submit(agent, "#choose-client")
@@ -62,7 +62,7 @@ def test_agent_writes_an_order_the_buyer_accepts_in_the_portal_and_fulfilment_st
     buyer.fill("#offer-po", "PO-5531")
     submit(buyer, "#accept-offer")
     assert "You accepted the order" in buyer.inner_text("#flash-notice")
-    assert buyer.inner_text("#order-status") == "accepted" and buyer.query_selector("#accept-offer") is None
+    assert buyer.inner_text("#order-status") == "Accepted" and buyer.query_selector("#accept-offer") is None
     assert buyer.inner_text("#order-fulfilment") == "Not started"
     assert get_product("CAB-001").qty_reserved == 12
     note = workflows.until(lambda: dn_store.for_order(order_id), what="the delivery note")[0]
@@ -93,7 +93,7 @@ def test_an_unanswered_order_and_proposal_expire_and_their_buttons_are_gone(peop
     buyer.goto(f"{http_server}/orders/{order.id}")
     assert buyer.query_selector("#accept-offer") is None and buyer.query_selector("#decline-offer") is None
     assert "expired" in buyer.inner_text("#offer-expired")
-    assert buyer.inner_text("#order-status") == "expired"
+    assert buyer.inner_text("#order-status") == "Expired"
 
     buyer.goto(f"{http_server}/proposals/{quote.id}")
     assert buyer.query_selector("#accept") is None and buyer.query_selector("#decline") is None
@@ -105,7 +105,7 @@ def test_buyer_sets_up_skips_pauses_and_resumes_a_recurring_order(people, http_s
     acme = shop(world)
     buyer = people()
     sign_in(buyer, http_server, acme.buyer.email)
-    buyer.click("nav.sidebar >> text=Recurring orders")
+    buyer.click(".sidebar >> text=Recurring orders")
     buyer.wait_for_url("**/recurring-orders")
     form = buyer.locator("#new-recurring")
     form.locator("input[name=sku]").nth(0).fill("CAB-001")

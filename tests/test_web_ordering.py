@@ -64,7 +64,7 @@ def sign_in(page, base_url, email, lands="**/dashboard"):
     page.click("button[type=submit]")
     page.wait_for_url(lands)
     if lands.endswith("/dashboard"):  # a buyer lands on the dashboard; these tests shop from the catalogue
-        page.click("nav.sidebar >> text=Catalogue")
+        page.click(".sidebar >> text=Catalogue")
         page.wait_for_url(lands.replace("/dashboard", "/catalogue"))
 
 

@@ -57,7 +57,7 @@ def first_login(page, base_url, email, temporary="Temp-Pass-1234", chosen="Chose
     page.fill("#new_password", chosen)
     page.click("button[type=submit]")
     page.wait_for_selector("#dashboard-figures")  # a buyer lands on the dashboard
-    page.click("nav.sidebar >> text=Catalogue")
+    page.click(".sidebar >> text=Catalogue")
     page.wait_for_selector("#catalogue")
 
 

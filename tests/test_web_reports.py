@@ -32,7 +32,7 @@ def test_staff_read_every_report_with_its_chart_and_download_it(people, http_ser
 
     admin = people()
     sign_in(admin, http_server, find_user(admin_id).email, lands="**/agent/orders")
-    admin.click("nav.sidebar >> text=Reports")
+    admin.click(".sidebar >> text=Reports")
     admin.wait_for_url("**/agent/reports")
     assert admin.locator("#report-list li").count() == len(REPORTS)
     for name, defn in REPORTS.items():
@@ -81,7 +81,7 @@ def test_a_buyer_lands_on_the_dashboard_with_its_figures(people, http_server, wo
     buyer.fill("#password", PASSWORD)
     buyer.click("button[type=submit]")
     buyer.wait_for_url("**/dashboard")
-    assert buyer.locator("nav.sidebar a").first.inner_text() == "Dashboard"
+    assert buyer.locator(".sidebar a").first.inner_text() == "Dashboard"
     assert buyer.inner_text("#credit-limit") == "5,000.00"
     overdue = sum((i.total - i.amount_paid for i in sales.invoices if i.due_date < date.today()), Decimal(0))
     assert buyer.inner_text("#overdue-amount").startswith(f"{overdue:,.2f}")
