@@ -26,9 +26,9 @@ def sent_to(email, prefix):
 
 def setup(world):
     world.product("CAB-001", base_price=Decimal("10.00"), qty_on_hand=500)
-    client = world.client("Acme SRL", addresses=[HQ, SITE])
-    _, buyer = world.buyer(client)
     agent_id, agent = world.staff("agent")
+    client = world.client("Acme SRL", addresses=[HQ, SITE], sale_agent_id=agent_id)  # the agent's own client
+    _, buyer = world.buyer(client)
     return client, buyer, agent
 
 

@@ -14,9 +14,10 @@ from infra.local.provision import ACCOUNT_ID
 def setup(world, api):
     world.product("CAB-001", base_price=Decimal("10.00"))
     world.product("NET-001", base_price=Decimal("100.00"))
-    client = world.client("Acme SRL", addresses=[{"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}])
+    agent_id, agent = world.staff("agent")
+    client = world.client("Acme SRL", sale_agent_id=agent_id,  # an agent offers to its own clients only
+                          addresses=[{"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}])
     _, buyer = world.buyer(client)
-    _, agent = world.staff("agent")
     return client, buyer, agent
 
 

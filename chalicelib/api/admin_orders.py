@@ -120,7 +120,7 @@ def put_settings():
 def create_proposal():
     staff = require_staff(_request(), Capability.REVIEW_ORDERS)
     body = validate(json_body(_request()), schemas.PROPOSAL)
-    clients.client_in_scope(clients.Viewer(staff.user_id, staff.role, staff.name), body["client_id"])
+    clients.referenced_client(clients.Viewer(staff.user_id, staff.role, staff.name), body["client_id"])
     fields = {**body, "lines": proposals.unit_prices(body["lines"]), "valid_until": proposals.parse_valid_until(body.get("valid_until"))}
     return json_response(proposal_json(proposals.create(staff.email, fields), staff=True), status=201)
 

@@ -44,6 +44,15 @@ def client_in_scope(viewer: Viewer, client_id: str) -> ClientItem:
     return client
 
 
+def referenced_client(viewer: Viewer, client_id: str, field: str = "client_id") -> ClientItem:
+    """A client a request body names: 422 `unknown_client` on `field` when it does not exist or is not this
+    agent's (the same answer, so an agent learns nothing of other agents' clients)."""
+    try:
+        return client_in_scope(viewer, client_id)
+    except NotFound as exc:
+        raise ValidationFailed(f"No client {client_id}.", code="unknown_client", field=field) from exc
+
+
 def check_order_scope(viewer: Viewer, client_id: str, order_id: str) -> ClientItem:
     """404 `order_not_found` when an agent reaches an order of a client that is not (or no longer) theirs."""
     client = client_store.get_client(client_id)

@@ -51,7 +51,7 @@ def catalogue_page():
 
 
 @web_catalogue.route("/catalogue/{sku}", methods=["GET"])
-def product_page(sku):
+def buyer_product_page(sku):
     """One product as this buyer sees it: their price (and the list price it beats), description, datasheet,
     stock when they may see it; hidden or unpriced products are a 404 page."""
     session = buyer_session()
