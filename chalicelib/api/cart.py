@@ -14,11 +14,12 @@ from chalicelib.domain.access import Capability
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services import cart, intake
 from chalicelib.services.cart import Shopper
-from chalicelib.services.order_files import XLSX
 
 cart_api = ApiBlueprint(__name__)
 
-IMPORT_TYPES = ["text/csv", "text/plain", XLSX, "application/octet-stream"]
+# Text only: a Chalice route's content types must all be binary or all text (chalice package refuses a mix), and
+# CSV stays text so CSV downloads reach browsers as text. Workbooks: the quick order page (multipart) and intake.
+IMPORT_TYPES = ["text/csv", "text/plain"]
 MAX_IMPORT_BYTES = 2_000_000
 
 
@@ -57,7 +58,8 @@ def import_lines():
     request = cart_api.current_request
     content = request.raw_body or b""
     if not content.strip():
-        raise ValidationFailed("Send the lines as CSV text (SKU,qty per line) or an .xlsx file.", code="missing_field")
+        raise ValidationFailed("Send the lines as CSV text (SKU,qty per line); upload .xlsx files on the quick order page.",
+                               code="missing_field")
     if len(content) > MAX_IMPORT_BYTES:
         raise ValidationFailed("The file is larger than 2 MB.", code="file_too_large")
     result = cart.import_file(shopper, content, content_type=request.headers.get("content-type"))

@@ -23,7 +23,7 @@ from chalicelib.web.kit import (
 
 web_products = WebBlueprint(__name__)
 PAGE_SIZE = 50
-UPLOAD = ["multipart/form-data", "application/x-www-form-urlencoded"]
+UPLOAD = ["multipart/form-data"]  # every import form posts multipart: one binary kind per route (chalice package)
 NUMBER_FIELDS = ("min_qty", "max_qty", "qty_step", "min_stock")
 
 
