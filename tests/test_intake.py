@@ -44,7 +44,7 @@ def upload(api, token, client, filename, content, **extra):
 
 def test_the_same_spreadsheet_twice_is_one_draft_order(api, world):
     client, _ = shop(world)
-    agent = world.staff("agent")[1]
+    agent = world.staff("manager")[1]  # sees every client's queue (an agent sees its own clients')
     sheet = workbook([["SKU", "Qty"], ["CAB-001", 10], ["NET-001", 1], ["NOPE-7", 3]])
     first = upload(api, agent, client, "acme-week-48.xlsx", sheet, client_reference="PO-48")
     assert first.status == 201, first.text

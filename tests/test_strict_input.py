@@ -144,8 +144,11 @@ def test_logout_revokes_the_refresh_token(api, world):
 
 
 def test_buyers_never_see_staff_email_addresses(api, world):
-    sku, buyer, _ = shop(world)
     agent_id, agent = world.staff("agent")
+    sku = world.product("CAB-001", base_price=Decimal("10.00"))
+    client = world.client(sale_agent_id=agent_id,  # the agent's own client
+                          addresses=[{"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}])
+    _, buyer = world.buyer(client)
     order = api.post("/portal/orders", {"lines": [{"sku": sku, "qty": 1}]}, buyer).body
     assert api.post(f"/admin/orders/{order['id']}/reject", {"reason": "Out of season"}, agent).status == 200
     seen = api.get(f"/portal/orders/{order['id']}", buyer)
