@@ -685,9 +685,11 @@ def api(summary: str, answer: str, returns: dict[str, Any] | None = None, *, sta
 
 
 def page(summary: str, answers: dict[int, str], *, form: dict[str, Any] | None = None, query: tuple[str, ...] = (),
-         session: bool = False, cookies: tuple[int, ...] = ()) -> dict[str, Any]:
-    """A server-rendered page: 303 answers are redirects, the others HTML; `cookies`: statuses that set cookies."""
-    return {"summary": summary, "answers": answers, "form": form, "query": query, "session": session, "cookies": cookies}
+         session: bool = False, cookies: tuple[int, ...] = (), media: str | None = None) -> dict[str, Any]:
+    """A server-rendered page: 303 answers are redirects, the others HTML (or `media`, for the 200 answer);
+    `cookies`: statuses that set cookies."""
+    return {"summary": summary, "answers": answers, "form": form, "query": query, "session": session, "cookies": cookies,
+            "media": media}
 
 
 SIGNED_IN = {"oneOf": [ref("SignedIn"), ref("NewPasswordRequired")]}
@@ -1961,7 +1963,7 @@ ROUTES.update({
                  200: "A path that is one of the app's own pages is answered by that page (e.g. `login`).",
                  303: "A path that is one of the app's own pages that redirects (e.g. the empty path: to /catalogue).",
                  401: "A path that is one of the API's own routes without a token."}),
-    ("GET", "/favicon.ico"): page("The portal's icon (SVG)", {200: "The icon."}),
+    ("GET", "/favicon.ico"): page("The portal's icon (SVG)", {200: "The icon."}, media="image/svg+xml"),
 })
 ROUTES.update({
     ("GET", "/portal/profile"): api("The signed-in contact's profile, email preferences and company (read-only)",
@@ -2103,7 +2105,7 @@ def page_operation(entry: Any, spec: dict[str, Any]) -> dict[str, Any]:
         if status == 303:
             answer["headers"]["Location"] = {"schema": {"type": "string"}}
         else:
-            answer["content"] = {HTML: {"schema": {"type": "string"}}}
+            answer["content"] = {(spec.get("media") if status == 200 else None) or HTML: {"schema": {"type": "string"}}}
         if status in spec["cookies"]:
             answer["headers"]["Set-Cookie"] = {"schema": {"type": "string"}, "description": "session and/or CSRF cookies"}
         if not answer["headers"]:
