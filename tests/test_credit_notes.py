@@ -152,7 +152,7 @@ def test_finance_credits_part_of_an_invoice_from_its_page_and_the_buyer_sees_it(
     acme = accepted_order(world, workflows)  # 4 cables at 10.00 (19 %), 2 switches at 100.00 (9 %)
     invoice = invoicing.issue(acme.order.id)
     finance = people()
-    sign_in(finance, http_server, staff_member(world, "finance"), lands="**/agent/orders")
+    sign_in(finance, http_server, staff_member(world, "finance"), lands="**/agent/invoices")
     finance.goto(f"{http_server}/agent/invoices/{invoice.id}")
     lines = [l.sku for l in invoice.lines]
     finance.fill(f"#credit-qty-{lines.index('NET-001')}", "1")

@@ -131,7 +131,7 @@ SETTINGS = obj([], {
     "reminder_offsets": {"type": ["array", "null"], "items": {"type": "integer", "minimum": 1, "maximum": 365},
                          "maxItems": 10, "uniqueItems": True},
     "supplier": obj([], {name: {"type": ["string", "null"], "maxLength": 200} for name in (
-        "name", "vat_number", "street", "city", "postcode", "country", "email", "registration_number", "iban")}),
+        "name", "vat_number", "street", "city", "postcode", "county", "country", "email", "registration_number", "iban")}),
 })
 DISCOUNT = {"type": "string", "pattern": r"^\d{1,2}(\.\d{1,2})?$", "description": "percent, 0 to 99.99"}
 APPROVE = obj([], {"discount_percent": nullable(DISCOUNT)})

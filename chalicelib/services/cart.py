@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.money import display_amount, format_money, to_money
 from chalicelib.domain.order_files import MAX_QTY, SKU_PATTERN, FileLine, RowError
-from chalicelib.domain.orders import Totals, order_totals
+from chalicelib.domain.orders import Orderable, Totals, check_quantity, order_totals
 from chalicelib.services import credit, order_files, ordering, proposals
 from chalicelib.services.order_files import CheckedLine
 from chalicelib.services.ordering import Buyer
@@ -77,15 +77,10 @@ def _warnings(shopper: Shopper, rows: list[CheckedLine], totals: Totals, headroo
             warnings.append({"code": r.problem.code, "sku": r.sku, "message": r.problem.message})
             continue
         product = r.product
-        step = getattr(product, "qty_step", None)
-        if product.min_qty and r.qty < product.min_qty:
-            warnings.append({"code": "below_min_qty", "sku": r.sku,
-                             "message": f"{r.sku} is sold in quantities of at least {product.min_qty}."})
-        if product.max_qty and r.qty > product.max_qty:
-            warnings.append({"code": "above_max_qty", "sku": r.sku,
-                             "message": f"{r.sku} can be ordered in quantities of at most {product.max_qty}."})
-        if step and step > 1 and r.qty % step:
-            warnings.append({"code": "not_qty_step", "sku": r.sku, "message": f"{r.sku} is sold in multiples of {step}."})
+        try:  # the one quantity rule (minimum, maximum, multiples), as a warning here and a refusal at checkout
+            check_quantity(Orderable(product.sku, product.min_qty, product.max_qty, product.qty_step), r.qty, "qty")
+        except ValidationFailed as problem:
+            warnings.append({"code": problem.code, "sku": r.sku, "message": problem.message})
         if shopper.sees_stock and r.qty > product.qty_available:
             warnings.append({"code": "above_available_stock", "sku": r.sku,
                              "message": f"Only {product.qty_available} of {r.sku} in stock now; the rest may ship later."})

@@ -21,7 +21,7 @@ from chalicelib.web.kit import (
 web_cart = WebBlueprint(__name__)
 
 MAX_FLASH_ITEMS = 20
-QUANTITY_WARNINGS = ("below_min_qty", "above_max_qty", "not_qty_step")
+QUANTITY_WARNINGS = ("below_min_qty", "above_max_qty", "qty_step")
 
 # Form field -> what the buyer should read when the API's schema refuses it.
 CHECKOUT_HINTS = {
@@ -67,7 +67,7 @@ def cart_totals(view: CartView) -> dict[str, Any]:
 
 
 def _ready(view: CartView) -> bool:
-    return view.ready and not any(w["code"] in QUANTITY_WARNINGS[:2] for w in view.warnings)
+    return view.ready and not any(w["code"] in QUANTITY_WARNINGS for w in view.warnings)
 
 
 _BACK = re.compile(r"^/(catalogue|saved-lists)(/[A-Za-z0-9._-]+)?(\?[A-Za-z0-9%&=._~+-]*)?$")

@@ -23,7 +23,8 @@ web_settings = WebBlueprint(__name__)
 
 ROLES_WITH_LIMITS = ("agent", "manager", "admin")
 SUPPLIER_LABELS = {"name": "Legal name", "vat_number": "VAT number", "registration_number": "Trade register number",
-                   "street": "Street", "city": "City", "postcode": "Postcode", "country": "Country (2 letters)",
+                   "street": "Street", "city": "City (in Bucharest: Sector 1 to 6)", "postcode": "Postcode",
+                   "county": "County (ISO 3166-2, e.g. RO-B)", "country": "Country (2 letters)",
                    "email": "Billing email", "iban": "IBAN"}
 HINTS = {
     "review_timeout_hours": "Escalation after a number of hours from 0.1 to 720.",
