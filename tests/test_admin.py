@@ -23,7 +23,7 @@ def test_product_is_created_and_read_back_with_stock(api, world):
     assert api.put("/admin/products/CAB-100/stock", {"qty_on_hand": 25}, token).status == 200
     product = api.get("/admin/products/cab-100", token).body
     assert product | {} == {**PRODUCT, "base_price": "4.50", "qty_on_hand": 25, "qty_reserved": 0, "qty_available": 25,
-                            "qty_step": None, "min_stock": None}
+                            "qty_step": None, "min_stock": None, "description": None, "datasheet_url": None}
 
 
 def test_duplicate_sku_is_a_conflict_and_leaves_the_first_product(api, world):
