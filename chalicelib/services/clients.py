@@ -45,12 +45,12 @@ def client_in_scope(viewer: Viewer, client_id: str) -> ClientItem:
 
 
 def referenced_client(viewer: Viewer, client_id: str, field: str = "client_id") -> ClientItem:
-    """A client a request body names: 422 `unknown_client` on `field` when it does not exist or is not this
-    agent's (the same answer, so an agent learns nothing of other agents' clients)."""
-    try:
-        return client_in_scope(viewer, client_id)
-    except NotFound as exc:
-        raise ValidationFailed(f"No client {client_id}.", code="unknown_client", field=field) from exc
+    """A client a request body names: 422 `unknown_client` on `field` when there is none, 404 when it is another
+    agent's (as every other reach into another agent's clients)."""
+    client = referenced(lambda: client_store.get_client(client_id), field=field, code="unknown_client")
+    if not may_see_client(viewer.role, viewer.user_id, client.sale_agent_id):
+        raise NotFound(f"No client {client_id}.", code="client_not_found")
+    return client
 
 
 def check_order_scope(viewer: Viewer, client_id: str, order_id: str) -> ClientItem:
