@@ -284,66 +284,61 @@ def staff_session(capability: Capability | None = None) -> Session:
 
 # --- pages ------------------------------------------------------------------------------
 
+# The sidebars as data, in their order: (what the person needs — a staff capability or a portal permission, None for
+# everyone —, key, label, page). The cart's label carries its line count (filled in by _nav).
+STAFF_NAV: list[tuple[Capability | None, str, str, str]] = [
+    (None, "agent_orders", "Orders", STAFF_HOME),
+    (Capability.VIEW_ORDERS, "agent_new_order", "New order", "/agent/orders/new"),
+    (Capability.VIEW_DELIVERIES, "agent_deliveries", "Delivery notes", "/agent/delivery-notes"),
+    (Capability.VIEW_INVOICES, "agent_invoices", "Invoices", "/agent/invoices"),
+    (Capability.VIEW_INVOICES, "agent_credit_notes", "Credit notes", "/agent/credit-notes"),
+    (Capability.VIEW_CLIENTS, "clients", "Clients", "/agent/clients"),
+    (Capability.MANAGE_STAFF, "staff", "Staff", "/agent/staff"),
+    (Capability.MANAGE_SETTINGS, "settings", "Settings", "/agent/settings"),
+    (Capability.MANAGE_SETTINGS, "audit", "Audit log", "/agent/audit"),
+    (Capability.VIEW_CATALOGUE, "agent_products", "Products", "/agent/products"),
+    (Capability.VIEW_PRICING, "agent_price_lists", "Price lists", "/agent/price-lists"),
+    (Capability.OPERATE_PLATFORM, "failed_work", "Failed work", "/agent/failed-work"),
+    (Capability.VIEW_CLIENTS, "reports", "Reports", "/agent/reports"),
+    (Capability.MANAGE_AUTOMATION, "automation", "Automation", "/agent/automation"),
+    (Capability.MANAGE_CLIENTS, "registrations", "Registrations", "/agent/registrations"),
+]
+BUYER_NAV: list[tuple[str | None, str, str, str]] = [
+    (None, "dashboard", "Dashboard", BUYER_HOME),
+    (None, "catalogue", "Catalogue", "/catalogue"),
+    ("place_orders", "cart", "Cart", "/cart"),
+    ("place_orders", "quick_order", "Quick order", "/quick-order"),
+    ("place_orders", "saved_lists", "Saved lists", "/saved-lists"),
+    ("orders", "orders", "Orders", "/orders"),
+    ("deliveries", "deliveries", "Deliveries", "/deliveries"),
+    ("invoices", "invoices", "Invoices", "/invoices"),
+    ("proposals", "proposals", "Proposals", "/proposals"),
+    ("place_orders", "recurring", "Recurring orders", "/recurring-orders"),
+    ("invoices", "credit_notes", "Credit notes", "/credit-notes"),
+    ("invoices", "statement", "Statement", "/statement"),
+    ("approve_orders", "approvals", "Approvals", "/approvals"),
+    ("manage_company", "company", "Company users", "/company/users"),
+    (None, "profile", "Profile", "/profile"),
+]
+
+
 def _nav(principal: Principal | None) -> list[dict[str, Any]]:
-    """The sidebar's entries for this person: live pages get a link, the rest are marked as coming."""
+    """The sidebar's entries this person may use (STAFF_NAV / BUYER_NAV); staff see their role's own work first."""
     if principal is None:
         return []
     if not principal.is_buyer:
-        staff = [{"key": "agent_orders", "label": "Orders", "href": STAFF_HOME}]
-        if role_can(principal.role, Capability.VIEW_ORDERS):
-            staff.append({"key": "agent_new_order", "label": "New order", "href": "/agent/orders/new"})
-        if role_can(principal.role, Capability.VIEW_DELIVERIES):
-            staff.append({"key": "agent_deliveries", "label": "Delivery notes", "href": "/agent/delivery-notes"})
-        if role_can(principal.role, Capability.VIEW_INVOICES):
-            staff.append({"key": "agent_invoices", "label": "Invoices", "href": "/agent/invoices"})
-            staff.append({"key": "agent_credit_notes", "label": "Credit notes", "href": "/agent/credit-notes"})
-        if role_can(principal.role, Capability.VIEW_CLIENTS):
-            staff.append({"key": "clients", "label": "Clients", "href": "/agent/clients"})
-        if role_can(principal.role, Capability.MANAGE_STAFF):
-            staff.append({"key": "staff", "label": "Staff", "href": "/agent/staff"})
-        if role_can(principal.role, Capability.MANAGE_SETTINGS):
-            staff += [{"key": "settings", "label": "Settings", "href": "/agent/settings"},
-                      {"key": "audit", "label": "Audit log", "href": "/agent/audit"}]
-        if role_can(principal.role, Capability.VIEW_CATALOGUE):
-            staff.append({"key": "agent_products", "label": "Products", "href": "/agent/products"})
-        if role_can(principal.role, Capability.VIEW_PRICING):
-            staff.append({"key": "agent_price_lists", "label": "Price lists", "href": "/agent/price-lists"})
-        if role_can(principal.role, Capability.OPERATE_PLATFORM):
-            staff.append({"key": "failed_work", "label": "Failed work", "href": "/agent/failed-work"})
-        if role_can(principal.role, Capability.VIEW_CLIENTS):
-            staff.append({"key": "reports", "label": "Reports", "href": "/agent/reports"})
-        if role_can(principal.role, Capability.MANAGE_AUTOMATION):
-            staff.append({"key": "automation", "label": "Automation", "href": "/agent/automation"})
-        if role_can(principal.role, Capability.MANAGE_CLIENTS):
-            staff.append({"key": "registrations", "label": "Registrations", "href": "/agent/registrations"})
+        staff = [{"key": key, "label": words, "href": href} for needs, key, words, href in STAFF_NAV
+                 if needs is None or role_can(principal.role, needs)]
         home = staff_home(principal.role)
         return sorted(staff, key=lambda entry: entry["href"] != home)  # the role's own work first
-    can = principal.permissions
-    entries = [{"key": "dashboard", "label": "Dashboard", "href": BUYER_HOME},
-               {"key": "catalogue", "label": "Catalogue", "href": "/catalogue"}]
-    if can.get("place_orders"):
-        entries.append({"key": "cart", "label": f"Cart ({cart_store.line_count(principal.user_id)})", "href": "/cart",
-                        "id": "nav-cart"})
-        entries.append({"key": "quick_order", "label": "Quick order", "href": "/quick-order"})
-        entries.append({"key": "saved_lists", "label": "Saved lists", "href": "/saved-lists"})
-    if can.get("orders"):
-        entries.append({"key": "orders", "label": "Orders", "href": "/orders"})
-    if can.get("deliveries"):
-        entries.append({"key": "deliveries", "label": "Deliveries", "href": "/deliveries"})
-    if can.get("invoices"):
-        entries.append({"key": "invoices", "label": "Invoices", "href": "/invoices"})
-    if can.get("proposals"):
-        entries.append({"key": "proposals", "label": "Proposals", "href": "/proposals"})
-    if can.get("place_orders"):
-        entries.append({"key": "recurring", "label": "Recurring orders", "href": "/recurring-orders"})
-    if can.get("invoices"):
-        entries.append({"key": "credit_notes", "label": "Credit notes", "href": "/credit-notes"})
-        entries.append({"key": "statement", "label": "Statement", "href": "/statement"})
-    if can.get("approve_orders"):
-        entries.append({"key": "approvals", "label": "Approvals", "href": "/approvals"})
-    if can.get("manage_company"):
-        entries.append({"key": "company", "label": "Company users", "href": "/company/users"})
-    entries.append({"key": "profile", "label": "Profile", "href": "/profile"})
+    entries = []
+    for needs, key, words, href in BUYER_NAV:
+        if needs is not None and not principal.permissions.get(needs):
+            continue
+        entry = {"key": key, "label": words, "href": href}
+        if key == "cart":
+            entry |= {"label": f"Cart ({cart_store.line_count(principal.user_id)})", "id": "nav-cart"}
+        entries.append(entry)
     return entries
 
 
