@@ -64,6 +64,9 @@ OUTPUT_TO_ENV = {
     "StaffOrderStateMachineArn": "STAFF_ORDER_STATE_MACHINE_ARN",
     "OverdueRemindersStateMachineArn": "OVERDUE_REMINDERS_STATE_MACHINE_ARN",
     "AutomationRunStateMachineArn": "AUTOMATION_RUN_STATE_MACHINE_ARN",
+    "SchedulerRoleArn": "SCHEDULER_ROLE_ARN",
+    "RecurringTargetArn": "RECURRING_TARGET_ARN",
+    "AutomationTimerArn": "AUTOMATION_TIMER_ARN",
 }
 
 # The same variables in the one-stack template: Ref/GetAtt on the merged resources.
@@ -87,11 +90,14 @@ ENV_REFS.update({
                       "OVERDUE_REMINDERS_STATE_MACHINE_ARN": "overdue-reminders",
                       "STAFF_ORDER_STATE_MACHINE_ARN": "staff-order",
                       "AUTOMATION_RUN_STATE_MACHINE_ARN": "automation-run"}.items()})
-# Recurring orders (adapters/scheduler.py): the role EventBridge Scheduler runs a schedule's target with. The target
-# (RECURRING_TARGET_ARN, the run_recurring_order function) cannot be a reference here: a function's environment
-# naming a function is a cycle in the one-stack template; it is set per stage (docs/deploy.md, to do).
+# Timers (adapters/scheduler.py): the role EventBridge Scheduler runs a schedule's target with, and the targets.
+# A function's environment cannot GetAtt a function (it would be a cycle, a function naming itself), so the timer
+# targets keep their path 1 names on path 2 too (build_merge_template sets their FunctionName) and are named here.
+TIMER_TARGETS = {"RECURRING_TARGET_ARN": "run_recurring_order", "AUTOMATION_TIMER_ARN": "automation_timer"}
 ENV_REFS.update({
     "SCHEDULER_ROLE_ARN": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/b2b-${Stage}-scheduler"},
+    **{env: {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:b2b-portal-${Stage}-"
+                        + function} for env, function in TIMER_TARGETS.items()},
 })
 
 # API Gateway's own answers (authorizer said no, unknown path, throttling...) in the
@@ -269,11 +275,9 @@ def policy_statements(stage: str) -> dict[str, dict]:
         {"Sid": "PassSchedulerRole", "Action": "iam:PassRole",
          "Resource": f"arn:aws:iam::*:role/b2b-{stage}-scheduler",
          "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}},
-        # Delayed and date-relative automation runs: one-time EventBridge Scheduler schedules (adapters/scheduler_automation.py).
-        {"Sid": "ScheduleAutomationRuns", "Action": ["scheduler:CreateSchedule"],
-         "Resource": f"arn:aws:scheduler:*:*:schedule/*/b2b-{stage}-automation-*"},
-        {"Sid": "PassAutomationSchedulerRole", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::*:role/b2b-{stage}-automation-scheduler",
-         "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}},
+        # Delayed and date-relative automation runs: one-time schedules that delete themselves (adapters/scheduler.py).
+        {"Sid": "ScheduleAutomationRuns", "Action": ["scheduler:CreateSchedule", "scheduler:UpdateSchedule"],
+         "Resource": f"arn:aws:scheduler:*:*:schedule/default/b2b-{stage}-automation-*"},
         {"Sid": "XRayNoResourceLevelPermissions", "Action": [
             "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
             "xray:GetSamplingTargets"], "Resource": "*"},
@@ -306,10 +310,10 @@ POLICIES: dict[str | None, list[str]] = {
     # steps/intake.py: reads a stored email, finds its sender's contact, places a draft order, replies
     "intake-steps": ["InboundMailObjects", "InboundMailFailures", "FindContactByEmail", "MainTableItems", "SendMail", *_SECRETS, *_BASE],
     # steps/fulfilment.py on_domain_event: consumes the events queue
-    "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", "ScheduleAutomationRuns", "PassAutomationSchedulerRole",
+    "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", "ScheduleAutomationRuns", "PassSchedulerRole",
                *_SECRETS, *_BASE],
     # steps/automation.py: rules, runs, emails, tasks, client fields (webhooks are plain HTTPS)
-    "automation-steps": [*_WORK, "ScheduleAutomationRuns", "PassAutomationSchedulerRole", *_SECRETS, *_BASE],
+    "automation-steps": [*_WORK, "ScheduleAutomationRuns", "PassSchedulerRole", *_SECRETS, *_BASE],
 }
 FUNCTION_POLICY = {
     "token_authorizer": "authorizer",
@@ -531,11 +535,15 @@ def build_merge_template(infra: dict, sam: dict, stage: str, policy: dict | None
     }
     out = overlay["Resources"]
     roles: set[str] = set()
+    ids = _function_ids(resources)
+    named = {ids[function]: function for function in TIMER_TARGETS.values()}
     for logical_id, resource in resources.items():
         if resource.get("Type") != "AWS::Serverless::Function" or logical_id in infra_ids:
             continue
         props = resource.get("Properties", {})
         fn: dict[str, Any] = {"Environment": {"Variables": dict(ENV_REFS)}}
+        if logical_id in named:
+            fn["FunctionName"] = {"Fn::Sub": "b2b-portal-${Stage}-" + named[logical_id]}
         events: dict[str, Any] = {}
         for name, event in (props.get("Events") or {}).items():
             eprops = event.get("Properties", {})

@@ -315,9 +315,20 @@ def check_state_machines_call_template_functions(template: dict) -> None:
     # only this stack's functions (CloudFormation names them <stack>-<logical id>-<suffix>)
     assert invoke["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:"
                                               "${AWS::AccountId}:function:${AWS::StackName}-*"}
+    # Named functions are only the timer targets, whose ARNs the functions' environment needs (no GetAtt: a cycle).
+    stage_env = load_stage_env()
+    timer_targets = set(stage_env.TIMER_TARGETS.values())
+    names = {v["Properties"]["FunctionName"]["Fn::Sub"].removeprefix("b2b-portal-${Stage}-")
+             for v in resources.values() if v["Type"] == "AWS::Lambda::Function" and "FunctionName" in v["Properties"]}
+    assert names == timer_targets
+    for fn in (v for v in resources.values() if v["Type"] == "AWS::Lambda::Function"):
+        variables = fn["Properties"]["Environment"]["Variables"]
+        for env, target in stage_env.TIMER_TARGETS.items():
+            assert variables[env]["Fn::Sub"].endswith(":function:b2b-portal-${Stage}-" + target)
     text = json.dumps(cfn)
-    assert ":function:b2b-portal-${Stage}-" not in text, "a name-based function ARN survived"
-    assert not re.search(r'"b2b-portal-\$\{Stage\}-\w+"', text), "a function name survived"
+    survived = set(re.findall(r":function:b2b-portal-\$\{Stage\}-(\w+)", text)) | set(
+        re.findall(r'"b2b-portal-\$\{Stage\}-(\w+)"', text))
+    assert survived <= timer_targets, f"a name-based function reference survived: {survived - timer_targets}"
 
 
 def test_merge_template_wires_event_sources(merged_dev):
@@ -456,6 +467,9 @@ def test_from_stack_writes_stage_env_and_refuses_one_stack(monkeypatch, tmp_path
         "OrderReviewStateMachineArn": "arn:aws:states:eu-central-1:111122223333:stateMachine:b2b-dev-order-review",
         **{f"{name}StateMachineArn": f"arn:aws:states:eu-central-1:111122223333:stateMachine:b2b-dev-{name.lower()}"
            for name in ("Fulfilment", "Invoicing", "OverdueReminders", "StaffOrder", "AutomationRun")},
+        "SchedulerRoleArn": "arn:aws:iam::111122223333:role/b2b-dev-scheduler",
+        "RecurringTargetArn": "arn:aws:lambda:eu-central-1:111122223333:function:b2b-portal-dev-run_recurring_order",
+        "AutomationTimerArn": "arn:aws:lambda:eu-central-1:111122223333:function:b2b-portal-dev-automation_timer",
     }
     stack_id = "arn:aws:cloudformation:eu-central-1:111122223333:stack/b2b-dev-infra/x"
     monkeypatch.setattr(stage_env, "stack_outputs", lambda name, region: (outputs, stack_id))
@@ -465,6 +479,9 @@ def test_from_stack_writes_stage_env_and_refuses_one_stack(monkeypatch, tmp_path
     assert env["DOCUMENTS_BUCKET"] == "b2b-dev-documents-111122223333"
     assert env["MAIN_TABLE_STREAM_ARN"].endswith("/stream/2026")
     assert env["ORDER_REVIEW_STATE_MACHINE_ARN"].endswith(":stateMachine:b2b-dev-order-review")
+    assert env["RECURRING_TARGET_ARN"].endswith(":function:b2b-portal-dev-run_recurring_order")
+    assert env["AUTOMATION_TIMER_ARN"].endswith(":function:b2b-portal-dev-automation_timer")
+    assert env["SCHEDULER_ROLE_ARN"].endswith(":role/b2b-dev-scheduler")
     pinned = json.dumps(json.loads((chalice_dir / "policy-dev.json").read_text()))
     assert ":*:*:" not in pinned
     assert outputs["UserPoolArn"] in pinned

@@ -9,6 +9,7 @@ rule (or a timer for a delayed / date-relative trigger). The execution runs each
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time as _time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.adapters import scheduler_automation
+from chalicelib.adapters.scheduler import scheduler_from_env
 from chalicelib.domain import automation as rules_domain
 from chalicelib.domain.automation import EVENTS, Match, Rule
 from chalicelib.domain.errors import NotFound, ValidationFailed
@@ -207,7 +208,7 @@ def match_event(event: dict[str, Any], candidates: list[Rule] | tuple[Rule, ...]
             if store.create_run(run_id, rule_id=rule.id, rule_name=rule.name, rule_version=rule.version, event=event,
                                 matched=True, conditions=match.conditions, status="scheduled", entity_ids=ids, due_at=due):
                 store.add_timer(run_id, rule.id, event, due)
-                scheduler_automation.schedule(run_id, due)
+                scheduler_from_env("automation").put(_schedule_name(run_id), due, {"run_id": run_id})
             started += 1
             continue
         created = store.create_run(run_id, rule_id=rule.id, rule_name=rule.name, rule_version=rule.version, event=event,
@@ -218,6 +219,12 @@ def match_event(event: dict[str, Any], candidates: list[Rule] | tuple[Rule, ...]
     if unmatched:
         store.record_no_matches(unmatched)
     return started
+
+
+def _schedule_name(run_id: str) -> str:
+    """Scoped to the stage: the functions' policy allows only the stage's own automation schedules (64 at most)."""
+    prefix = f"b2b-{os.environ.get('STAGE', 'local')}-automation-"
+    return prefix + rules_domain.aws_name(run_id, 64 - len(prefix))
 
 
 def _occurred(event: dict[str, Any]) -> datetime:
