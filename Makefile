@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast fuzz chromium bench package lint clean rebuild-aggregates
+.PHONY: run test test-fast fuzz chromium bench package lint clean rebuild-aggregates setup-stage
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: $(STAMP)
 # proof on ORDERS generated orders with every stream record redelivered; TABLE=b2b-<stage> [WRITE=1] for a real table.
 rebuild-aggregates: $(STAMP)
 	PYTHONPATH=. $(BIN)/python -m infra.rebuild_aggregates
+
+# A deployed stage's first admin and default automation rules (infra/setup_stage.py), with the stage's credentials:
+# make setup-stage STAGE=prod ADMIN_EMAIL=ops@supplier.example ADMIN_NAME="Ops Admin"
+setup-stage: $(STAMP)
+	PYTHONPATH=. $(BIN)/python -m infra.setup_stage --stage $(STAGE) --admin-email "$(ADMIN_EMAIL)" --admin-name "$(ADMIN_NAME)"
 
 package: $(STAMP)
 	PYTHONPATH=. $(BIN)/python infra/stage_env.py merge-template --stage $(STAGE) -o build/merge-$(STAGE).json

@@ -130,3 +130,23 @@ def _address(index: int, given: dict[str, Any]) -> AddressMap:
                                 field=f"addresses[{index}].county")
         values["county"], values["city"] = checked.county, checked.city
     return AddressMap(id=f"addr_{index + 1}", **values)
+
+
+def prepare_stage(admin_email: str, admin_name: str) -> list[str]:
+    """What a new deployed stage needs before the supplier's team can use it (infra/setup_stage.py): its first
+    admin, invited by email with a temporary password, and the default automation rules (editable
+    notifications; services/automation.DEFAULT_RULES). Safe to run again: a stage that has an active admin gets
+    no other one, and installed rules are not installed twice. Returns what was done, one line each."""
+    from chalicelib.services import automation  # noqa: PLC0415 - rules and workflows, for this command alone
+
+    done = []
+    admins = [u for u in user_store.all_staff() if u.role == "admin" and u.status != "disabled"]
+    if admins:
+        done.append(f"admin: {', '.join(sorted(u.email for u in admins))} already active, none added")
+    else:
+        admin = create_staff({"email": admin_email, "name": admin_name, "role": "admin"}, inviter="Stage setup")
+        done.append(f"admin: {admin.email} invited (temporary password by email)")
+    installed = automation.install_default_rules()
+    done.append(f"automation: {len(installed)} default rule(s) installed" if installed
+                else "automation: default rules already installed")
+    return done

@@ -11,6 +11,7 @@ from chalicelib.config import settings
 from chalicelib.services import price_lists, setup
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import settings as settings_store
+from chalicelib.store import users as user_store
 
 ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "admin@example.com")
 ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "Admin-Local-123!")
@@ -45,8 +46,9 @@ def _login_ready(email: str, password: str) -> None:
 
 def seed() -> Demo:
     demo = Demo()
-    admin = setup.create_staff({"email": ADMIN_EMAIL, "name": "Local Admin", "role": "admin"}, inviter="Local setup")
+    setup.prepare_stage(ADMIN_EMAIL, "Local Admin")  # the first admin and the default rules, as on a deployed stage
     _login_ready(ADMIN_EMAIL, ADMIN_PASSWORD)
+    admin = next(u for u in user_store.all_staff() if u.email == ADMIN_EMAIL)
     agent = setup.create_staff({"email": "agent@example.com", "name": "Ana Agent", "role": "agent"}, inviter=admin.name)
     _login_ready("agent@example.com", DEMO_PASSWORD)
     demo.staff["agent@example.com (agent)"] = DEMO_PASSWORD
@@ -56,9 +58,6 @@ def seed() -> Demo:
         setup.create_staff({"email": email, "name": name, "role": role}, inviter=admin.name)
         _login_ready(email, DEMO_PASSWORD)
         demo.staff[f"{email} ({role})"] = DEMO_PASSWORD
-    from chalicelib.services import automation  # noqa: PLC0415
-
-    automation.install_default_rules()  # editable notifications, as setup installs them for a supplier
     demo_settings = settings_store.load()
     demo_settings.auto_create_delivery_note = True
     demo_settings.invoice_on = "shipping"
