@@ -62,8 +62,12 @@ def test_a_new_order_the_stream_consumer_gave_up_on_is_replayed_from_the_stream(
     _, buyer, _ = shop(world, auto_approve=True)
     admin = world.admin_token()
 
-    def broken(event_name, keys):
-        raise RuntimeError("Step Functions is unreachable")
+    handle_change = table_changes.handle_change
+
+    def broken(event_name, keys, **images):
+        if table_changes.new_order_id(event_name, keys):
+            raise RuntimeError("Step Functions is unreachable")
+        return handle_change(event_name, keys, **images)
 
     monkeypatch.setattr(table_changes, "handle_change", broken)
     order = place(api, buyer)
@@ -89,3 +93,31 @@ def test_a_dead_letter_can_be_discarded(api, world, stack):
     assert api.delete(f"/admin/dead-letters/{letter['id']}", admin).status == 204
     assert api.get("/admin/dead-letters", admin).body["items"] == []
     assert api.delete(f"/admin/dead-letters/{letter['id']}", admin).status == 404
+
+
+def test_an_order_status_refresh_the_stream_consumer_gave_up_on_is_replayed_with_its_images(api, world, workflows, stack,
+                                                                                            monkeypatch):
+    from chalicelib.services import order_status
+    from tests.test_fulfilment_flow import configure, delivery_note_of, world_with_order
+
+    configure(auto_create_delivery_note=True)
+    admin = world.admin_token()
+    order, buyer = world_with_order(api, world, workflows)
+    dn = delivery_note_of(workflows, order["id"])
+    workflows.until(lambda: order_store.get(order["id"]).fulfilment_status == "not_started"
+                    or order_store.get(order["id"]).fulfilment_status, what="the order's first status")
+    before = order_store.get(order["id"]).fulfilment_status
+
+    def unreachable(order_id):
+        raise RuntimeError("the table is throttled")
+
+    monkeypatch.setattr(order_status, "refresh", unreachable)
+    assert api.post(f"/admin/delivery-notes/{dn.id}/approve", None, admin).status == 200
+    letter = workflows.until(lambda: [l for l in api.get("/admin/dead-letters", admin).body["items"]
+                                      if l["source"] == "table_stream"], what="the dead letter")[0]
+    assert order_store.get(order["id"]).fulfilment_status == before  # the order did not follow its note
+
+    monkeypatch.undo()  # the cause is fixed: the replay reads the records back, images included
+    assert api.post(f"/admin/dead-letters/{letter['id']}/replay", {}, admin).status == 200
+    assert order_store.get(order["id"]).fulfilment_status == "preparing"
+    assert api.get(f"/portal/orders/{order['id']}", buyer).body["fulfilment_status"] == "preparing"

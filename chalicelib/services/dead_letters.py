@@ -163,9 +163,12 @@ def _in_words(code: str | None) -> str:
 
 
 def _replay_stream_batch(info: dict[str, Any]) -> None:
-    """Read the named records back from the stream (it keeps them 24 hours) and process them again."""
+    """Read the named records back from the stream (it keeps them 24 hours, images included) and process them
+    again, as the consumer would have."""
     for record in _stream_records(info):
-        table_changes.handle_change(record.get("eventName", ""), (record.get("dynamodb") or {}).get("Keys") or {})
+        change = record.get("dynamodb") or {}
+        table_changes.handle_change(record.get("eventName", ""), change.get("Keys") or {},
+                                    new_image=change.get("NewImage"), old_image=change.get("OldImage"))
 
 
 def _stream_records(info: dict[str, Any]) -> Iterator[dict[str, Any]]:

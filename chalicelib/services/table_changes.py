@@ -1,7 +1,8 @@
 """What a change in the table sets in motion: the one rule the table-stream consumer and the replay of its
 dead letters share. Only new Sales Orders start work (their review workflow); everything after that is
-carried by the workflows themselves; every document with a fact for the reports (orders, decisions, invoices,
-payments, products) brings the report aggregates up to date.
+carried by the workflows themselves; a delivery note or invoice that changed moves its order's fulfilment and
+invoice status; every document with a fact for the reports (orders, decisions, invoices, payments, products)
+brings the report aggregates up to date.
 
 An order above its contact's spending limit is inserted `awaiting_approval`: its INSERT asks the company's
 approvers (once) instead of starting the review. The approver's decision writes the `ORDER#<id> / RELEASED`
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.services import aggregates, approvals, workflows
+from chalicelib.services import aggregates, approvals, order_status, workflows
 from chalicelib.store.approvals import released_order_id
 
 
@@ -30,7 +31,12 @@ def new_order_id(event_name: str, keys: dict[str, Any]) -> str | None:
 def handle_change(event_name: str, keys: dict[str, Any], new_image: dict[str, Any] | None = None,
                   old_image: dict[str, Any] | None = None) -> None:
     """Start the review of a new order (execution name = order id, so a second start changes nothing); an order
-    waiting for its company's approver is held, and its approvers are asked. Then the report aggregates."""
+    waiting for its company's approver is held, and its approvers are asked. The order of a delivery note or
+    invoice that changed gets its statuses worked out again. Then the report aggregates. Each part is safe to
+    repeat: a redelivered or replayed record changes nothing twice."""
+    changed = order_status.changed_document_order(new_image, old_image)
+    if changed:
+        order_status.refresh(changed)
     order_id = new_order_id(event_name, keys)
     if order_id:
         if keys.get("sk", {}).get("S") == "ORDER" and approvals.waits(order_id):

@@ -1,6 +1,7 @@
-"""The table's stream turned into work: every new Sales Order starts its review workflow (the checks, the
-approval and the notifications are states of that workflow), and the documents the reports count bring the
-report aggregates up to date (services/aggregates.py)."""
+"""The table's stream turned into work (services/table_changes.py, the rule the dead-letter replay shares): every
+new Sales Order starts its review workflow (the checks, the approval and the notifications are states of that
+workflow), a changed delivery note or invoice moves its order's statuses, and the documents the reports count bring
+the report aggregates up to date (services/aggregates.py)."""
 from __future__ import annotations
 
 import os
@@ -20,30 +21,19 @@ STREAM_ARN = os.environ.get("MAIN_TABLE_STREAM_ARN", "arn:aws:dynamodb:us-east-1
 
 @table_stream.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=25, starting_position="TRIM_HORIZON")
 def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
-    """Start the review of each new order and count each document for the reports; a record that could not be
-    handled is reported back alone (ReportBatchItemFailures), so one bad record neither blocks nor repeats the
-    others (a redelivered one adds nothing to the reports twice)."""
+    """Each record through `table_changes.handle_change`; a record that could not be handled is reported back
+    alone (ReportBatchItemFailures), so one bad record neither blocks nor repeats the others (a redelivered one
+    adds nothing to the reports twice)."""
     failures = []
     for record in event:
         keys = record.keys or {}
-        changed = order_status.changed_document_order(record.new_image, record.old_image)
-        if changed:  # a delivery note or invoice moved: the order's fulfilment/invoice status follows
-            with fresh_log_state(changed):
-                try:
-                    order_status.refresh(changed)
-                except Exception:  # noqa: BLE001 - reported per record, like a review that could not start
-                    logger.exception("could not refresh the order's status")
-                    failures.append({"itemIdentifier": record.sequence_number})
-                    continue
-        order_id = table_changes.new_order_id(record.event_name, keys)
-        with fresh_log_state(order_id or record.sequence_number):
+        subject = (table_changes.new_order_id(record.event_name, keys)
+                   or order_status.changed_document_order(record.new_image, record.old_image))
+        with fresh_log_state(subject or record.sequence_number):
             try:
-                if order_id:
-                    table_changes.handle_change(record.event_name, keys, new_image=record.new_image,
-                                                old_image=record.old_image)
-                else:
-                    table_changes.update_reports(record.event_name, keys, record.new_image, record.old_image)
+                table_changes.handle_change(record.event_name, keys, new_image=record.new_image,
+                                            old_image=record.old_image)
             except Exception:  # noqa: BLE001 - reported per record; the source retries it (then its dead-letter queue)
-                logger.exception("could not handle the table change" + (" (a new order)" if order_id else ""))
+                logger.exception("could not handle the table change")
                 failures.append({"itemIdentifier": record.sequence_number})
     return {"batchItemFailures": failures}
