@@ -14,9 +14,11 @@ from chalicelib.services import automation, automation_actions
 from chalicelib.store import automation as automation_store
 from chalicelib.store import invoices as invoice_store
 from chalicelib.store import orders as order_store
+from chalicelib.store.users import find_user
 from infra.local.outbox import sent_mail
 from infra.local.timers import AutomationTimer
 from tests.support.receiver import Receiver
+from tests.support.world import PASSWORD
 
 SECRET = "reseller-hook-secret"
 ADDRESS = [{"label": "HQ", "line1": "Str. Lunga 1", "city": "Cluj", "postcode": "400000", "country": "RO"}]
@@ -272,3 +274,49 @@ def test_default_rules_are_installed_once_and_only_the_reminder_starts_enabled(w
     rules = {r["template_key"]: r for r in automation.list_rules()}
     assert rules["invoice_due_soon"]["enabled"] is True
     assert not any(r["enabled"] for key, r in rules.items() if key != "invoice_due_soon")
+
+
+def test_stock_falling_below_its_minimum_gives_the_warehouse_a_task_once(api, world, workflows):
+    admin = world.admin_token()
+    _, warehouse = world.staff("warehouse")
+    world.product("UPS-900", name="UPS 900", base_price=Decimal("300.00"), qty_on_hand=30)
+    assert api.call("PATCH", "/admin/products/UPS-900", {"min_stock": 10}, admin).status == 200
+    rule = api.post("/admin/automation/rules", {
+        "name": "Reorder low stock", "enabled": True, "trigger": {"event": "stock.below_minimum"},
+        "actions": [{"type": "task", "assignee_role": "warehouse", "due_hours": 8,
+                     "title": "Reorder {{ product.name }}: {{ product.qty_available }} left, minimum {{ product.min_stock }}"}]},
+        admin)
+    assert rule.status == 201, rule.body
+
+    assert api.put("/admin/products/UPS-900/stock", {"qty_on_hand": 12}, admin).status == 200  # still above
+    assert api.put("/admin/products/UPS-900/stock", {"qty_on_hand": 6}, admin).status == 200  # crosses
+    run = finished_run(workflows, "UPS-900", rule.body["id"])
+    assert run["status"] == "done" and run["event"] == "stock.below_minimum"
+    assert run["event_detail"]["qty_available"] == 6
+    task = next(t for t in api.get("/admin/tasks", warehouse).body["items"] if t["title"].startswith("Reorder UPS 900"))
+    assert task["title"] == "Reorder UPS 900: 6 left, minimum 10"
+
+    assert api.put("/admin/products/UPS-900/stock", {"qty_on_hand": 4}, admin).status == 200  # lower still: no news
+    workflows.deliver()
+    runs = [r for r in automation.runs_for_entity("UPS-900") if r["rule_id"] == rule.body["id"]]
+    assert len(runs) == 1
+
+
+def test_a_contacts_first_sign_in_fires_once(api, world, workflows):
+    admin = world.admin_token()
+    rule = api.post("/admin/automation/rules", {
+        "name": "Welcome call", "enabled": True, "trigger": {"event": "contact.first_login"},
+        "actions": [{"type": "task", "assignee_role": "admin", "title": "Call {{ event.name }} ({{ client.name }})"}]},
+        admin).body
+    client = world.client("First Steps SRL", addresses=ADDRESS)
+    contact_id, buyer = world.buyer(client)  # signs in for the first time
+    run = finished_run(workflows, client, rule["id"])
+    assert run["status"] == "done", run["actions"][0].get("error")
+    assert run["event_detail"]["contact_id"] == contact_id
+    titles = [t["title"] for t in api.get("/admin/tasks", admin).body["items"]]
+    assert [t for t in titles if t.startswith("Call Test Buyer (First Steps SRL)")], titles
+
+    again = api.post("/auth/login", {"email": find_user(contact_id).email, "password": PASSWORD})
+    assert again.status == 200, again.body
+    workflows.deliver()
+    assert len([r for r in automation.runs_for_entity(client) if r["rule_id"] == rule["id"]]) == 1

@@ -94,6 +94,11 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     EventType("client.updated", "Client updated", "client", _CLIENT),
     EventType("contact.invited", "Contact invited to the portal", "client",
               {"client_id": "the client's id", "contact_id": "the contact", "email": "their email", "name": "their name"}),
+    EventType("contact.first_login", "Contact signed in for the first time", "client",
+              {"client_id": "the client's id", "contact_id": "the contact", "email": "their email", "name": "their name"}),
+    EventType("stock.below_minimum", "Stock fell below its minimum", "product",
+              {"sku": "the product's SKU", "name": "its name", "unit": "its unit", "qty_available":
+               "on hand less reserved, now", "min_stock": "the minimum set on the product"}),
     EventType("order.review_requested", "Order waiting for the agent's review", "order", _ORDER),
 )}
 

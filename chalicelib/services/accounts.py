@@ -65,6 +65,9 @@ def _signed_in(result: dict[str, Any], refresh_token: str | None = None, *, sign
             activity.record_login(user.id, user.role)
         except Exception:  # noqa: BLE001 - a missed sign-in count must never block a sign-in
             logger.exception("could not record the sign-in")
+        if user.client_id and user.last_login_at is None:  # the contact's first sign-in, once (keyed by the contact)
+            events.announce("contact.first_login", user.id, quiet=True, client_id=user.client_id, contact_id=user.id,
+                            email=user.email, name=user.name)
     return SignedIn(token, result.get("RefreshToken", refresh_token), int(result.get("ExpiresIn", 3600)), user.role)
 
 

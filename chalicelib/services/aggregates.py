@@ -114,7 +114,7 @@ def handle_change(event_name: str, keys: dict[str, Any], new_image: dict[str, An
     if kind is None:
         return 0
     if kind == "product":
-        _track_minimum(event_name, pk, new_image)
+        _track_minimum(event_name, pk, new_image, old_image)
         return 0
     if not new_image or not _wanted(kind, event_name, old_image):
         return 0
@@ -133,14 +133,31 @@ def current_image(keys: dict[str, Any]) -> dict[str, Any] | None:
     return store.raw_item(keys["pk"]["S"], keys["sk"]["S"])
 
 
-def _track_minimum(event_name: str, pk: str, new_image: dict[str, Any] | None) -> None:
-    """Keep the below-minimum list in step with the product (put or delete: safe to repeat)."""
+def _track_minimum(event_name: str, pk: str, new_image: dict[str, Any] | None,
+                   old_image: dict[str, Any] | None = None) -> None:
+    """Keep the below-minimum list in step with the product (put or delete: safe to repeat), and announce the
+    change that takes a product below its minimum (`stock.below_minimum`, for the automation rules)."""
     sku = pk.removeprefix("PRODUCT#")
     state = below_minimum_state(new_image) if event_name != "REMOVE" and new_image else None
     if state is None:
         store.clear_below_minimum(sku)
-    else:
-        store.set_below_minimum(sku, *state)
+        return
+    store.set_below_minimum(sku, *state)
+    if old_image and below_minimum_state(old_image) is None:
+        _announce_below_minimum(sku, state, old_image, new_image)
+
+
+def _announce_below_minimum(sku: str, state: tuple[str, str | None, int, int], old_image: dict[str, Any],
+                            new_image: dict[str, Any]) -> None:
+    """Keyed by the day and the stock figures before and after: a redelivered record is the same event, a product
+    that dips below its minimum again another day is a new one."""
+    from chalicelib.services import events  # noqa: PLC0415 - the rebuild's side never announces
+    from chalicelib.services.pricing import supplier_today  # noqa: PLC0415
+
+    name, unit, available, minimum = state
+    before = ProductItem.from_raw_data(old_image).qty_available
+    events.announce("stock.below_minimum", f"{sku}:{supplier_today().isoformat()}:{before}>{available}",
+                    sku=sku, name=name, unit=unit, qty_available=available, min_stock=minimum)
 
 
 def below_minimum_state(image: dict[str, Any]) -> tuple[str, str | None, int, int] | None:

@@ -163,7 +163,9 @@ def _summary(context: dict[str, Any]) -> str:
 
 
 def entity_ids(context: dict[str, Any]) -> list[str]:
-    return [context[k]["id"] for k in ("order", "invoice", "proposal", "delivery_note", "client") if (context.get(k) or {}).get("id")]
+    """What a run is filed under (the pages that show their automations): the documents, the client, the SKU."""
+    ids = [context[k]["id"] for k in ("order", "invoice", "proposal", "delivery_note", "client") if (context.get(k) or {}).get("id")]
+    return ids + ([context["product"]["sku"]] if (context.get("product") or {}).get("sku") else [])
 
 
 # --- matching -------------------------------------------------------------------------------------------------
