@@ -50,6 +50,7 @@ from chalicelib.web.not_found import web_not_found
 from chalicelib.web.portal.offers import web_offers
 from chalicelib.web.portal.recurring import web_recurring
 from chalicelib.web.staff.new_order import web_new_order
+from chalicelib.web.staff.intake import web_intake
 from chalicelib.web.portal.dashboard import web_dashboard
 from chalicelib.web.staff.reports import web_reports
 from chalicelib.config import require_deployable
@@ -113,6 +114,7 @@ app.register_blueprint(web_comments)
 app.register_blueprint(web_offers)
 app.register_blueprint(web_recurring)
 app.register_blueprint(web_new_order)
+app.register_blueprint(web_intake)
 app.register_blueprint(web_reports)
 app.register_blueprint(web_dashboard)
 app.register_blueprint(web_not_found)  # GET /{proxy+}: what no other route matches (API Gateway's fallback)

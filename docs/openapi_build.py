@@ -599,6 +599,9 @@ STAFF_ORDER_FORM = form_of(
     unit_price={"type": "string", "description": f"{REPEATED}; empty: the client's price (reviewers only)"},
     valid_until={"type": "string", "format": "date"}, client_reference=STR, notes=STR, delivery_address_id=STR,
     action={"enum": ["preview", "issue"]})
+INTAKE_FORM = form_of(["client_id", "file"], client_id=STR,
+                      file={"type": "string", "format": "binary", "description": "the client's order, a .csv or .xlsx file"},
+                      client_reference={"type": "string", "maxLength": 100})
 OFFER_ACCEPT_FORM = form_of([], client_reference=STR, delivery_address_id=STR)
 OFFER_DECLINE_FORM = form_of([], reason={"type": "string", "maxLength": 2000})
 RECURRING_FORM = form_of(
@@ -834,6 +837,20 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         form=STAFF_ORDER_FORM, session=True, cookies=(200, 303, 422),
         answers={200: "The form with the client's prices.", 303: "To the new order's page.",
                  403: "CSRF check failed, or a client contact.", 422: "The form again with the problem."}),
+    ("GET", "/agent/intake"): page(
+        "Import a client's order spreadsheet: client picker (an agent's own clients) and file upload (review_orders)",
+        session=True, cookies=(200,),
+        answers={200: "The page.", 303: "To /login when signed out.", 403: "A client contact, or a role that may not "
+                                                                          "review orders."}),
+    ("POST", "/agent/intake"): page(
+        "Turn the uploaded CSV / XLSX into a draft order, origin `upload` (multipart/form-data; as POST /admin/intake)",
+        form=INTAKE_FORM, session=True, cookies=(200, 303, 422),
+        answers={200: "The page with a link to the order: the file was imported before, or some of its lines were left "
+                      "out (listed with their reasons).",
+                 303: "To the new draft order's page, or to /login when signed out.",
+                 403: "CSRF check failed, a client contact, or a role that may not review orders.",
+                 422: "The page with the problem: no client or file, a client the person may not see, a file of another "
+                      "type, an empty file, one larger than 2 MB, or nothing in it can be ordered (each line with its reason; no order made)."}),
     ("GET", "/agent/orders/{order_id}/pdf"): page(
         "Download the order as PDF (view_orders)", session=True, cookies=(303,),
         answers={303: DOWNLOAD_303, 403: "A client contact.", 404: "No such order."}),
@@ -1560,8 +1577,10 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "A client's order spreadsheet (xlsx) or CSV becomes a draft order in the review queue, origin `upload`",
         "The draft order with the rows that could not be ordered (200 with the same order when this file was received "
         "for this client before)", ref("IntakeOrder"), status=201, body="INTAKE", capability=Capability.REVIEW_ORDERS,
-        errors={422: "`unknown_client`, `no_valid_lines` (nothing in the file can be ordered), `unreadable_file`, "
-                     "`no_ordering_contact` or an invalid `content_base64`."}),
+        errors={404: "`client_not_found`: another agent's client.",
+                422: "`unknown_client`, `unsupported_file` (not .csv, .xlsx, .xlsm or .txt), `empty_file`, `no_valid_lines` "
+                     "(nothing in the file can be ordered), `unreadable_file`, `no_ordering_contact` or an invalid "
+                     "`content_base64`."}),
     ("POST", "/admin/proposals"): api(
         "Make a proposal (quote) for a client", "The proposal, `draft` or (with `send`) `sent`", ref("StaffQuote"),
         status=201, body="PROPOSAL", capability=Capability.REVIEW_ORDERS,

@@ -19,10 +19,10 @@ from infra.local.outbox import sent_mail
 HQ = {"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}
 
 
-def shop(world):
+def shop(world, **client_fields):
     world.product("CAB-001", name="Patch cable", base_price=Decimal("10.00"))
     world.product("NET-001", name="Switch", base_price=Decimal("100.00"), min_qty=2)
-    client = world.client("Acme SRL", addresses=[HQ])
+    client = world.client("Acme SRL", addresses=[HQ], **client_fields)
     world.price_list({"CAB-001": "8.50"}, client_id=client)
     contact_id, _ = world.buyer(client)
     return client, find_user(contact_id).email
@@ -64,8 +64,8 @@ def test_the_same_spreadsheet_twice_is_one_draft_order(api, world):
 
 
 def test_intake_refuses_what_it_cannot_use(api, world):
-    client, _ = shop(world)
-    agent = world.staff("agent")[1]
+    agent_id, agent = world.staff("agent")
+    client, _ = shop(world, sale_agent_id=agent_id)
     nothing = upload(api, agent, client, "bad.csv", b"NOPE-1,2\nCAB-001,zero\n")
     assert (nothing.status, nothing.error["code"]) == (422, "no_valid_lines")
     assert "row 1" in nothing.error["message"] and "row 2" in nothing.error["message"]
@@ -73,6 +73,10 @@ def test_intake_refuses_what_it_cannot_use(api, world):
     assert (not_base64.status, not_base64.error["field"]) == (422, "content_base64")
     unknown = upload(api, agent, "cl_nope", "a.csv", b"CAB-001,1\n")
     assert (unknown.status, unknown.error["code"]) == (422, "unknown_client")
+    assert upload(api, agent, client, "order.pdf", b"CAB-001,1\n").error["code"] == "unsupported_file"
+    assert upload(api, agent, client, "empty.csv", b" \n").error["code"] == "empty_file"
+    other_agent = world.staff("agent")[1]  # an agent reaches only its own clients
+    assert upload(api, other_agent, client, "a.csv", b"CAB-001,1\n").status == 404
     _, buyer = world.buyer(client)
     assert upload(api, buyer, client, "a.csv", b"CAB-001,1\n").status == 403
     assert order_store.for_client(client, limit=10, after=None)[0] == []

@@ -12,7 +12,7 @@ from chalicelib.api.security import require_portal, require_staff, token_authori
 from chalicelib.api.views import cart_json, order_json
 from chalicelib.domain.access import Capability
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.services import cart, intake
+from chalicelib.services import cart, clients, intake
 from chalicelib.services.cart import Shopper
 
 cart_api = ApiBlueprint(__name__)
@@ -140,6 +140,6 @@ def upload_order_file():
         content = base64.b64decode(body["content_base64"], validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValidationFailed("content_base64 is not base64.", code="invalid_value", field="content_base64") from exc
-    result = intake.upload(staff.email, body, content)
+    result = intake.upload(clients.Viewer(staff.user_id, staff.role, staff.name), staff.email, body, content)
     return json_response({**order_json(result.order, staff=True), "errors": [e.as_dict() for e in result.errors]},
                          status=201 if result.created else 200)

@@ -17,7 +17,7 @@ from chalicelib.aws import client as aws_client
 from chalicelib.config import settings
 from chalicelib.domain.errors import Conflict, ValidationFailed, referenced
 from chalicelib.domain.order_files import RowError
-from chalicelib.services import mail, order_files, ordering
+from chalicelib.services import clients, mail, order_files, ordering
 from chalicelib.services.ordering import Buyer
 from chalicelib.store import intake as intake_store
 from chalicelib.store import orders as order_store
@@ -92,14 +92,28 @@ def receive(client_id: str, filename: str, content: bytes, *, origin: str, sende
     return Intake(order, True, errors)
 
 
-def upload(actor: str, fields: dict[str, Any], content: bytes) -> Intake:
-    """POST /admin/intake: a staff member sends a client's order file; unusable files and files with nothing to
-    order are 422s that name the problems."""
+class NothingToOrder(ValidationFailed):
+    """No line of an uploaded file can be ordered, so no order was made; `errors` are the rows and why."""
+
+    def __init__(self, errors: list[RowError]):
+        first = "; ".join(f"row {e.row}: {e.message}" for e in errors[:5]) or "the file has no lines"
+        super().__init__(f"Nothing in this file can be ordered ({first}).", code="no_valid_lines", field="content_base64")
+        self.errors = errors
+
+
+def upload(viewer: clients.Viewer, actor: str, fields: dict[str, Any], content: bytes) -> Intake:
+    """POST /admin/intake and the /agent/intake page: a staff member sends the order file of a client they may see
+    (an agent: its own clients); a file of another type, an empty one or one with nothing to order is refused."""
+    clients.referenced_client(viewer, fields["client_id"])
+    if not fields["filename"].lower().endswith(ORDER_FILE_TYPES):
+        raise ValidationFailed("Upload the order as a .csv or .xlsx file (save other spreadsheets as one of these).",
+                               code="unsupported_file", field="filename")
+    if not content.strip():
+        raise ValidationFailed("The file is empty.", code="empty_file", field="content_base64")
     result = receive(fields["client_id"], fields["filename"], content, origin="upload", sender=actor,
                      client_reference=fields.get("client_reference"))
     if result.order is None:
-        first = "; ".join(f"row {e.row}: {e.message}" for e in result.errors[:5]) or "the file has no lines"
-        raise ValidationFailed(f"Nothing in this file can be ordered ({first}).", code="no_valid_lines", field="content_base64")
+        raise NothingToOrder(result.errors)
     return result
 
 

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email import message_from_bytes, policy
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -27,7 +28,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.security import Principal, principal_for, require_buyer
 from chalicelib.config import settings
 from chalicelib.domain.access import Capability, role_can
-from chalicelib.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from chalicelib.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.vocabulary import DEFAULT_LOCALE, label
 from chalicelib.services import accounts, activity
 from chalicelib.store import carts as cart_store
@@ -41,6 +42,8 @@ logger = Logger(service="b2b-portal", child=True)
 SESSION, REFRESH, CSRF = "b2b_session", "b2b_refresh", "b2b_csrf"
 FLASH = "b2b_flash"
 FORM = ["application/x-www-form-urlencoded"]
+MULTIPART = "multipart/form-data"  # forms with a file (quick order, the staff's order intake)
+MAX_UPLOAD_BYTES = 2_500_000
 PAGE_SIZE = 24
 STAFF_HOME = "/agent/orders"
 BUYER_HOME = "/dashboard"
@@ -129,6 +132,27 @@ def form_lists() -> dict[str, list[str]]:
     """Every value of every field (a form may repeat a name, e.g. one `sku` per line)."""
     raw = _request().raw_body or b""
     return parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def multipart_fields() -> dict[str, Any]:
+    """The form's fields from a multipart/form-data body: text fields as str, the file as (filename, bytes)."""
+    request = _request()
+    raw = request.raw_body or b""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed("The file is larger than 2 MB.", code="file_too_large")
+    header = f"Content-Type: {request.headers.get('content-type', '')}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = message_from_bytes(header + raw, policy=policy.HTTP)
+    fields: dict[str, Any] = {}
+    if not message.is_multipart():
+        return fields
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True) or b""
+        fields[name] = (filename, payload) if filename is not None else payload.decode("utf-8", "replace")
+    return fields
 
 
 def status_tab(tabs: list[str], default: str) -> str:
@@ -289,6 +313,7 @@ def staff_session(capability: Capability | None = None) -> Session:
 STAFF_NAV: list[tuple[Capability | None, str, str, str]] = [
     (None, "agent_orders", "Orders", STAFF_HOME),
     (Capability.VIEW_ORDERS, "agent_new_order", "New order", "/agent/orders/new"),
+    (Capability.REVIEW_ORDERS, "agent_intake", "Import an order", "/agent/intake"),
     (Capability.VIEW_DELIVERIES, "agent_deliveries", "Delivery notes", "/agent/delivery-notes"),
     (Capability.VIEW_INVOICES, "agent_invoices", "Invoices", "/agent/invoices"),
     (Capability.VIEW_INVOICES, "agent_credit_notes", "Credit notes", "/agent/credit-notes"),
