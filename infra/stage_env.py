@@ -312,6 +312,8 @@ POLICIES: dict[str | None, list[str]] = {
     # steps/fulfilment.py on_domain_event: consumes the events queue
     "events": ["EventsQueue", *_WORK, "DocumentsBucketObjects", "ScheduleAutomationRuns", "PassSchedulerRole",
                *_SECRETS, *_BASE],
+    # steps/lifecycle.py announce_abandoned_carts: the idle carts' index, their contacts, the bus
+    "carts": ["MainTableItems", "PublishDomainEvents", *_SECRETS, *_BASE],
     # steps/automation.py: rules, runs, emails, tasks, client fields (webhooks are plain HTTPS)
     "automation-steps": [*_WORK, "ScheduleAutomationRuns", "PassSchedulerRole", *_SECRETS, *_BASE],
 }
@@ -330,7 +332,8 @@ FUNCTION_POLICY = {
     "submit_einvoice": "invoicing-steps", "poll_einvoice": "invoicing-steps", "einvoice_failed": "invoicing-steps",
     "expire_staff_order": "review-steps",  # services/staff_orders.py: the order, its agent's email
     "remind_offer": "review-steps",  # services/staff_orders.py + proposals.py: the buyer's expiry reminder
-    "run_recurring_order": "review-steps",  # services/recurring.py: places the run's order, moves its schedule
+    "run_recurring_order": "review-steps",
+    "announce_abandoned_carts": "carts",  # services/cart.announce_abandoned: hourly (a Chalice schedule)  # services/recurring.py: places the run's order, moves its schedule
     "on_table_change": "stream",
     "on_domain_event": "events",
     "receive_order_email": "intake-steps",

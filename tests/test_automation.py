@@ -320,3 +320,41 @@ def test_a_contacts_first_sign_in_fires_once(api, world, workflows):
     assert again.status == 200, again.body
     workflows.deliver()
     assert len([r for r in automation.runs_for_entity(client) if r["rule_id"] == rule["id"]]) == 1
+
+
+def test_a_cart_left_for_the_settings_hours_is_announced_once_per_change(api, world, workflows):
+    from chalicelib.services import cart
+
+    admin = world.admin_token()
+    world.product("CAB-001", name="Patch cable", base_price=Decimal("10.00"), qty_on_hand=50)
+    client = world.client("Idle Carts SRL", addresses=ADDRESS)
+    contact_id, buyer = world.buyer(client)
+    rule = api.post("/admin/automation/rules", {
+        "name": "Nudge about the cart", "enabled": True, "trigger": {"event": "cart.abandoned"},
+        "actions": [{"type": "task", "assignee_role": "admin",
+                     "title": "{{ event.name }} left {{ event.lines_count }} line(s) for {{ event.idle_hours }} h"}]},
+        admin).body
+    assert api.put("/portal/cart/lines/CAB-001", {"qty": 3}, buyer).status == 200
+    now = datetime.now(timezone.utc)
+
+    assert cart.announce_abandoned(now + timedelta(hours=23)) == 0  # the default: 24 hours
+    assert cart.announce_abandoned(now + timedelta(hours=25)) == 1
+    assert cart.announce_abandoned(now + timedelta(hours=26)) == 0  # once per version of the cart
+    run = finished_run(workflows, client, rule["id"])
+    assert run["status"] == "done", run["actions"][0].get("error")
+    assert (run["event_detail"]["contact_id"], run["event_detail"]["skus"]) == (contact_id, ["CAB-001"])
+    titles = [t["title"] for t in api.get("/admin/tasks", admin).body["items"]]
+    assert [t for t in titles if t.startswith("Test Buyer left 1 line(s) for 25 h")], titles
+
+    # the supplier shortens the wait; the buyer comes back and changes the cart: it can be abandoned again
+    assert api.put("/admin/settings", {"cart_abandoned_hours": 2}, admin).body["cart_abandoned_hours"] == 2
+    assert api.put("/admin/settings", {"cart_abandoned_hours": 0}, admin).status == 422
+    assert api.put("/portal/cart/lines/CAB-001", {"qty": 5}, buyer).status == 200
+    assert cart.announce_abandoned(now + timedelta(hours=3)) == 1
+
+    # a cart that became an order is nobody's worry
+    assert api.put("/portal/cart/lines/CAB-001", {"qty": 6}, buyer).status == 200
+    version = api.get("/portal/cart", buyer).body["version"]
+    assert api.post("/portal/cart/checkout", {"cart_version": version}, buyer,
+                    headers={"Idempotency-Key": "idle-1"}).status == 201
+    assert cart.announce_abandoned(now + timedelta(hours=100)) == 0

@@ -127,6 +127,8 @@ SETTINGS = obj([], {
     "invoice_on": {"enum": ["accept", "shipping", "manual"]},
     "order_confirmation_email": {"type": "boolean"},
     "show_stock": {"type": "boolean"},
+    "cart_abandoned_hours": {"type": "integer", "minimum": 1, "maximum": 720,
+                             "description": "hours a cart with lines stays untouched before `cart.abandoned`"},
     "discount_limits": obj([], {role: {**PERCENT, "type": ["string", "integer", "null"]} for role in ("agent", "manager", "admin")}),
     "reminder_offsets": {"type": ["array", "null"], "items": {"type": "integer", "minimum": 1, "maximum": 365},
                          "maxItems": 10, "uniqueItems": True},

@@ -165,7 +165,8 @@ def _back_office_settings(s: SettingsItem) -> dict[str, Any]:
     from chalicelib.services import settings as settings_service  # views import services already (catalogue)
 
     view = settings_service.snapshot(s)
-    return {"show_stock": view["show_stock"], "discount_limits": view["discount_limits"],
+    return {"show_stock": view["show_stock"], "cart_abandoned_hours": view["cart_abandoned_hours"],
+            "discount_limits": view["discount_limits"],
             "reminder_offsets": view["reminder_offsets"], "supplier": view["supplier"]}
 
 

@@ -96,6 +96,10 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
               {"client_id": "the client's id", "contact_id": "the contact", "email": "their email", "name": "their name"}),
     EventType("contact.first_login", "Contact signed in for the first time", "client",
               {"client_id": "the client's id", "contact_id": "the contact", "email": "their email", "name": "their name"}),
+    EventType("cart.abandoned", "Cart left without ordering", "client",
+              {"client_id": "the client's id", "contact_id": "the contact whose cart it is", "email": "their email",
+               "name": "their name", "lines_count": "lines in the cart", "skus": "the SKUs in the cart",
+               "updated_at": "when the cart last changed", "idle_hours": "hours since then (at least the setting)"}),
     EventType("stock.below_minimum", "Stock fell below its minimum", "product",
               {"sku": "the product's SKU", "name": "its name", "unit": "its unit", "qty_available":
                "on hand less reserved, now", "min_stock": "the minimum set on the product"}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -349,3 +350,38 @@ def request_quote(shopper: Shopper, message: str | None = None) -> ProposalItem:
         raise ValidationFailed(unorderable[0]["message"] + " Remove it before asking for a quote.", code=unorderable[0]["code"])
     lines = [{"sku": r.sku, "qty": r.qty} for r in view_.rows]
     return proposals.draft_from_cart(shopper.buyer, lines, (message or "").strip() or None)
+
+
+# --- abandoned carts ---------------------------------------------------------------------------------------
+
+SWEEP_PAGES = 50  # 100 carts a page: an hourly sweep announces up to 5,000 carts, the rest the next hour
+
+
+def announce_abandoned(now: datetime | None = None) -> int:
+    """Announce `cart.abandoned` for every cart left with lines for the settings' hours (the hourly
+    `announce_abandoned_carts` function on AWS, the local stack's timer here). Keyed by the cart and its version,
+    so a cart is announced once per version however often the sweep runs or fails half-way; a cart changed since
+    it was read is left for the next sweep. Returns how many carts were announced."""
+    from chalicelib.services import events  # noqa: PLC0415 - the cart's requests never announce
+    from chalicelib.store import settings as settings_store  # noqa: PLC0415
+    from chalicelib.store.users import find_user  # noqa: PLC0415
+
+    now = now or datetime.now(timezone.utc)
+    hours = settings_store.load().cart_abandoned_hours
+    announced = 0
+    for _page in range(SWEEP_PAGES):
+        carts = cart_store.idle_since(now - timedelta(hours=hours))
+        for cart in carts:
+            contact = find_user(cart.contact_id)
+            active = contact is not None and contact.active  # a disabled contact's cart is dropped from the sweep
+            if active:
+                events.announce("cart.abandoned", f"{cart.contact_id}:{cart.cart_id}:{cart.version}",
+                                client_id=cart.client_id, contact_id=cart.contact_id, email=contact.email,
+                                name=contact.name, lines_count=cart.line_count, skus=[line.sku for line in cart.lines],
+                                updated_at=cart.updated_at.isoformat(),
+                                idle_hours=int((now - cart.updated_at).total_seconds() // 3600))
+            if cart_store.announced(cart) and active:
+                announced += 1
+        if len(carts) < 100:
+            break
+    return announced

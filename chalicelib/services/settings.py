@@ -44,7 +44,8 @@ def snapshot(item: SettingsItem) -> dict[str, Any]:
     return {"portal_order_initial_status": item.portal_order_initial_status, "review_required": item.review_required,
             "review_timeout_hours": str(item.review_timeout_hours), "auto_create_delivery_note": item.auto_create_delivery_note,
             "invoice_on": item.invoice_on, "order_confirmation_email": item.order_confirmation_email,
-            "show_stock": item.show_stock, "discount_limits": discount_limits(item),
+            "show_stock": item.show_stock, "cart_abandoned_hours": item.cart_abandoned_hours,
+            "discount_limits": discount_limits(item),
             "reminder_offsets": list(reminder_offsets(item)),
             "supplier": {k: getattr(supplier(item), k) for k in SUPPLIER_FIELDS},
             "supplier_saved": item.supplier.as_dict() if item.supplier is not None else {}}

@@ -1,5 +1,5 @@
-"""Workflow steps of statemachines/staff_order.asl.json (the expiry timer of staff-issued orders and proposals)
-and the target of recurring orders' schedules."""
+"""Workflow steps of statemachines/staff_order.asl.json (the expiry timer of staff-issued orders and proposals),
+the target of recurring orders' schedules, and the hourly sweep of abandoned carts."""
 from __future__ import annotations
 
 from typing import Any
@@ -34,3 +34,13 @@ def run_recurring_order(event: dict[str, Any], context: Any) -> dict[str, Any]:
     with fresh_log_state(event.get("recurring_id")):
         item = recurring.fire(event["client_id"], event["recurring_id"])
         return {"recurring_id": item.id, "next_run": item.next_run.isoformat(), "status": item.status}
+
+
+@lifecycle_steps.lambda_function(name="announce_abandoned_carts")
+def announce_abandoned_carts(event: Any, context: Any) -> dict[str, Any]:
+    """Every hour (infra/template.json's HourlyAbandonedCartsSchedule): the carts left with lines for the settings'
+    hours are announced (`cart.abandoned`)."""
+    from chalicelib.services import cart  # noqa: PLC0415
+
+    with fresh_log_state():
+        return {"announced": cart.announce_abandoned()}

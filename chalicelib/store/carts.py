@@ -1,6 +1,10 @@
 """The buyer's cart: one item per contact, so it survives sign-out and follows them to any device.
 
-    cart    CONTACT#<contact id>   CART    (no index: always read by its key)
+    cart    CONTACT#<contact id>   CART    gsi1: CART_IDLE / <updated_at ISO>#<contact id>   (lines, not announced)
+
+The index entry is there while the cart holds lines that nobody has been told about: the abandoned-cart sweep
+(services/cart.announce_abandoned) reads the oldest ones and removes the entry once it has announced the cart, so
+each version of a cart is announced once; any change puts it back with the new time.
 
 `version` counts every change; checkout is conditional on the version the buyer reviewed, and emptying the
 cart records the Idempotency-Key and order of that checkout, so a retry finds its order and a second tab a 409.
@@ -15,9 +19,10 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.store.attributes import IntegerAttribute
-from chalicelib.store.models import TableItem
+from chalicelib.store.models import Gsi1, TableItem
 
 SK = "CART"
+IDLE = "CART_IDLE"
 MAX_CART_LINES = 100
 
 
@@ -40,6 +45,13 @@ class CartItem(TableItem):
     last_checkout_key = UnicodeAttribute(null=True)
     last_checkout_order_id = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    idle = Gsi1()
+
+
+def _idle_key(cart: CartItem) -> str:
+    return f"{cart.updated_at.strftime('%Y-%m-%dT%H:%M:%S')}#{cart.contact_id}"
 
 
 def _now() -> datetime:
@@ -68,6 +80,7 @@ def save_lines(cart: CartItem, lines: list[tuple[str, int]]) -> CartItem:
     read_version = cart.version or 0
     cart.lines = [CartLineMap(sku=sku, qty=qty) for sku, qty in lines]
     cart.line_count, cart.version, cart.updated_at = len(lines), read_version + 1, _now()
+    cart.gsi1pk, cart.gsi1sk = (IDLE, _idle_key(cart)) if lines else (None, None)
     condition = (CartItem.pk.does_not_exist() if read_version == 0 else CartItem.version == read_version)
     try:
         cart.save(condition=condition)
@@ -85,7 +98,24 @@ def checked_out(cart: CartItem, key: str | None, order_id: str) -> bool:
     try:
         cart.update(actions=[CartItem.lines.set([]), CartItem.line_count.set(0), CartItem.version.set(cart.version + 1),
                              CartItem.last_checkout_key.set(key), CartItem.last_checkout_order_id.set(order_id),
-                             CartItem.updated_at.set(_now())],
+                             CartItem.updated_at.set(_now()), CartItem.gsi1pk.remove(), CartItem.gsi1sk.remove()],
+                    condition=CartItem.version == cart.version)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def idle_since(moment: datetime, limit: int = 100) -> list[CartItem]:
+    """Carts with lines, untouched since before `moment` and not announced yet (oldest first)."""
+    return list(CartItem.idle.query(IDLE, CartItem.gsi1sk < moment.strftime("%Y-%m-%dT%H:%M:%S"), limit=limit))
+
+
+def announced(cart: CartItem) -> bool:
+    """Take the cart off the idle index if it is still the version read; False when it changed meanwhile."""
+    try:
+        cart.update(actions=[CartItem.gsi1pk.remove(), CartItem.gsi1sk.remove()],
                     condition=CartItem.version == cart.version)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":

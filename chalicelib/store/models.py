@@ -322,6 +322,7 @@ class SettingsItem(TableItem):
     show_stock = BooleanAttribute(default=True)  # clients without their own setting; contacts still need view_stock
     discount_limits = MapAttribute(null=True)  # role -> max percent as text; a role absent: no discount allowed
     reminder_offsets = ListAttribute(of=IntegerAttribute, null=True)  # days after due; None: the built-in schedule
+    cart_abandoned_hours = IntegerAttribute(default=24)  # a cart with lines untouched this long is announced abandoned
     supplier = MapAttribute(null=True)  # legal data shown on documents; a field set here wins over the environment
 
 

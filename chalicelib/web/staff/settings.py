@@ -28,6 +28,7 @@ SUPPLIER_LABELS = {"name": "Legal name", "vat_number": "VAT number", "registrati
                    "email": "Billing email", "iban": "IBAN"}
 HINTS = {
     "review_timeout_hours": "Escalation after a number of hours from 0.1 to 720.",
+    "cart_abandoned_hours": "Whole hours from 1 to 720.",
     "reminder_offsets": "Days after the due date, whole numbers from 1 to 365 separated by commas (e.g. 1, 7, 14), each once.",
     "discount_limits": "A percentage from 0 to 100, or blank for no limit.",
 }
@@ -93,6 +94,7 @@ def settings_save():
         "invoice_on": form.get("invoice_on", ""),
         "order_confirmation_email": form.get("order_confirmation_email") == "on",
         "show_stock": form.get("show_stock") == "on",
+        "cart_abandoned_hours": _number(form.get("cart_abandoned_hours", "")),
         "reminder_offsets": _offsets(form.get("reminder_offsets", "")),
         "discount_limits": {r: (form.get(f"discount_{r}", "").strip() or None) for r in ROLES_WITH_LIMITS},
         "supplier": {k: form.get(f"supplier_{k}", "").strip() for k in settings_service.SUPPLIER_FIELDS},
@@ -104,6 +106,7 @@ def settings_save():
         key = field.split(".")[0].split("[")[0]
         shown = {**body, "reminder_offsets": form.get("reminder_offsets", ""),
                  "review_timeout_hours": form.get("review_timeout_hours", ""),
+                 "cart_abandoned_hours": form.get("cart_abandoned_hours", ""),
                  "discount_limits": {r: form.get(f"discount_{r}", "") for r in ROLES_WITH_LIMITS}}
         return _page(session, shown, {field.split("[")[0]: HINTS.get(key, exc.message)}, status=422)
     return redirect("/agent/settings", session.cookies, flash={"notice": "Settings saved; they apply from the next order."})
