@@ -47,6 +47,7 @@ from chalicelib.web.portal.account import web_account
 from chalicelib.web.portal.company import web_company
 from chalicelib.web.comments import web_comments
 from chalicelib.web.not_found import web_not_found
+from chalicelib.web.page_scripts import web_page_scripts
 from chalicelib.web.portal.offers import web_offers
 from chalicelib.web.portal.recurring import web_recurring
 from chalicelib.web.staff.new_order import web_new_order
@@ -117,6 +118,7 @@ app.register_blueprint(web_new_order)
 app.register_blueprint(web_intake)
 app.register_blueprint(web_reports)
 app.register_blueprint(web_dashboard)
+app.register_blueprint(web_page_scripts)
 app.register_blueprint(web_not_found)  # GET /{proxy+}: what no other route matches (API Gateway's fallback)
 app.register_blueprint(review_steps)
 app.register_blueprint(lifecycle_steps)

@@ -663,6 +663,15 @@ AUTOMATION_RUN = shape(id=STR, rule_id=STR, event_id=STR, event=STR, matched={"t
 AUTOMATION_RULE_FORM = form_of(["name", "trigger", "actions"], name=STR, enabled={"enum": ["on"]},
                                trigger={"type": "string", "description": "JSON"}, conditions={"type": "string", "description": "JSON"},
                                actions={"type": "string", "description": "JSON"})
+AUTOMATION_RULE_CHECK = {"oneOf": [
+    shape(ok={"const": True}),
+    shape(errors={"type": "array", "minItems": 1, "items": shape(
+        field={"type": "string", "description": "the rule's path at fault (`actions[1].url`), or the box whose JSON "
+                                                "does not read (`trigger`)"},
+        box={"enum": ["name", "enabled", "trigger", "conditions", "actions"], "description": "the editor box it concerns"},
+        message={"type": "string", "description": "the sentence the editor shows beside the box (a JSON error with "
+                                                  "its line and column)"})}),
+]}
 REGISTER_FORM = form_of(["company", "line1", "city", "postcode", "country", "first_name", "last_name", "email"],
                         company=STR, vat_number=STR, line1=STR, city=STR, postcode=STR,
                         country={"type": "string", "description": "ISO 3166 two-letter code"}, first_name=STR,
@@ -688,11 +697,12 @@ def api(summary: str, answer: str, returns: dict[str, Any] | None = None, *, sta
 
 
 def page(summary: str, answers: dict[int, str], *, form: dict[str, Any] | None = None, query: tuple[str, ...] = (),
-         session: bool = False, cookies: tuple[int, ...] = (), media: str | None = None) -> dict[str, Any]:
-    """A server-rendered page: 303 answers are redirects, the others HTML (or `media`, for the 200 answer);
-    `cookies`: statuses that set cookies."""
+         session: bool = False, cookies: tuple[int, ...] = (), media: str | None = None,
+         returns: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A server-rendered page: 303 answers are redirects, the others HTML (or `media`, for the 200 answer, whose
+    schema is `returns` when it is not text); `cookies`: statuses that set cookies."""
     return {"summary": summary, "answers": answers, "form": form, "query": query, "session": session, "cookies": cookies,
-            "media": media}
+            "media": media, "returns": returns}
 
 
 SIGNED_IN = {"oneOf": [ref("SignedIn"), ref("NewPasswordRequired")]}
@@ -1868,6 +1878,11 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "Save a rule from the editor", form=AUTOMATION_RULE_FORM, session=True, cookies=(303, 422),
         answers={303: "To the rule's page with a notice.", 403: "CSRF check failed, or a role other than admin or manager.",
                  404: "No such rule.", 422: "The editor again with what was typed and the refusal beside its box."}),
+    ("POST", "/agent/automation/rules/validate"): page(
+        "The editor's live validation: the form checked exactly as a save checks it; nothing is written",
+        form=AUTOMATION_RULE_FORM, session=True, cookies=(200,), media=JSON, returns=AUTOMATION_RULE_CHECK,
+        answers={200: "`{\"ok\": true}`, or the problems, each beside its editor box (`box`).",
+                 303: "To /login when signed out.", 403: "CSRF check failed, or a role other than admin or manager."}),
     ("POST", "/agent/automation/rules/{rule_id}/toggle"): page(
         "Enable or disable a rule", form=LOGOUT_FORM, session=True, cookies=(303,),
         answers={303: "To the automation page with a notice.", 403: "CSRF check failed, or a role other than admin or manager.",
@@ -1983,6 +1998,9 @@ ROUTES.update({
                  303: "A path that is one of the app's own pages that redirects (e.g. the empty path: to /catalogue).",
                  401: "A path that is one of the API's own routes without a token."}),
     ("GET", "/favicon.ico"): page("The portal's icon (SVG)", {200: "The icon."}, media="image/svg+xml"),
+    ("GET", "/scripts/{name}"): page(
+        "A page's script (chalicelib/web/scripts/): the pages' Content-Security-Policy runs no inline script",
+        {200: "The script.", 404: "No such script."}, media="text/javascript"),
 })
 ROUTES.update({
     ("GET", "/portal/profile"): api("The signed-in contact's profile, email preferences and company (read-only)",
@@ -2124,7 +2142,8 @@ def page_operation(entry: Any, spec: dict[str, Any]) -> dict[str, Any]:
         if status == 303:
             answer["headers"]["Location"] = {"schema": {"type": "string"}}
         else:
-            answer["content"] = {(spec.get("media") if status == 200 else None) or HTML: {"schema": {"type": "string"}}}
+            schema = (spec.get("returns") if status == 200 else None) or {"type": "string"}
+            answer["content"] = {(spec.get("media") if status == 200 else None) or HTML: {"schema": schema}}
         if status in spec["cookies"]:
             answer["headers"]["Set-Cookie"] = {"schema": {"type": "string"}, "description": "session and/or CSRF cookies"}
         if not answer["headers"]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+import requests
 
 from chalicelib.services import automation, automation_actions
 from chalicelib.store import automation as automation_store
@@ -250,6 +252,80 @@ def test_rules_are_edited_enabled_and_deleted_by_admins_and_managers_only(api, w
     events = api.get("/admin/automation/events", admin).body["items"]
     placed = next(e for e in events if e["event"] == "order.placed")
     assert "total" in placed["fields"] and "group_name" in placed["entity_fields"]["client"]
+
+
+def editor_check(http_server, form, token=None, csrf="form-token", cookie_csrf="form-token"):
+    """POST the rule editor's form to its live check, as the editor's script does (session and CSRF cookies)."""
+    cookies = "; ".join(c for c in (f"b2b_csrf={cookie_csrf}", f"b2b_session={token}" if token else "") if c)
+    return requests.post(f"{http_server}/agent/automation/rules/validate", data={"csrf": csrf, **form},
+                         headers={"Cookie": cookies}, timeout=10, allow_redirects=False)
+
+
+def editor_form(rule):
+    """A rule as the editor's form holds it: the name, the checkbox and three JSON boxes."""
+    return {"name": rule["name"], **({"enabled": "on"} if rule["enabled"] else {}),
+            **{part: json.dumps(rule[part], indent=2) for part in ("trigger", "conditions", "actions")}}
+
+
+def problem(page: str) -> str:
+    """The refusal a problem page states."""
+    return re.search(r'<p id="problem">([^<]*)</p>', page).group(1)
+
+
+def test_the_editors_live_check_answers_as_a_save_would_and_writes_nothing(http_server, world, receiver):
+    _, admin = world.staff("admin")
+    _, manager = world.staff("manager")
+    good = editor_form(big_reseller_rule(receiver.url))
+
+    assert editor_check(http_server, good, admin).json() == {"ok": True}
+    assert editor_check(http_server, good, manager).json() == {"ok": True}
+
+    bad = editor_form(big_reseller_rule(receiver.url, actions=[{"type": "webhook", "url": "ftp://x"}]))
+    answer = editor_check(http_server, bad, admin)
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/json"
+    assert answer.json() == {"errors": [{"field": "actions[0].url", "box": "actions",
+                                         "message": "actions[0].url: url is an http(s) address."}]}
+    saved = requests.post(f"{http_server}/agent/automation/rules", data={"csrf": "form-token", **bad}, timeout=10,
+                          headers={"Cookie": f"b2b_csrf=form-token; b2b_session={admin}"}, allow_redirects=False)
+    assert saved.status_code == 422 and "actions[0].url: url is an http(s) address." in saved.text  # the same words
+
+    unnamed = editor_check(http_server, {**good, "name": " "}, admin).json()
+    assert unnamed["errors"][0]["box"] == "name"
+    broken = editor_check(http_server, {**good, "trigger": '{"event": "order.placed"', "actions": "[\n  {,\n]"}, admin).json()
+    assert broken == {"errors": [
+        {"field": "trigger", "box": "trigger",
+         "message": "This is not valid JSON: Expecting ',' delimiter (line 1, column 25)."},
+        {"field": "actions", "box": "actions",
+         "message": "This is not valid JSON: Expecting property name enclosed in double quotes (line 2, column 4)."}]}
+    assert automation.list_rules() == []  # checked, never saved
+
+
+def test_the_editors_live_check_refuses_whoever_the_editor_refuses(http_server, world, receiver):
+    _, admin = world.staff("admin")
+    _, agent = world.staff("agent")
+    _, buyer = world.buyer(world.client("Reseller Co", addresses=ADDRESS))
+    form = editor_form(big_reseller_rule(receiver.url))
+
+    signed_out = editor_check(http_server, form)
+    assert (signed_out.status_code, signed_out.headers["Location"]) == (303, "/login")
+    assert editor_check(http_server, form, admin, csrf="forged").status_code == 403
+    assert editor_check(http_server, form, admin, cookie_csrf="another").status_code == 403
+    for token in (agent, buyer):
+        editor = requests.get(f"{http_server}/agent/automation/rules/new", headers={"Cookie": f"b2b_session={token}"},
+                              timeout=10, allow_redirects=False)
+        check = editor_check(http_server, form, token)
+        assert check.status_code == editor.status_code == 403
+        assert check.headers["Content-Type"].startswith("text/html")
+        assert problem(check.text) == problem(editor.text)
+    assert "Your role (agent) may not" in problem(editor_check(http_server, form, agent).text)
+
+
+def test_the_editors_script_is_served_from_the_apps_own_origin(http_server):
+    script = requests.get(f"{http_server}/scripts/automation_rule.js", timeout=10)
+    assert script.status_code == 200 and script.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert "dataset.validate" in script.text and script.headers["X-Content-Type-Options"] == "nosniff"
+    for missing in ("nope.js", "..%2Fpage_scripts.py", "automation_rule.js.bak"):
+        assert requests.get(f"{http_server}/scripts/{missing}", timeout=10).status_code == 404, missing
 
 
 def test_an_actions_own_event_does_not_trigger_its_rule_again(world):

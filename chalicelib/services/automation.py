@@ -44,8 +44,14 @@ def to_rule(item: store.RuleItem) -> Rule:
     return rules_domain.rule_from(item.id, json.loads(item.body), int(item.revision), item.template_key)
 
 
+def check_rule(body: dict[str, Any]) -> dict[str, Any]:
+    """The rule as a save would store it, or ValidationFailed naming the first wrong field; nothing is written
+    (the editor's live validation asks this as the admin types)."""
+    return rules_domain.validate_rule(body)
+
+
 def create_rule(body: dict[str, Any], template_key: str | None = None) -> store.RuleItem:
-    checked = rules_domain.validate_rule(body)
+    checked = check_rule(body)
     return store.save_rule(secrets.token_hex(6), checked, template_key, new=True)
 
 
@@ -55,7 +61,7 @@ def update_rule(rule_id: str, changes: dict[str, Any]) -> store.RuleItem:
     unknown = set(changes) - {"name", "enabled", "trigger", "conditions", "actions"}
     if unknown:
         raise ValidationFailed(f"{sorted(unknown)[0]} cannot be changed.", code="invalid_rule", field=sorted(unknown)[0])
-    checked = rules_domain.validate_rule({**current, **changes})
+    checked = check_rule({**current, **changes})
     store.save_rule(rule_id, checked, new=False)
     return store.get_rule(rule_id)
 

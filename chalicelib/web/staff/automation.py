@@ -1,11 +1,15 @@
 """The automation pages (admin, manager): rules list with enable/disable, the rule editor (validated on the
-server, errors shown field by field), the dry-run panel, the runs of a rule, and the templates gallery."""
+server, errors shown field by field, live as the admin types: chalicelib/web/scripts/automation_rule.js asks
+POST /agent/automation/rules/validate, which reads and checks the form exactly as a save does), the dry-run
+panel, the runs of a rule, and the templates gallery."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from chalicelib.api.http import json_response
 from chalicelib.automation_templates import TEMPLATE_LIST
 from chalicelib.domain.access import Capability, role_can
 from chalicelib.domain.automation import EVENTS, EMAIL_TEMPLATES, event_catalogue
@@ -73,21 +77,63 @@ def _values(rule: dict[str, Any]) -> dict[str, Any]:
 def _editor(session: Session, rule: dict[str, Any] | None, values: dict[str, Any], *, errors: dict[str, str] | None = None,
             dry_run: dict[str, Any] | None = None, status: int = 200):
     runs = [_run_row(r) for r in automation.runs_of_rule(rule["id"], 20, None)[0]] if rule else []
+    events = event_catalogue()
+    chosen = _event_of(values["trigger"])  # its reference is shown before any script runs
+    referred = next((list(e["entity_fields"]) for e in events if e["event"] == chosen), [])
     return render_page("agent/automation_rule.html", session, status=status, rule=rule, values=values, errors=errors or {},
-                       events=event_catalogue(), email_templates=EMAIL_TEMPLATES, dry_run=dry_run, runs=runs,
-                       today=supplier_today().isoformat())
+                       events=events, chosen_event=chosen, entity_fields=_entity_fields(events), chosen_entities=referred,
+                       email_templates=EMAIL_TEMPLATES, dry_run=dry_run, runs=runs, today=supplier_today().isoformat())
 
 
-def _parse(fields: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def _entity_fields(events: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Each entity an event may refer to, with its fields, once (the reference beside the trigger)."""
+    return {name: fields for e in events for name, fields in e["entity_fields"].items()}
+
+
+def _event_of(trigger_text: str) -> str | None:
+    """The known event the trigger box names, when the box reads as JSON."""
+    try:
+        trigger = json.loads(trigger_text or "null")
+    except ValueError:
+        return None
+    event = trigger.get("event") if isinstance(trigger, dict) else None
+    return event if event in EVENTS else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What stops the editor's rule being saved: `field` is the rule's path at fault (`actions[1].url`, or the box
+    whose JSON does not read), `message` the sentence shown beside the box."""
+
+    field: str
+    message: str
+
+    @property
+    def box(self) -> str:
+        return _error_key(self.field)
+
+
+def _read_rule(fields: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+    """The rule typed in the editor (its three JSON boxes parsed), and the boxes that do not read as JSON."""
     body: dict[str, Any] = {"name": fields.get("name", ""), "enabled": fields.get("enabled") == "on"}
-    errors = {}
+    problems = []
     for part in PARTS:
-        text = fields.get(part, "").strip() or ("{}" if part == "conditions" else "")
+        text = fields.get(part, "")  # not stripped: the line and column of a JSON error are the box's own
+        if not text.strip():
+            text = "{}" if part == "conditions" else ""
         try:
             body[part] = json.loads(text)
         except ValueError as exc:
-            errors[part] = f"This is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
-    return body, errors
+            problems.append(Problem(part, f"This is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."))
+    return body, problems
+
+
+def _refusal(exc: ValidationFailed) -> Problem:
+    return Problem(exc.field or "name", f"{exc.field}: {exc.message}" if exc.field else exc.message)
+
+
+def _by_box(problems: list[Problem]) -> dict[str, str]:
+    return {p.box: p.message for p in problems}
 
 
 def _error_key(field: str | None) -> str:
@@ -100,17 +146,17 @@ def _save(rule_id: str | None):
     session = _session()
     fields = form_fields()
     require_csrf(fields)
-    body, errors = _parse(fields)
+    body, problems = _read_rule(fields)
     values = {"name": fields.get("name", ""), "enabled": body["enabled"], **{p: fields.get(p, "") for p in PARTS}}
     rule = automation.rule_json(_rule(rule_id)) if rule_id else None
-    if not errors:
+    if not problems:
         try:
             item = automation.update_rule(rule_id, body) if rule_id else automation.create_rule(body)
         except ValidationFailed as exc:
-            errors[_error_key(exc.field)] = f"{exc.field}: {exc.message}" if exc.field else exc.message
+            problems = [_refusal(exc)]
         else:
             return redirect(f"{HOME}/rules/{item.id}", session.cookies, flash={"notice": f"Saved \u201c{item_name(item)}\u201d."})
-    return _editor(session, rule, values, errors=errors, status=422)
+    return _editor(session, rule, values, errors=_by_box(problems), status=422)
 
 
 def item_name(item: automation_store.RuleItem) -> str:
@@ -120,6 +166,23 @@ def item_name(item: automation_store.RuleItem) -> str:
 @web_automation.route(HOME + "/rules", methods=["POST"], content_types=FORM)
 def create_rule_form():
     return _save(None)
+
+
+@web_automation.route(HOME + "/rules/validate", methods=["POST"], content_types=FORM)
+def validate_rule_form():
+    """The editor's live check: the form read and validated as a save would, nothing written."""
+    session = _session()
+    fields = form_fields()
+    require_csrf(fields)
+    body, problems = _read_rule(fields)
+    if not problems:
+        try:
+            automation.check_rule(body)
+        except ValidationFailed as exc:
+            problems = [_refusal(exc)]
+    answer = {"errors": [{"field": p.field, "box": p.box, "message": p.message} for p in problems]} if problems else {"ok": True}
+    renewed = {"Set-Cookie": session.cookies} if session.cookies else {}  # a token renewed now, not at every check
+    return json_response(answer, headers={"Cache-Control": "no-store", **renewed})
 
 
 @web_automation.route(HOME + "/rules/{rule_id}", methods=["POST"], content_types=FORM)
