@@ -1137,6 +1137,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         description="Body: CSV text (comma, semicolon or tab separated; an optional header row naming SKU and quantity "
                     "columns) or an .xlsx workbook.",
         errors={403: portal_403("place_orders"),
+                415: "`unsupported_media_type`: not text/csv, text/plain or an .xlsx workbook.",
                 422: "`missing_field` (empty body), `file_too_large`, `unreadable_file` or `too_many_lines`."}),
     ("POST", "/portal/cart/checkout"): api(
         "Place the cart as an order and empty it, once per cart version (place_orders)", "The order (200 when this "

@@ -6,13 +6,8 @@ import io
 import json
 from decimal import Decimal
 
-import pytest
 from openpyxl import Workbook
 
-from chalicelib.domain.errors import ValidationFailed
-from chalicelib.services import cart
-from chalicelib.services.cart import Shopper
-from chalicelib.store.users import find_user
 
 from chalicelib.store import orders as order_store
 from chalicelib.store.models import ProductItem
@@ -154,21 +149,24 @@ def test_csv_import_adds_good_lines_and_reports_each_bad_one(api, world):
 
 
 def test_xlsx_import_reads_the_first_sheet(api, world):
-    """Workbooks come in through the quick order page (multipart) and the intakes; the JSON route takes CSV text:
-    a Chalice route's content types must all be binary or all text, and CSV is text for the downloads."""
     client = shop(world)
     contact_id, token = world.buyer(client)
-    shopper = Shopper(contact_id, find_user(contact_id).email, client, True)
     body = xlsx([["Product code", "Quantity"], ["NET-001", 2], ["CAB-001", 4.0], ["GHOST", 1]])
-    result = cart.import_file(shopper, body, content_type=XLSX)
-    assert [(a["sku"], a["qty"]) for a in result.added] == [("NET-001", 2), ("CAB-001", 4)]
-    assert [(e.row, e.sku, e.code) for e in result.errors] == [(4, "GHOST", "unknown_product")]
-    with pytest.raises(ValidationFailed) as broken:
-        cart.import_file(shopper, b"PK\x03\x04 not a workbook", content_type=XLSX)
-    assert broken.value.code == "unreadable_file"
-    refused = api.client.http.post("/portal/cart/import", body=body,
-                                   headers={"Content-Type": XLSX, "Authorization": f"Bearer {token}"})
+    reply = api.client.http.post("/portal/cart/import", body=body,
+                                 headers={"Content-Type": XLSX, "Authorization": f"Bearer {token}"})
+    assert reply.status_code == 200, reply.body
+    answer = json.loads(reply.body)
+    assert [(a["sku"], a["qty"]) for a in answer["added"]] == [("NET-001", 2), ("CAB-001", 4)]
+    assert [(e["row"], e["sku"], e["code"]) for e in answer["errors"]] == [(4, "GHOST", "unknown_product")]
+    assert [(l["sku"], l["qty"]) for l in api.get("/portal/cart", token).body["lines"]] == [("NET-001", 2), ("CAB-001", 4)]
+
+    broken = api.client.http.post("/portal/cart/import", body=b"PK\x03\x04 not a workbook",
+                                  headers={"Content-Type": XLSX, "Authorization": f"Bearer {token}"})
+    assert broken.status_code == 422 and json.loads(broken.body)["error"]["code"] == "unreadable_file"
+    refused = api.client.http.post("/portal/cart/import", body=b"%PDF-1.7",
+                                   headers={"Content-Type": "application/pdf", "Authorization": f"Bearer {token}"})
     assert refused.status_code == 415 and json.loads(refused.body)["error"]["code"] == "unsupported_media_type"
+    assert [(l["sku"], l["qty"]) for l in api.get("/portal/cart", token).body["lines"]] == [("NET-001", 2), ("CAB-001", 4)]
 
 
 def test_reorder_to_cart_lists_price_changes_and_places_nothing(api, world):

@@ -46,6 +46,11 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unavailable(DomainError):
     """A service we depend on is down; the caller may retry."""
 
