@@ -592,6 +592,8 @@ SETTINGS_FORM = form_of(
     **{f"supplier_{k}": STR for k in ("name", "vat_number", "street", "city", "postcode", "country", "email",
                                       "registration_number", "iban")})
 REJECT_FORM = form_of(["reason"], reason={"type": "string", "maxLength": 2000})
+CANCEL_FORM = form_of(["reason", "confirm"], reason={"type": "string", "maxLength": 2000},
+                      confirm={"type": "string", "description": "the confirmation box: `yes`"})
 
 STAFF_ORDER_FORM = form_of(
     ["client_id", "sku", "qty"], client_id=STR, key={"type": "string", "description": "the page's one-time key"},
@@ -817,6 +819,18 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "Reject an order awaiting review, with a reason the client reads", "The order, status `declined`", ref("StaffOrder"),
         body="REJECT", capability=Capability.REVIEW_ORDERS,
         errors={404: "`order_not_found`.", 409: "`order_state_conflict` (not awaiting review) or `stale_version`."}),
+    ("POST", "/admin/orders/{order_id}/cancel"): api(
+        "Cancel an accepted order before any stock left for it, with a reason the client reads",
+        "The order, status `cancelled` (`status_code` 7)", ref("StaffOrder"), body="CANCEL",
+        capability=Capability.REVIEW_ORDERS,
+        description="All or nothing: the order's stock reservation and credit exposure are given back, its delivery "
+                    "notes still waiting for the warehouse's approval become `cancelled`, its fulfilment workflow ends "
+                    "at the Cancelled state, the buyer is emailed and `order.cancelled` is announced. A second cancel "
+                    "answers 409 and releases nothing (docs/decisions.md).",
+        errors={404: "`order_not_found` (also another agent's client's order).",
+                409: "`order_not_cancellable`: not accepted (e.g. a draft or already cancelled), stock already taken for "
+                     "one of its delivery notes (the message names it), or an invoice issued for it; or `stale_version`.",
+                422: "`missing_field` / a schema error for `reason` (required, 1 to 2000 characters)."}),
     # recurring.py (standing orders)
     ("POST", "/portal/recurring-orders"): api(
         "Set up a recurring order: lines every N weeks or months from a start date (place_orders)",
@@ -1798,6 +1812,13 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "Reject with a reason the client reads (review_orders)", form=REJECT_FORM, session=True, cookies=(303, 409, 422),
         answers={303: "To the order's page with a notice.", 403: "CSRF check failed, a client contact, or a role without review_orders.",
                  404: "No such order.", 409: "The page again: the order was decided meanwhile.", 422: "The page again: no reason."}),
+    ("POST", "/agent/orders/{order_id}/cancel"): page(
+        "Cancel an accepted order before any stock left, with a reason the client reads (review_orders)",
+        form=CANCEL_FORM, session=True, cookies=(303, 409, 422),
+        answers={303: "To the order's page with a notice; the order shows as Cancelled.",
+                 403: "CSRF check failed, a client contact, or a role without review_orders.",
+                 404: "No such order.", 409: "The page again with why it cannot be cancelled (e.g. stock already taken).",
+                 422: "The page again: no reason, or the confirmation box not ticked."}),
     ("POST", "/agent/orders/{order_id}/modify"): page(
         "Propose changed quantities, unit prices, a discount, with a message; the client answers (review_orders)",
         form=MODIFY_FORM, session=True, cookies=(303, 409, 422),

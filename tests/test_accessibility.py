@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from chalicelib.store import settings as settings_store
 from tests.test_web_documents import accepted_order, shipped_note, staff_member
 from tests.test_web_ordering import sign_in
 from tests.test_web_portal import browser  # noqa: F401 - one Chromium for the module
@@ -83,6 +84,24 @@ def test_every_staff_page_has_no_serious_accessibility_violation(people, http_se
     findings = walk(member, http_server)
     assert findings, "no page in the sidebar"
     assert {page: found for page, found in findings.items() if found} == {}
+
+
+def test_the_staff_order_page_with_its_cancel_form_has_no_serious_accessibility_violation(people, http_server, world, workflows):
+    settings = settings_store.load()
+    settings.invoice_on = "manual"  # an invoiced order is credited, not cancelled: no form
+    settings_store.save(settings)
+    acme = accepted_order(world, workflows)
+    member = people()
+    sign_in(member, http_server, staff_member(world, "admin"), lands="**/agent/**")
+    member.goto(f"{http_server}/agent/orders/{acme.order.id}")
+    assert member.query_selector("#cancel-form") is not None
+    assert violations(member) == []
+    member.check("#cancel-confirm")
+    with member.expect_navigation():  # no reason (the browser's own check bypassed): the page again with the refusal
+        member.evaluate("document.querySelector('#cancel-reason').removeAttribute('required')")
+        member.click("#cancel-order")
+    assert member.query_selector("#cancel-error") is not None
+    assert violations(member) == []
 
 
 def test_the_sign_in_page_has_no_serious_accessibility_violation(people, http_server):

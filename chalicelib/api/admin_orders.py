@@ -12,7 +12,7 @@ from chalicelib.api.views import order_json, proposal_json, settings_json
 from chalicelib.domain.access import Capability, scoped_agent
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.orders import OrderStatus
-from chalicelib.services import clients, proposals, review, timeline
+from chalicelib.services import cancellation, clients, proposals, review, timeline
 from chalicelib.services import settings as settings_service
 from chalicelib.store import orders as order_store
 from chalicelib.store import proposals as proposal_store
@@ -47,7 +47,7 @@ def review_queue():
     limit, cursor = page_params(_request())
     status = (_request().query_params or {}).get("status", OrderStatus.DRAFT.value)
     if status not in {s.value for s in OrderStatus}:
-        raise ValidationFailed("status is one of draft, sent, declined, accepted, expired.", code="invalid_value", field="status")
+        raise ValidationFailed("status is one of " + ", ".join(s.value for s in OrderStatus) + ".", code="invalid_value", field="status")
     orders, after = order_store.by_status(status, limit=limit, after=decode_cursor(cursor),
                                           agent_id=scoped_agent(staff.role, staff.user_id))
     return json_response(page([order_json(o, staff=True) for o in orders], encode_cursor(after)))
@@ -99,6 +99,15 @@ def reject(order_id):
     _order_in_scope(staff, order_id)
     body = validate(json_body(_request()), schemas.REJECT)
     return json_response(order_json(review.reject(order_id, staff.email, body["reason"].strip()), staff=True))
+
+
+@admin_orders_api.route("/admin/orders/{order_id}/cancel", methods=["POST"], authorizer=token_authorizer)
+def cancel(order_id):
+    """Cancel an accepted order before any stock left for it (409 `order_not_cancellable` otherwise)."""
+    staff = require_staff(_request(), Capability.REVIEW_ORDERS)
+    _order_in_scope(staff, order_id)
+    body = validate(json_body(_request()), schemas.CANCEL)
+    return json_response(order_json(cancellation.cancel(order_id, staff.email, body["reason"].strip()), staff=True))
 
 
 @admin_orders_api.route("/admin/settings", methods=["GET"], authorizer=token_authorizer)

@@ -143,6 +143,7 @@ MODIFY = obj(["lines", "message"], {
     "discount_percent": nullable(DISCOUNT),
 })
 REJECT = obj(["reason"], {"reason": {**NAME, "maxLength": 2000}})
+CANCEL = obj(["reason"], {"reason": {**NAME, "maxLength": 2000, "description": "why the order is cancelled; the client reads it"}})
 APPROVE["properties"]["reason"] = {"type": ["string", "null"], "maxLength": 2000,
                                    "description": "required with a discount"}
 

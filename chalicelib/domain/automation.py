@@ -72,6 +72,8 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     EventType("order.declined", "Order declined", "order", {**_ORDER, "reason": "why it was declined"}),
     EventType("order.modified", "Order modified by the supplier", "order", _ORDER),
     EventType("order.expired", "Order expired", "order", _ORDER),
+    EventType("order.cancelled", "Order cancelled", "order",
+              {**_ORDER, "reason": "why it was cancelled", "cancelled_by": "the staff member who cancelled it"}),
     EventType("proposal.sent", "Proposal sent", "proposal", _PROPOSAL, ("proposal.valid_until",)),
     EventType("proposal.viewed", "Proposal viewed by the client", "proposal", _PROPOSAL, ("proposal.valid_until",)),
     EventType("proposal.accepted", "Proposal accepted", "proposal", {**_PROPOSAL, "order_id": "the order it became"}),

@@ -15,6 +15,7 @@ class DeliveryStatus(str, Enum):
     DELIVERED = "delivered"
     AWB_FAILED = "awb_failed"
     RETURNED = "returned"
+    CANCELLED = "cancelled"  # its order was cancelled before the warehouse approved it
 
 
 # action -> (statuses it starts from, status after)
@@ -25,6 +26,7 @@ DELIVERY_TRANSITIONS: dict[str, tuple[tuple[DeliveryStatus, ...], DeliveryStatus
     "awb_failed": ((DeliveryStatus.PACKED,), DeliveryStatus.AWB_FAILED),
     "retry_awb": ((DeliveryStatus.AWB_FAILED,), DeliveryStatus.PACKED),
     "deliver": ((DeliveryStatus.SHIPPED,), DeliveryStatus.DELIVERED),
+    "cancel": ((DeliveryStatus.READY_FOR_PACKING,), DeliveryStatus.CANCELLED),
 }
 
 # What the client sees of a delivery: Preparing, Shipped, Delivered (and Returned).
@@ -32,6 +34,7 @@ CLIENT_VIEW = {
     DeliveryStatus.READY_FOR_PACKING: "preparing", DeliveryStatus.APPROVED: "preparing",
     DeliveryStatus.PACKED: "preparing", DeliveryStatus.AWB_FAILED: "preparing",
     DeliveryStatus.SHIPPED: "shipped", DeliveryStatus.DELIVERED: "delivered", DeliveryStatus.RETURNED: "returned",
+    DeliveryStatus.CANCELLED: "cancelled",
 }
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import Enum
 
 from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.fulfilment import DeliveryStatus
 from chalicelib.domain.money import to_money
 
 
@@ -19,6 +20,7 @@ class OrderStatus(str, Enum):
     ACCEPTED = "accepted"
     EXPIRED = "expired"
     AWAITING_APPROVAL = "awaiting_approval"  # above the placing contact's spending limit: the company approves first
+    CANCELLED = "cancelled"  # accepted, then cancelled by staff before any stock left (services/cancellation.py)
 
     @property
     def code(self) -> int:
@@ -26,7 +28,7 @@ class OrderStatus(str, Enum):
 
 
 STATUS_CODES = {OrderStatus.DRAFT: 1, OrderStatus.SENT: 2, OrderStatus.DECLINED: 3, OrderStatus.ACCEPTED: 4, OrderStatus.EXPIRED: 5,
-                OrderStatus.AWAITING_APPROVAL: 6}
+                OrderStatus.AWAITING_APPROVAL: 6, OrderStatus.CANCELLED: 7}
 
 
 class Review(str, Enum):
@@ -69,6 +71,35 @@ def transition(action: Action, status: OrderStatus, review: Review) -> tuple[Rev
             code="order_state_conflict",
         )
     return review_after, status_after or status
+
+
+# --- cancelling an accepted order ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NoteState:
+    """What the cancel rule needs to know of one of the order's delivery notes."""
+
+    number: str
+    status: str
+    stock_applied: bool
+
+
+def check_cancellable(status: OrderStatus, notes: Iterable[NoteState], issued_invoices: Iterable[str] = ()) -> None:
+    """An order may be cancelled while it is accepted, no stock has left for it (each delivery note still waits
+    for the warehouse's approval) and no invoice was issued for it; otherwise 409 `order_not_cancellable`."""
+    if status is OrderStatus.CANCELLED:
+        raise Conflict("This order is already cancelled.", code="order_not_cancellable")
+    if status is not OrderStatus.ACCEPTED:
+        raise Conflict(f"This order is {status.value.replace('_', ' ')}; only an accepted order can be cancelled.",
+                       code="order_not_cancellable")
+    for note in notes:
+        if note.stock_applied or note.status not in (DeliveryStatus.READY_FOR_PACKING, DeliveryStatus.CANCELLED):
+            raise Conflict(f"Stock has already been taken for delivery note {note.number}; the order can no longer be "
+                           "cancelled.", code="order_not_cancellable")
+    invoiced = next(iter(issued_invoices), None)
+    if invoiced:
+        raise Conflict(f"Invoice {invoiced} has been issued for this order; credit it with a credit note instead of "
+                       "cancelling the order.", code="order_not_cancellable")
 
 
 # A Sales Order issued by staff (status `sent`) answered by the client, or expired by its timer.

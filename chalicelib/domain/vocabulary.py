@@ -8,12 +8,13 @@ from __future__ import annotations
 
 WORDS: dict[str, dict[str, str]] = {
     "order_status": {"draft": "Awaiting review", "sent": "Sent to you", "declined": "Declined", "accepted": "Accepted",
-                     "expired": "Expired", "awaiting_approval": "Awaiting your company's approval"},
+                     "expired": "Expired", "awaiting_approval": "Awaiting your company's approval",
+                     "cancelled": "Cancelled"},
     "review_status": {"pending": "Awaiting review", "approved": "Approved", "modified": "Changes proposed",
                       "rejected": "Rejected"},
     "delivery_status": {"ready_for_packing": "Ready for packing", "approved": "Approved", "packed": "Packed",
                         "shipped": "Shipped", "delivered": "Delivered", "awb_failed": "AWB failed", "preparing": "Preparing",
-                        "returned": "Returned"},
+                        "returned": "Returned", "cancelled": "Cancelled"},
     "invoice_status": {"draft": "Draft", "unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid",
                        "overdue": "Overdue", "cancelled": "Cancelled"},
     "proposal_status": {"draft": "Draft", "sent": "Open", "open": "Open", "accepted": "Accepted", "declined": "Declined",

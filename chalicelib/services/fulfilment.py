@@ -25,6 +25,11 @@ class DeliveryNoteNotApproved(Exception):
     """The workflow reached the stock step for a note nobody approved (its state machine fails it to an alert)."""
 
 
+class OrderCancelled(Exception):
+    """The order was cancelled (services/cancellation.py): its fulfilment ends at the Cancelled state. Raised by a
+    step that finds it so, and sent to a waiting state's task token by the cancel itself."""
+
+
 # --- the fulfilment workflow's executions ---------------------------------------------------------
 
 def start_fulfilment(order_id: str, delivery_note_id: str | None = None) -> None:
@@ -38,9 +43,11 @@ def start_fulfilment(order_id: str, delivery_note_id: str | None = None) -> None
 def delivery_note_step(order_id: str, delivery_note_id: str | None) -> dict[str, Any]:
     """The CreateDeliveryNote state: the note this execution follows. A note's own execution has it; the order's
     execution follows the note claimed for it, creates it when notes are automatic, or waits (None)."""
+    order = order_store.get(order_id)
+    if order.status == OrderStatus.CANCELLED.value:
+        raise OrderCancelled(f"order {order.number} was cancelled")
     if delivery_note_id:
         return {"delivery_note_id": delivery_note_id}
-    order = order_store.get(order_id)
     if order.fulfilment_note_id is None and settings_store.load().auto_create_delivery_note:
         dn = _make_note(order, None, note_id=f"dn_{order_id}")
         _claim(order_id, dn.id)
@@ -127,8 +134,8 @@ def approve(dn_id: str, actor: str) -> DeliveryNoteItem:
         _ensure_backorder(dn)
         workflows.resume(dn.approval_task_token, {"approved": True})
         return dn
-    delivery_transition("approve", DeliveryStatus(dn.status))
     for _attempt in range(5):
+        delivery_transition("approve", DeliveryStatus(dn.status))  # again after a conflict: the order may be cancelled
         products = find_products(line.sku for line in dn.lines)
         on_hand = {k: p.qty_on_hand for k, p in products.items()}
         order = order_store.get(dn.order_id)
@@ -164,6 +171,8 @@ def apply_stock(dn_id: str) -> dict[str, Any]:
     """The ApplyStock state, after the warehouse's approval: the note's stock taken (once, by the same
     conditional transaction as the approval) and its back-order note made, which runs its own execution."""
     dn = dn_store.get(dn_id)
+    if dn.status == DeliveryStatus.CANCELLED.value:
+        raise OrderCancelled(f"delivery note {dn.number} was cancelled with its order {dn.order_number}")
     if not dn.stock_applied:
         raise DeliveryNoteNotApproved(f"delivery note {dn.number} is {dn.status} without its stock taken")
     approve(dn_id, "workflow")

@@ -36,16 +36,18 @@ def save_acceptance(order: OrderItem, *, strict: bool, total: Decimal | None = N
     raise Conflict("Stock is changing too fast; try again.", code="busy")
 
 
-def save_release(order: OrderItem, *, actions: tuple[Any, ...] = (), **change: Any) -> OrderItem:
+def save_release(order: OrderItem, *, actions: tuple[Any, ...] = (),
+                 also_update: tuple[tuple[Any, list[Any], Any], ...] = (), **change: Any) -> OrderItem:
     """`order_store.save_change(order, ...)` that ends an accepted order without delivery (cancel): its reservation
-    and its uninvoiced exposure are given back in the same transaction."""
+    and its uninvoiced exposure are given back in the same transaction (with `also_update`, the caller's other
+    items: the order's delivery notes)."""
     for _attempt in range(ATTEMPTS):
         products = find_products(line.sku for line in order.lines)
         stock_actions, stock_writes = stock.release_writes(order, products)
         credit_actions, credit_writes = credit.release_writes(order)
         try:
             return order_store.save_change(order, actions=(*actions, *stock_actions, *credit_actions),
-                                           also_update=(*stock_writes, *credit_writes), **change)
+                                           also_update=(*also_update, *stock_writes, *credit_writes), **change)
         except order_store.SideEffectConflict:
             time.sleep(random.uniform(0.005, 0.03))
     raise Conflict("Stock is changing too fast; try again.", code="busy")

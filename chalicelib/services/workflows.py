@@ -53,6 +53,28 @@ def resume(token: str | None, output: dict[str, Any]) -> bool:
     return True
 
 
+def fail(token: str | None, error: str, cause: str) -> bool:
+    """End a wait with `error` (the state's Catch decides where the workflow goes); False when the wait is gone.
+
+    AWS refuses a token whose wait timed out or finished (TaskTimedOut, InvalidToken); moto does not, so callers
+    send only tokens of waits that can still be open."""
+    if not token:
+        return False
+    try:
+        client("stepfunctions").send_task_failure(taskToken=token, error=error, cause=cause[:32768])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in GONE:
+            logger.info("wait already gone", extra={"error": exc.response["Error"]["Code"]})
+            return False
+        raise
+    except BotoCoreError as exc:
+        # The change is committed; failing the request would report a half-success. A wait without a timeout stays
+        # open: logged as an error so an operator stops that execution.
+        logger.error("could not end the wait", extra={"error": repr(exc)})
+        return False
+    return True
+
+
 # --- alerts ------------------------------------------------------------------------------------------
 
 WORKFLOW_LABELS = {"order_review": "The review of order", "fulfilment": "The fulfilment of order",

@@ -28,7 +28,7 @@ ORDERS_PAGE = 25
 # What the history of an order says, in words.
 EVENT_LABELS = {"placed": "Placed", "approve": "Approved", "auto_approve": "Approved automatically", "reject": "Declined",
                 "modify": "Changes proposed", "accept_changes": "Changes accepted", "decline_changes": "Changes declined",
-                "expire": "Expired", "company_approved": "Approved by your company", "company_rejected": "Rejected by your company"}
+                "expire": "Expired", "cancel": "Cancelled", "company_approved": "Approved by your company", "company_rejected": "Rejected by your company"}
 
 def _can(session: Session, permission: str) -> bool:
     return session.principal.permissions.get(permission, False)
@@ -49,7 +49,7 @@ def _order_view(order: OrderItem, history: list[OrderHistoryItem] | None = None,
     return body
 
 
-ORDER_STATUS_FILTERS = ("draft", "sent", "accepted", "declined", "expired")
+ORDER_STATUS_FILTERS = ("draft", "sent", "accepted", "declined", "expired", "cancelled")
 
 
 def _order_search(params: dict[str, str]) -> tuple[order_store.OrderSearch, dict[str, str], dict[str, str]]:

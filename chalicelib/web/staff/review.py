@@ -20,7 +20,7 @@ from chalicelib.domain.access import Capability, may_see_client, role_can, scope
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.domain.money import display_amount
 from chalicelib.domain.orders import OPEN, OrderStatus, Review
-from chalicelib.services import audit, review, timeline
+from chalicelib.services import audit, cancellation, review, timeline
 from chalicelib.services.pricing import chain_for, prices_for
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
@@ -32,7 +32,8 @@ from chalicelib.store.products import find_products
 web_agent = WebBlueprint(__name__)
 
 QUEUE_PAGE = 50
-STATUS_TABS = [s.value for s in (OrderStatus.DRAFT, OrderStatus.SENT, OrderStatus.ACCEPTED, OrderStatus.DECLINED, OrderStatus.EXPIRED)]
+STATUS_TABS = [s.value for s in (OrderStatus.DRAFT, OrderStatus.SENT, OrderStatus.ACCEPTED, OrderStatus.DECLINED, OrderStatus.EXPIRED,
+                                 OrderStatus.CANCELLED)]
 
 # Form field -> what the reviewer should read when the API's schema refuses it.
 DECISION_HINTS = {
@@ -40,6 +41,7 @@ DECISION_HINTS = {
     "discount_reason": "Give the client a reason for the discount.",
     "reason": "Give the client a reason; they will read it.",
     "message": "Tell the client what you changed and why.",
+    "cancel_reason": "Give the client a reason for the cancellation; they will read it.",
     "lines": "Keep at least one line; to refuse the whole order, reject it.",
     "unit_price": "A unit price is a decimal number such as 12.50; leave it blank for the client's price.",
 }
@@ -129,6 +131,7 @@ def _order_page(session: Session, order_id: str, *, status: int = 200, form: str
         figures=_check_figures(order), may_decide=_may_decide(session.principal), reviewable=_reviewable(order),
         form=form, values=values or {}, error=error, line_errors=line_errors or {},
         left_to_deliver=_left_to_deliver(order, notes or []) if notes is not None else [],
+        may_cancel=accepted and _may_decide(session.principal) and cancellation.cancellable(order),
         may_deliver=accepted and role_can(role, Capability.MANAGE_DELIVERIES),
         may_invoice=accepted and invoices is not None and not invoices and role_can(role, Capability.MANAGE_INVOICES),
         audit=_audit_rows(order.id),
@@ -233,6 +236,28 @@ def agent_reject(order_id):
     except (ValidationFailed, Conflict) as exc:
         return _order_page(session, order_id, status=exc.status, form="reject", values=form, error=_hint(exc))
     return redirect(f"/agent/orders/{order_id}", session.cookies, flash={"notice": "Rejected; the client is told why."})
+
+
+def _cancel_reason(form: dict[str, str]) -> str:
+    reason = form.get("reason", "").strip()
+    try:
+        reason = validate({"reason": reason} if reason else {}, schemas.CANCEL)["reason"]
+    except ValidationFailed as exc:
+        raise ValidationFailed(DECISION_HINTS["cancel_reason"], code=exc.code, field="reason") from exc
+    if form.get("confirm") != "yes":
+        raise ValidationFailed("Tick the box to confirm the cancellation.", code="confirmation_required", field="confirm")
+    return reason
+
+
+@web_agent.route("/agent/orders/{order_id}/cancel", methods=["POST"], content_types=FORM)
+def agent_cancel(order_id):
+    session, form = _decider(order_id)
+    try:
+        cancellation.cancel(order_id, session.principal.email, _cancel_reason(form))
+    except (ValidationFailed, Conflict) as exc:
+        return _order_page(session, order_id, status=exc.status, form="cancel", values=form, error=exc.message)
+    return redirect(f"/agent/orders/{order_id}", session.cookies,
+                    flash={"notice": "Order cancelled; its stock and credit are released and the client is told."})
 
 
 @web_agent.route("/agent/orders/{order_id}/modify", methods=["POST"], content_types=FORM)
