@@ -972,7 +972,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "repeating it changes nothing", ref("StaffDeliveryNote"), capability=Capability.MANAGE_DELIVERIES,
         errors={404: "`delivery_note_not_found`.",
                 409: "`delivery_state_conflict` (not ready_for_packing), `no_stock` (none of its products is in stock), "
-                     "`busy` or `stale_version` (retry)."}),
+                     "`order_not_accepted` (its order was cancelled), `busy` or `stale_version` (retry)."}),
     ("POST", "/admin/delivery-notes/{dn_id}/packing-list"): api(
         "Record the parcels of an approved note; the courier AWB is booked next", "The note, status `packed`",
         ref("StaffDeliveryNote"), body="PACKING_LIST", capability=Capability.MANAGE_DELIVERIES,

@@ -103,6 +103,35 @@ def test_an_accepted_order_whose_note_waits_for_approval_is_cancelled_and_gives_
     assert refused.status == 409 and get_product("CAB-001").qty_on_hand == 50
 
 
+def test_a_note_the_cancel_did_not_see_cannot_take_stock_for_the_cancelled_order(api, world, workflows, monkeypatch):
+    """A note created between the cancel's read and its write stays ready for packing: its approval must still
+    refuse, in the same transaction that would take the stock."""
+    from chalicelib.services import fulfilment
+    from chalicelib.store.models import DeliveryNoteItem
+
+    configure(auto_create_delivery_note=True, invoice_on="manual")
+    order, _, _ = accepted_order(api, world, workflows)
+    dn = workflows.until(lambda: dn_store.for_order(order["id"]), what="the delivery note")[0]
+    workflows.until(lambda: dn_store.get(dn.id).approval_task_token, what="the warehouse's approval wait")
+    admin = world.admin_token()
+    assert api.post(f"/admin/orders/{order['id']}/cancel", REASON, admin).status == 200
+    dn_store.get(dn.id).update(actions=[DeliveryNoteItem.status.set("ready_for_packing")])  # the note it missed
+
+    refused = api.post(f"/admin/delivery-notes/{dn.id}/approve", None, admin)
+    assert refused.status == 409 and refused.error["code"] == "order_not_accepted", refused.text
+    assert get_product("CAB-001").qty_on_hand == 50 and dn_store.get(dn.id).stock_applied is not True
+
+    # the order's status read just before a cancel lands: the transaction itself refuses, nothing is taken
+    real_get = order_store.get
+    stale = real_get(order["id"])
+    stale.status = "accepted"
+    monkeypatch.setattr(fulfilment.order_store, "get", lambda order_id: stale if order_id == order["id"] else real_get(order_id))
+    with pytest.raises(Conflict):
+        fulfilment.approve(dn.id, "warehouse@supplier.example")
+    monkeypatch.undo()
+    assert get_product("CAB-001").qty_on_hand == 50 and dn_store.get(dn.id).stock_applied is not True
+
+
 def test_an_order_waiting_for_its_first_delivery_note_ends_its_workflow_when_cancelled(api, world, workflows):
     configure(auto_create_delivery_note=False, invoice_on="manual")
     order, client, _ = accepted_order(api, world, workflows)

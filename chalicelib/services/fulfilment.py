@@ -139,6 +139,9 @@ def approve(dn_id: str, actor: str) -> DeliveryNoteItem:
         products = find_products(line.sku for line in dn.lines)
         on_hand = {k: p.qty_on_hand for k, p in products.items()}
         order = order_store.get(dn.order_id)
+        if order.status != OrderStatus.ACCEPTED.value:
+            raise Conflict(f"Order {order.number} is {order.status}; its delivery note {dn.number} cannot be approved.",
+                           code="order_not_accepted")
         held = stock.reserved_of(order)
         # what this note may take: what nobody holds plus what its own order holds
         usable = {k: min(p.qty_on_hand, p.qty_available + held.get(k, 0)) for k, p in products.items()}

@@ -8,7 +8,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.store.db import connection, one_page
-from chalicelib.store.models import DeliveryNoteItem, OrderFlags, ProductItem, product_pk
+from chalicelib.store.models import DeliveryNoteItem, OrderFlags, OrderItem, ProductItem, product_pk
 from chalicelib.store.numbering import save_numbered
 from chalicelib.store.orders import now
 
@@ -87,7 +87,8 @@ def approve_with_stock(dn: DeliveryNoteItem, ship: dict[str, int], on_hand: dict
     Each product update holds only if its stock is still what was read, so stock never goes below
     zero and a concurrent change makes the caller read again. `stock_applied` on the note makes a
     retry decrement nothing. `release`: the order's reservation these units end (qty_reserved goes down with
-    qty_on_hand; `reserved` is what was read); `order_reserved`: what the order holds afterwards (JSON).
+    qty_on_hand; `reserved` is what was read); `order_reserved`: what the order holds afterwards (JSON). The order
+    must still be accepted: a cancel that lands first (services/cancellation.py) makes the approval read again.
     """
     reserved, release = reserved or {}, release or {}
     with TransactWrite(connection=connection()) as tx:
@@ -105,6 +106,10 @@ def approve_with_stock(dn: DeliveryNoteItem, ship: dict[str, int], on_hand: dict
                 product_actions.append(ProductItem.qty_reserved.add(-release[sku]))
                 condition = condition & (ProductItem.qty_reserved == reserved[sku])
             tx.update(ProductItem(product_pk(sku), "PRODUCT"), actions=product_actions, condition=condition)
+        still_accepted = OrderItem.status == "accepted"
         if order_reserved is not None:
-            tx.update(OrderFlags(f"ORDER#{dn.order_id}", "ORDER"), actions=[OrderFlags.reserved.set(order_reserved)])
+            tx.update(OrderFlags(f"ORDER#{dn.order_id}", "ORDER"), actions=[OrderFlags.reserved.set(order_reserved)],
+                      condition=still_accepted)
+        else:
+            tx.condition_check(OrderItem, f"ORDER#{dn.order_id}", "ORDER", condition=still_accepted)
     return get(dn.id)
