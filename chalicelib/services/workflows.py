@@ -35,22 +35,11 @@ def resume(token: str | None, output: dict[str, Any]) -> bool:
 
     The decision is already stored on the order, and the workflow's next step reads it from there.
     """
-    if not token:
-        return False
-    try:
-        client("stepfunctions").send_task_success(taskToken=token, output=json.dumps(output))
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in GONE:
-            logger.info("wait already gone", extra={"error": exc.response["Error"]["Code"]})
-            return False
-        raise
-    except BotoCoreError as exc:
-        # The decision is committed on the order; failing the request now would report a half-success. The wait
-        # ends at its timeout anyway: the next wait's condition (review still pending) fails and the workflow
-        # concludes from the order.
-        logger.warning("could not resume the wait; its timeout will", extra={"error": repr(exc)})
-        return False
-    return True
+    # The decision is committed on the order; failing the request now would report a half-success. The wait ends
+    # at its timeout anyway: the next wait's condition (review still pending) fails and the workflow concludes
+    # from the order.
+    return _answer(token, "send_task_success", {"output": json.dumps(output)},
+                   lambda exc: logger.warning("could not resume the wait; its timeout will", extra={"error": repr(exc)}))
 
 
 def fail(token: str | None, error: str, cause: str) -> bool:
@@ -58,19 +47,26 @@ def fail(token: str | None, error: str, cause: str) -> bool:
 
     AWS refuses a token whose wait timed out or finished (TaskTimedOut, InvalidToken); moto does not, so callers
     send only tokens of waits that can still be open."""
+    # The change is committed; failing the request would report a half-success. A wait without a timeout stays
+    # open: logged as an error so an operator stops that execution.
+    return _answer(token, "send_task_failure", {"error": error, "cause": cause[:32768]},
+                   lambda exc: logger.error("could not end the wait", extra={"error": repr(exc)}))
+
+
+def _answer(token: str | None, call: str, arguments: dict[str, Any], unreachable: Any) -> bool:
+    """Answer a task token with Step Functions' `call`; False when there is no token, the wait is gone, or Step
+    Functions could not be reached (`unreachable` logs why: the caller's change is committed either way)."""
     if not token:
         return False
     try:
-        client("stepfunctions").send_task_failure(taskToken=token, error=error, cause=cause[:32768])
+        getattr(client("stepfunctions"), call)(taskToken=token, **arguments)
     except ClientError as exc:
         if exc.response["Error"]["Code"] in GONE:
             logger.info("wait already gone", extra={"error": exc.response["Error"]["Code"]})
             return False
         raise
     except BotoCoreError as exc:
-        # The change is committed; failing the request would report a half-success. A wait without a timeout stays
-        # open: logged as an error so an operator stops that execution.
-        logger.error("could not end the wait", extra={"error": repr(exc)})
+        unreachable(exc)
         return False
     return True
 
