@@ -354,7 +354,7 @@ def request_quote(shopper: Shopper, message: str | None = None) -> ProposalItem:
 
 # --- abandoned carts ---------------------------------------------------------------------------------------
 
-SWEEP_PAGES = 50  # 100 carts a page: an hourly sweep announces up to 5,000 carts, the rest the next hour
+SWEEP_PAGES = 50  # of cart_store.IDLE_PAGE carts: an hourly sweep announces up to 5,000 carts, the rest the next hour
 
 
 def announce_abandoned(now: datetime | None = None) -> int:
@@ -382,6 +382,6 @@ def announce_abandoned(now: datetime | None = None) -> int:
                                 idle_hours=int((now - cart.updated_at).total_seconds() // 3600))
             if cart_store.announced(cart) and active:
                 announced += 1
-        if len(carts) < 100:
+        if len(carts) < cart_store.IDLE_PAGE:
             break
     return announced

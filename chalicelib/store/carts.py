@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
+from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError, UpdateError
@@ -23,6 +24,7 @@ from chalicelib.store.models import Gsi1, TableItem
 
 SK = "CART"
 IDLE = "CART_IDLE"
+IDLE_PAGE = 100  # idle carts one query of the sweep reads
 MAX_CART_LINES = 100
 
 
@@ -95,11 +97,16 @@ def save_lines(cart: CartItem, lines: list[tuple[str, int]]) -> CartItem:
 def checked_out(cart: CartItem, key: str | None, order_id: str) -> bool:
     """Empty the cart the order was placed from, remembering the checkout; False when it changed meanwhile
     (lines added in another tab stay for the next order)."""
+    return _update_unchanged(cart, [
+        CartItem.lines.set([]), CartItem.line_count.set(0), CartItem.version.set(cart.version + 1),
+        CartItem.last_checkout_key.set(key), CartItem.last_checkout_order_id.set(order_id),
+        CartItem.updated_at.set(_now()), CartItem.gsi1pk.remove(), CartItem.gsi1sk.remove()])
+
+
+def _update_unchanged(cart: CartItem, actions: list[Any]) -> bool:
+    """Apply `actions` if the cart is still at the version read; False when it changed meanwhile."""
     try:
-        cart.update(actions=[CartItem.lines.set([]), CartItem.line_count.set(0), CartItem.version.set(cart.version + 1),
-                             CartItem.last_checkout_key.set(key), CartItem.last_checkout_order_id.set(order_id),
-                             CartItem.updated_at.set(_now()), CartItem.gsi1pk.remove(), CartItem.gsi1sk.remove()],
-                    condition=CartItem.version == cart.version)
+        cart.update(actions=actions, condition=CartItem.version == cart.version)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -107,18 +114,11 @@ def checked_out(cart: CartItem, key: str | None, order_id: str) -> bool:
     return True
 
 
-def idle_since(moment: datetime, limit: int = 100) -> list[CartItem]:
-    """Carts with lines, untouched since before `moment` and not announced yet (oldest first)."""
-    return list(CartItem.idle.query(IDLE, CartItem.gsi1sk < moment.strftime("%Y-%m-%dT%H:%M:%S"), limit=limit))
+def idle_since(moment: datetime) -> list[CartItem]:
+    """Carts with lines, untouched since before `moment` and not announced yet (oldest first), IDLE_PAGE at most."""
+    return list(CartItem.idle.query(IDLE, CartItem.gsi1sk < moment.strftime("%Y-%m-%dT%H:%M:%S"), limit=IDLE_PAGE))
 
 
 def announced(cart: CartItem) -> bool:
     """Take the cart off the idle index if it is still the version read; False when it changed meanwhile."""
-    try:
-        cart.update(actions=[CartItem.gsi1pk.remove(), CartItem.gsi1sk.remove()],
-                    condition=CartItem.version == cart.version)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return _update_unchanged(cart, [CartItem.gsi1pk.remove(), CartItem.gsi1sk.remove()])
