@@ -2,11 +2,9 @@
 version, quick order import (CSV / XLSX), saved lists, reorder into the cart, and a request for a quote."""
 from __future__ import annotations
 
-import io
 import json
 from decimal import Decimal
 
-from openpyxl import Workbook
 
 
 from chalicelib.store import orders as order_store
@@ -14,6 +12,7 @@ from chalicelib.store.models import ProductItem
 from chalicelib.store.products import find_products
 from chalicelib.store import proposals as proposal_store
 from infra.local.outbox import sent_mail
+from tests.support.files import xlsx
 
 HQ = {"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,15 +32,6 @@ def shop(world, **client_fields):
 
 def put(api, token, sku, qty):
     return api.put(f"/portal/cart/lines/{sku}", {"qty": qty}, token)
-
-
-def xlsx(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def test_cart_lines_are_priced_today_and_kept_per_contact(api, world):

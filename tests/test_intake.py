@@ -3,10 +3,8 @@ with a spreadsheet from a contact (SES -> S3 -> receive_order_email; locally the
 from __future__ import annotations
 
 import base64
-import io
 from decimal import Decimal
 
-from openpyxl import Workbook
 
 from chalicelib.aws import client as aws_client
 from chalicelib.domain.order_files import lines_from_rows, pasted_rows
@@ -15,6 +13,7 @@ from chalicelib.store import orders as order_store
 from chalicelib.store.users import find_user
 from infra.local.mail_drop import build_email
 from infra.local.outbox import sent_mail
+from tests.support.files import xlsx
 
 HQ = {"label": "HQ", "line1": "Str. 1", "city": "Cluj", "postcode": "400000", "country": "RO"}
 
@@ -28,15 +27,6 @@ def shop(world, **client_fields):
     return client, find_user(contact_id).email
 
 
-def workbook(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def upload(api, token, client, filename, content, **extra):
     body = {"client_id": client, "filename": filename, "content_base64": base64.b64encode(content).decode(), **extra}
     return api.post("/admin/intake", body, token)
@@ -45,7 +35,7 @@ def upload(api, token, client, filename, content, **extra):
 def test_the_same_spreadsheet_twice_is_one_draft_order(api, world):
     client, _ = shop(world)
     agent = world.staff("manager")[1]  # sees every client's queue (an agent sees its own clients')
-    sheet = workbook([["SKU", "Qty"], ["CAB-001", 10], ["NET-001", 1], ["NOPE-7", 3]])
+    sheet = xlsx([["SKU", "Qty"], ["CAB-001", 10], ["NET-001", 1], ["NOPE-7", 3]])
     first = upload(api, agent, client, "acme-week-48.xlsx", sheet, client_reference="PO-48")
     assert first.status == 201, first.text
     order = first.body
@@ -85,7 +75,7 @@ def test_intake_refuses_what_it_cannot_use(api, world):
 def test_an_email_from_a_contact_becomes_a_draft_and_unknown_skus_are_answered(stack, world):
     client, contact_email = shop(world)
     raw = build_email(f"Ana Pop <{contact_email.upper()}>", "PO 9001", "order.xlsx",
-                      workbook([["CAB-001", 5], ["GHOST-1", 2]]))
+                      xlsx([["CAB-001", 5], ["GHOST-1", 2]]))
     bucket = "b2b-local-inbound-mail-test"
     s3 = aws_client("s3")
     s3.create_bucket(Bucket=bucket)

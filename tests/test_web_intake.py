@@ -3,15 +3,14 @@ as a draft order, the same file twice is the same order, a file with nothing to 
 line, and an agent cannot import for another agent's client, not even with a forged form."""
 from __future__ import annotations
 
-import io
 
 import pytest
-from openpyxl import Workbook
 
 from chalicelib.store import orders as order_store
 from chalicelib.store.users import find_user
 from tests.test_web_ordering import HQ, people, shop, sign_in, submit  # noqa: F401 - fixtures and steps
 from tests.test_web_portal import browser  # noqa: F401 - one Chromium for the module
+from tests.support.files import xlsx
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +33,6 @@ def import_file(page, client, path, reference=""):
     page.set_input_files("#intake-file", str(path))
     page.fill("#intake-reference", reference)
     submit(page, "#intake-upload")
-
-
-def workbook(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def test_a_clients_csv_becomes_a_draft_order_once(people, http_server, world, tmp_path):
@@ -74,7 +64,7 @@ def test_a_clients_csv_becomes_a_draft_order_once(people, http_server, world, tm
 def test_an_xlsx_order_is_imported_and_its_bad_lines_are_listed(people, http_server, world, tmp_path):
     acme = shop(world)
     sheet = tmp_path / "acme.xlsx"
-    sheet.write_bytes(workbook([["Item code", "Quantity"], ["CAB-001", 5], ["BOX-010", 3], ["GHOST-1", 1]]))
+    sheet.write_bytes(xlsx([["Item code", "Quantity"], ["CAB-001", 5], ["BOX-010", 3], ["GHOST-1", 1]]))
     agent = agent_at_intake(people, http_server, acme.agent_email)
     import_file(agent, acme.client, sheet)
 
