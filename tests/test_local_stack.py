@@ -268,3 +268,68 @@ def test_an_order_placed_after_a_cancelled_transaction_is_still_reviewed(moto_fl
     accepted = workflows.until(lambda: order_store.get(placed.body["id"]).status == "accepted", timeout=10,
                                what="the order to be reviewed")
     assert accepted
+
+
+def _range_table(ddb, name):
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "g")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by_g", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}],
+    )
+
+
+def test_a_read_of_a_missing_item_leaves_the_table_as_it_was(stack):
+    from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
+
+    ddb = aws(stack, "dynamodb")
+    _range_table(ddb, "reads")
+    ddb.put_item(TableName="reads", Item={"pk": {"S": "A"}, "sk": {"S": "1"}, "g": {"S": "x"}})
+    assert "Item" not in ddb.get_item(TableName="reads", Key={"pk": {"S": "NOPE"}, "sk": {"S": "1"}})
+    assert "Item" not in ddb.get_item(TableName="reads", Key={"pk": {"S": "A"}, "sk": {"S": "2"}})
+    got = ddb.get_item(TableName="reads", Key={"pk": {"S": "A"}, "sk": {"S": "1"}}, ProjectionExpression="g")
+    assert got["Item"] == {"g": {"S": "x"}}
+
+    table = dynamodb_backends["123456789012"]["us-east-1"].tables["reads"]
+    assert [key.value for key in table.items] == ["A"]  # no empty partition for "NOPE"
+
+
+def test_reads_of_missing_items_never_change_a_table_another_thread_is_walking(stack):
+    """The soak test's 500: moto's GetItem of a missing partition inserted into the dict a concurrent GSI
+    query was walking ("dictionary changed size during iteration")."""
+    import sys  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
+    from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415
+
+    ddb = aws(stack, "dynamodb")
+    _range_table(ddb, "race")
+    table = dynamodb_backends["123456789012"]["us-east-1"].tables["race"]
+    for n in range(2000):
+        table.put_item({"pk": {"S": f"P{n}"}, "sk": {"S": "1"}, "g": {"S": "x"}})
+    done, errors = threading.Event(), []
+
+    def read_missing():
+        n = 0
+        while not done.is_set():
+            table.get_item(DynamoType({"S": f"missing-{n}"}), DynamoType({"S": "1"}))
+            n += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    reader = threading.Thread(target=read_missing)
+    reader.start()
+    try:
+        for _ in range(50):
+            try:
+                assert len(table.all_items()) == 2000 and len(table) == 2000
+            except RuntimeError as exc:
+                errors.append(exc)
+    finally:
+        done.set()
+        reader.join()
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert len(table.items) == 2000

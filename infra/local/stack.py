@@ -150,4 +150,33 @@ def serialize_dynamodb_writes() -> None:
         return result
 
     DynamoDBStreamsBackend.get_records = get_records_forgetting_old_iterators
+    _reads_that_never_write()
     DynamoDBBackend._b2b_serialized = True
+
+
+def _reads_that_never_write() -> None:
+    """moto keeps a range-key table's items in a defaultdict, so its GetItem of a partition that does not exist
+    *inserts* an empty one, outside any lock, while another thread may be walking the table (a scan, the table's
+    size, the fast queries' index partitions): "dictionary changed size during iteration", a 500 that failed a
+    workflow step in the soak test. Here a read never inserts, and the walks over the whole table take the write
+    lock, so no write changes the table under them."""
+    from moto.dynamodb.models.table import Table  # noqa: PLC0415
+
+    get_item, all_items, size = Table.get_item, Table.all_items, Table.__len__
+
+    def get_item_without_inserting(self: Any, hash_key: Any, range_key: Any = None,
+                                   projection_expression: Any = None) -> Any:
+        if not (self.has_range_key and range_key):
+            return get_item(self, hash_key, range_key, projection_expression)  # moto's checks and answer
+        item = self.items.get(hash_key, {}).get(range_key)  # dict.get: no defaultdict insert
+        return item.project(projection_expression) if projection_expression and item else item
+
+    def all_items_locked(self: Any) -> Any:
+        with _WRITE_LOCK:
+            return all_items(self)
+
+    def size_locked(self: Any) -> int:
+        with _WRITE_LOCK:
+            return size(self)
+
+    Table.get_item, Table.all_items, Table.__len__ = get_item_without_inserting, all_items_locked, size_locked
