@@ -115,3 +115,19 @@ def local_pages(chalice_app):
         chalice_app.register_blueprint(outbox)
         chalice_app.register_blueprint(sandbox_pages)
         chalice_app.register_blueprint(mail_drop)
+
+
+@pytest.fixture
+def app_settings(monkeypatch):
+    """`app_settings(NAME=value, ...)`: the environment `config.settings()` is read from, for this test only (the
+    cached settings are renewed at once and again after the test)."""
+    from chalicelib import config  # noqa: PLC0415
+
+    def change(**env: str) -> None:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        config.settings.cache_clear()
+
+    yield change
+    monkeypatch.undo()
+    config.settings.cache_clear()

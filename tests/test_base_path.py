@@ -11,7 +11,6 @@ import pytest
 import requests
 
 from chalicelib import urls
-from chalicelib.config import settings
 from infra.local.gateway import normalize_base_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -60,12 +59,9 @@ def test_base_path_setting_is_normalised(raw, expected):
 # --- emailed links: PORTAL_URL, which carries the base path ------------------------------------------
 
 @pytest.fixture
-def portal_under_stage(local_stack, monkeypatch):
-    monkeypatch.setenv("PORTAL_URL", f"https://{EXECUTE_API}/api/")  # as typed, with its trailing slash
-    settings.cache_clear()
-    yield f"https://{EXECUTE_API}/api"
-    monkeypatch.undo()
-    settings.cache_clear()
+def portal_under_stage(local_stack, app_settings):
+    app_settings(PORTAL_URL=f"https://{EXECUTE_API}/api/")  # as typed, with its trailing slash
+    return f"https://{EXECUTE_API}/api"
 
 
 def test_review_links_in_email_keep_the_portal_urls_path(portal_under_stage):

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib import config
 from chalicelib.services.pricing import supplier_today
 from chalicelib.store import delivery_notes as dn_store
 from chalicelib.store import invoices as invoice_store
@@ -23,13 +22,9 @@ PARCELS = {"parcels": [{"weight_kg": "2.5", "length_cm": 40, "width_cm": 30, "he
 
 
 @pytest.fixture
-def bucharest(monkeypatch):
+def bucharest(app_settings):
     """The supplier works in Bucharest (UTC+2 in November)."""
-    monkeypatch.setenv("SUPPLIER_TIMEZONE", "Europe/Bucharest")
-    config.settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    config.settings.cache_clear()
+    app_settings(SUPPLIER_TIMEZONE="Europe/Bucharest")
 
 
 def an_order_with_a_story(api, world, workflows):
