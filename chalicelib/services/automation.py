@@ -19,6 +19,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from chalicelib.adapters import webhooks
 from chalicelib.adapters.scheduler import scheduler_from_env
 from chalicelib.domain import automation as rules_domain
 from chalicelib.domain.automation import EVENTS, Match, Rule
@@ -47,7 +48,13 @@ def to_rule(item: store.RuleItem) -> Rule:
 def check_rule(body: dict[str, Any]) -> dict[str, Any]:
     """The rule as a save would store it, or ValidationFailed naming the first wrong field; nothing is written
     (the editor's live validation asks this as the admin types)."""
-    return rules_domain.validate_rule(body)
+    checked = rules_domain.validate_rule(body)
+    for index, action in enumerate(checked["actions"]):
+        problem = webhooks.refusal(action["url"], resolve=False) if action["type"] == "webhook" else None
+        if problem:
+            raise ValidationFailed(f"This address cannot be called: {problem}.", code="invalid_rule",
+                                   field=f"actions[{index}].url")
+    return checked
 
 
 def create_rule(body: dict[str, Any], template_key: str | None = None) -> store.RuleItem:

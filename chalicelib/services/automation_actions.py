@@ -102,10 +102,12 @@ def _webhook(action: dict[str, Any], rule_id: str, run_id: str, index: int, cont
         if answer.ok:
             return attempt, f"HTTP {answer.status}", None
         errors.append(answer.error or "failed")
+        if not answer.retryable:
+            break
         if attempt < rules_domain.WEBHOOK_ATTEMPTS:
             sleep(BACKOFF[min(attempt - 1, len(BACKOFF) - 1)])
     logger.warning("webhook failed", extra={"run_id": run_id, "url": action["url"], "errors": errors})
-    return rules_domain.WEBHOOK_ATTEMPTS, None, f"after {len(errors)} attempts: {errors[-1]}"
+    return len(errors), None, f"after {len(errors)} attempt{'s' if len(errors) > 1 else ''}: {errors[-1]}"
 
 
 def _recipients(to: str, context: dict[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ class Receiver:
         self.requests: list[dict[str, Any]] = []
         self.fail_next = 0  # answer 500 to this many requests
         self.always_fail = False
+        self.redirect_to: str | None = None  # answer 302 to this address
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -19,6 +20,11 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
                                           "json": json.loads(body or b"null")})
+                if receiver.redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", receiver.redirect_to)
+                    self.end_headers()
+                    return
                 failing = receiver.always_fail or receiver.fail_next > 0
                 if receiver.fail_next > 0:
                     receiver.fail_next -= 1
