@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -291,6 +292,14 @@ def test_the_editors_live_check_answers_as_a_save_would_and_writes_nothing(http_
 
     unnamed = editor_check(http_server, {**good, "name": " "}, admin).json()
     assert unnamed["errors"][0]["box"] == "name"
+    several = editor_form(big_reseller_rule(receiver.url, name=" ", actions=[
+        {"type": "webhook", "url": "ftp://x"}, {"type": "tag", "tag": "ok"}, {"type": "task", "title": "Call"}]))
+    answer = editor_check(http_server, several, admin).json()
+    assert [(e["box"], e["field"]) for e in answer["errors"]] == [
+        ("name", "name"), ("actions", "actions[0].url"), ("actions", "actions[2].assignee_role")]
+    saved = requests.post(f"{http_server}/agent/automation/rules", data={"csrf": "form-token", **several}, timeout=10,
+                          headers={"Cookie": f"b2b_csrf=form-token; b2b_session={admin}"}, allow_redirects=False)
+    assert saved.status_code == 422 and all(e["message"] in html.unescape(saved.text) for e in answer["errors"])
     broken = editor_check(http_server, {**good, "trigger": '{"event": "order.placed"', "actions": "[\n  {,\n]"}, admin).json()
     assert broken == {"errors": [
         {"field": "trigger", "box": "trigger",

@@ -74,6 +74,23 @@ def test_validation_names_the_field():
     assert refused.value.field == "actions[0].entity"
 
 
+def test_every_wrong_field_is_listed_in_the_order_of_the_rule():
+    checked, problems = a.check_rule_parts({
+        "name": " ", "enabled": "yes", "trigger": {"event": "order.placed"},
+        "conditions": {"all": [{"field": "order.total", "op": "bigger", "value": 1}]},
+        "actions": [{"type": "webhook", "url": "ftp://x"}, {"type": "tag", "tag": "vip"},
+                    {"type": "task", "title": "Call"}]})
+    assert [p.field for p in problems] == ["name", "enabled", "conditions.all[0].op", "actions[0].url",
+                                           "actions[2].assignee_role"]
+    assert checked["trigger"] == {"event": "order.placed"} and checked["actions"][1] == {"type": "tag", "tag": "vip"}
+    with pytest.raises(ValidationFailed) as refused:  # a save names the first of them
+        a.validate_rule({"name": " ", "trigger": {"event": "order.placed"}, "actions": []})
+    assert refused.value.field == "name"
+
+    _, problems = a.check_rule_parts({"name": "R", "trigger": {"event": "no.such"}, "actions": "all"})
+    assert [p.field for p in problems] == ["trigger.event", "actions"]  # the actions' details wait for the event
+
+
 def test_admin_text_is_sandboxed():
     assert a.render_text("{{ client.name }} {{ order.total }}", CONTEXT) == "Reseller Co 6188.00"
     with pytest.raises(SecurityError):

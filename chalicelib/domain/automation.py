@@ -174,22 +174,55 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def validate_rule(body: dict[str, Any]) -> dict[str, Any]:
     """The rule as stored, or ValidationFailed naming the first wrong field (`trigger.event`, `actions[1].url`)."""
-    name = body.get("name")
+    checked, problems = check_rule_parts(body)
+    if problems:
+        raise problems[0]
+    return checked
+
+
+def check_rule_parts(body: dict[str, Any]) -> tuple[dict[str, Any], list[ValidationFailed]]:
+    """Every part of the rule checked on its own: the rule as far as it is right (a wrong part is None), and every
+    wrong field, in the order of the rule. Conditions and actions are checked against the trigger's event, so with
+    a wrong trigger they wait for it (they cannot be judged yet)."""
+    problems: list[ValidationFailed] = []
+
+    def attempt(check: Any, *args: Any) -> Any:
+        try:
+            return check(*args)
+        except ValidationFailed as exc:
+            problems.append(exc)
+            return None
+
+    name = attempt(_check_name, body.get("name"))
+    enabled = attempt(_check_enabled, body.get("enabled", False))
+    trigger = attempt(_validate_trigger, body.get("trigger"))
+    event = EVENTS[trigger["event"]] if trigger else None
+    conditions = attempt(_validate_conditions, body.get("conditions") or {}, event) if event else None
+    actions = attempt(_check_action_list, body.get("actions"))
+    checked = ([attempt(_validate_action, a, f"actions[{i}]", event) for i, a in enumerate(actions)]
+               if event and actions else None)
+    return {"name": name, "enabled": enabled, "trigger": trigger, "conditions": conditions,
+            "actions": checked}, problems
+
+
+def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
         raise _fail("A rule needs a name (at most 120 characters).", "name")
-    enabled = body.get("enabled", False)
+    return name.strip()
+
+
+def _check_enabled(enabled: Any) -> bool:
     if not isinstance(enabled, bool):
         raise _fail("enabled is true or false.", "enabled")
-    trigger = _validate_trigger(body.get("trigger"))
-    event = EVENTS[trigger["event"]]
-    conditions = _validate_conditions(body.get("conditions") or {}, event)
-    actions = body.get("actions")
+    return enabled
+
+
+def _check_action_list(actions: Any) -> list[Any]:
     if not isinstance(actions, list) or not actions:
         raise _fail("A rule needs at least one action.", "actions")
     if len(actions) > MAX_ACTIONS:
         raise _fail(f"At most {MAX_ACTIONS} actions per rule.", "actions")
-    checked = [_validate_action(a, f"actions[{i}]", event) for i, a in enumerate(actions)]
-    return {"name": name.strip(), "enabled": enabled, "trigger": trigger, "conditions": conditions, "actions": checked}
+    return actions
 
 
 def _validate_trigger(trigger: Any) -> dict[str, Any]:

@@ -46,15 +46,23 @@ def to_rule(item: store.RuleItem) -> Rule:
 
 
 def check_rule(body: dict[str, Any]) -> dict[str, Any]:
-    """The rule as a save would store it, or ValidationFailed naming the first wrong field; nothing is written
-    (the editor's live validation asks this as the admin types)."""
-    checked = rules_domain.validate_rule(body)
-    for index, action in enumerate(checked["actions"]):
-        problem = webhooks.refusal(action["url"], resolve=False) if action["type"] == "webhook" else None
-        if problem:
-            raise ValidationFailed(f"This address cannot be called: {problem}.", code="invalid_rule",
-                                   field=f"actions[{index}].url")
+    """The rule as a save would store it, or ValidationFailed naming the first wrong field; nothing is written."""
+    checked, problems = rule_problems(body)
+    if problems:
+        raise problems[0]
     return checked
+
+
+def rule_problems(body: dict[str, Any]) -> tuple[dict[str, Any], list[ValidationFailed]]:
+    """Every wrong field of the rule at once (the editor's live validation asks this as the admin types), and the
+    rule as far as it is right: the domain's checks, then the webhook addresses this stage may not call."""
+    checked, problems = rules_domain.check_rule_parts(body)
+    for index, action in enumerate(checked["actions"] or []):
+        problem = webhooks.refusal(action["url"], resolve=False) if action and action["type"] == "webhook" else None
+        if problem:
+            problems.append(ValidationFailed(f"This address cannot be called: {problem}.", code="invalid_rule",
+                                             field=f"actions[{index}].url"))
+    return checked, problems
 
 
 def create_rule(body: dict[str, Any], template_key: str | None = None) -> store.RuleItem:

@@ -133,7 +133,10 @@ def _refusal(exc: ValidationFailed) -> Problem:
 
 
 def _by_box(problems: list[Problem]) -> dict[str, str]:
-    return {p.box: p.message for p in problems}
+    boxes: dict[str, list[str]] = {}
+    for p in problems:
+        boxes.setdefault(p.box, []).append(p.message)
+    return {box: " ".join(messages) for box, messages in boxes.items()}
 
 
 def _error_key(field: str | None) -> str:
@@ -149,6 +152,8 @@ def _save(rule_id: str | None):
     body, problems = _read_rule(fields)
     values = {"name": fields.get("name", ""), "enabled": body["enabled"], **{p: fields.get(p, "") for p in PARTS}}
     rule = automation.rule_json(_rule(rule_id)) if rule_id else None
+    if not problems:
+        problems = [_refusal(exc) for exc in automation.rule_problems(body)[1]]
     if not problems:
         try:
             item = automation.update_rule(rule_id, body) if rule_id else automation.create_rule(body)
@@ -176,10 +181,7 @@ def validate_rule_form():
     require_csrf(fields)
     body, problems = _read_rule(fields)
     if not problems:
-        try:
-            automation.check_rule(body)
-        except ValidationFailed as exc:
-            problems = [_refusal(exc)]
+        problems = [_refusal(exc) for exc in automation.rule_problems(body)[1]]
     answer = {"errors": [{"field": p.field, "box": p.box, "message": p.message} for p in problems]} if problems else {"ok": True}
     renewed = {"Set-Cookie": session.cookies} if session.cookies else {}  # a token renewed now, not at every check
     return json_response(answer, headers={"Cache-Control": "no-store", **renewed})
