@@ -132,6 +132,28 @@ def test_a_note_the_cancel_did_not_see_cannot_take_stock_for_the_cancelled_order
     assert get_product("CAB-001").qty_on_hand == 50 and dn_store.get(dn.id).stock_applied is not True
 
 
+def test_a_note_whose_creation_read_the_order_just_before_the_cancel_is_not_stored(api, world, workflows, monkeypatch):
+    """The warehouse creates a note while the order is being cancelled: the note's own write requires the order
+    still accepted, so no note of a cancelled order reaches the packing list, and its number is not used up."""
+    from chalicelib.services import fulfilment
+
+    configure(auto_create_delivery_note=False, invoice_on="manual")
+    order, _, _ = accepted_order(api, world, workflows)
+    admin = world.admin_token()
+    real_get = order_store.get
+    stale = real_get(order["id"])  # read as accepted ...
+    assert api.post(f"/admin/orders/{order['id']}/cancel", REASON, admin).status == 200  # ... then cancelled
+    monkeypatch.setattr(fulfilment.order_store, "get", lambda order_id: stale if order_id == order["id"] else real_get(order_id))
+
+    with pytest.raises(Conflict) as refused:
+        fulfilment.create_delivery_note(order["id"])
+    monkeypatch.undo()
+    assert refused.value.code == "order_not_accepted"
+    assert dn_store.for_order(order["id"]) == []
+    note = api.post(f"/admin/orders/{order['id']}/delivery-notes", {}, admin)
+    assert note.status == 409 and note.error["code"] == "order_not_accepted"
+
+
 def test_an_order_waiting_for_its_first_delivery_note_ends_its_workflow_when_cancelled(api, world, workflows):
     configure(auto_create_delivery_note=False, invoice_on="manual")
     order, client, _ = accepted_order(api, world, workflows)

@@ -94,7 +94,9 @@ def _make_note(order: OrderItem, lines: list[dict[str, Any]] | None, *, note_id:
                           created_at=at, updated_at=at)
     try:
         dn = dn_store.create(dn)
-    except Conflict:
+    except Conflict as exc:
+        if exc.code != "document_exists":  # the order was cancelled meanwhile: no note for it
+            raise
         return dn_store.get(dn.id)
     events.announce("delivery_note.created", dn.id, delivery_note_id=dn.id, order_id=dn.order_id, client_id=dn.client_id)
     return dn

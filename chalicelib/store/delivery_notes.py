@@ -27,9 +27,13 @@ def _index(dn: DeliveryNoteItem) -> None:
 
 
 def create(dn: DeliveryNoteItem) -> DeliveryNoteItem:
-    """Store a new delivery note with the next DN number; 409 `document_exists` when its id is taken."""
+    """Store a new delivery note with the next DN number, while its order is still accepted (409
+    `order_not_accepted`: a cancel landed first); 409 `document_exists` when its id is taken."""
     dn.pk, dn.sk = dn_pk(dn.id), DN_SK
+    not_accepted = Conflict(f"Order {dn.order_number} is no longer accepted; only accepted orders are delivered.",
+                            code="order_not_accepted")
     save_numbered(dn, series=f"DN-{dn.created_at.year}", index=lambda: _index(dn),
+                  also_require=[(OrderItem, f"ORDER#{dn.order_id}", "ORDER", OrderItem.status == "accepted", not_accepted)],
                   exists_message="This delivery note already exists.")
     return get(dn.id)
 

@@ -19,8 +19,12 @@ MAX_ATTEMPTS = 60
 
 def save_numbered(document: Model, *, series: str, index: Callable[[], None] = lambda: None,
                   also_save: Sequence[Model] = (), also_update: Sequence[tuple[Model, list[Any]]] = (),
+                  also_require: Sequence[tuple[type[Model], str, str, Any, Exception]] = (),
                   exists_message: str = "This document was already stored.") -> None:
     """Store `document` (which must be new) with `series`'s next number, with the other writes, atomically.
+
+    `also_require`: (model, hash key, range key, condition, refusal) items that must hold when the document is
+    stored (its order still accepted); the refusal is raised, and nothing written, when one does not.
 
     Unique and gapless under any number of writers: a writer whose counter value went stale reads it
     again and retries. Raises 409 `document_exists` when the document itself already exists
@@ -37,6 +41,8 @@ def save_numbered(document: Model, *, series: str, index: Callable[[], None] = l
         condition = CounterItem.value == current if current else CounterItem.pk.does_not_exist()
         try:
             with TransactWrite(connection=connection()) as tx:
+                for model, hash_key, range_key, required, _ in also_require:
+                    tx.condition_check(model, hash_key, range_key, condition=required)
                 tx.save(document, condition=type(document).pk.does_not_exist())
                 for item in also_save:
                     tx.save(item)
@@ -48,8 +54,12 @@ def save_numbered(document: Model, *, series: str, index: Callable[[], None] = l
                 return
             raise
         except TransactWriteError as exc:
-            failed = failed_conditions(exc)  # PynamoDB order: puts (document first), then updates (counter last)
-            if failed and failed[0]:
+            # PynamoDB's order: condition checks, puts (the document first), then updates (the counter last)
+            failed = failed_conditions(exc)
+            for (*_, refusal), did_fail in zip(also_require, failed):
+                if did_fail:
+                    raise refusal from exc
+            if failed and failed[len(also_require)]:
                 raise Conflict(exists_message, code="document_exists") from exc
             if (failed and failed[-1]) or exc.cause_response_code == "TransactionConflictException":
                 time.sleep(random.uniform(0.002, 0.02) * min(attempt + 1, 10))
