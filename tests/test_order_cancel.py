@@ -147,6 +147,9 @@ def test_a_note_whose_creation_read_the_order_just_before_the_cancel_is_not_stor
 
     with pytest.raises(Conflict) as refused:
         fulfilment.create_delivery_note(order["id"])
+    configure(auto_create_delivery_note=True)
+    with pytest.raises(fulfilment.OrderCancelled):  # the workflow's CreateDeliveryNote: ends at Cancelled
+        fulfilment.delivery_note_step(order["id"], None)
     monkeypatch.undo()
     assert refused.value.code == "order_not_accepted"
     assert dn_store.for_order(order["id"]) == []

@@ -49,7 +49,12 @@ def delivery_note_step(order_id: str, delivery_note_id: str | None) -> dict[str,
     if delivery_note_id:
         return {"delivery_note_id": delivery_note_id}
     if order.fulfilment_note_id is None and settings_store.load().auto_create_delivery_note:
-        dn = _make_note(order, None, note_id=f"dn_{order_id}")
+        try:
+            dn = _make_note(order, None, note_id=f"dn_{order_id}")
+        except Conflict as exc:
+            if exc.code == "order_not_accepted":  # cancelled since the read above
+                raise OrderCancelled(f"order {order.number} was cancelled") from exc
+            raise
         _claim(order_id, dn.id)
         order = order_store.get(order_id)
     return {"delivery_note_id": order.fulfilment_note_id}
