@@ -1,5 +1,5 @@
 """The back office's catalogue and price pages in headless Chromium: a price-list CSV with an error is fixed and
-imported, a product's quantity step reaches the buyer's cart, the client preview and the price trace."""
+imported, a product CSV likewise, a product's quantity step reaches the buyer's cart, the client preview and the price trace."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -20,6 +20,33 @@ HQ = {"label": "HQ", "line1": "Str. Memorandumului 1", "city": "Cluj-Napoca", "p
 def staff_member(world, role="manager"):
     user_id, _ = world.staff(role)
     return find_user(user_id).email
+
+
+def test_a_product_csv_with_an_error_is_fixed_previewed_and_imported(people, http_server, world):
+    world.product("CAB-001", name="Patch cable", base_price=Decimal("10.00"))
+    manager = people()
+    sign_in(manager, http_server, staff_member(world), lands="**/agent/orders")
+    manager.click(".sidebar >> text=Products")
+    manager.wait_for_url("**/agent/products")
+    manager.click("#import-link")
+    manager.wait_for_url("**/agent/import/products")
+
+    header = "sku,name,category,unit,base_price,currency,vat_rate\n"
+    manager.fill("#f-csv", header + "CAB-001,Patch cable 2m,Cables,pcs,11.00,EUR,19\nSW-24,Switch 24p,Network,pcs,abc,EUR,19\n")
+    submit(manager, "#check-import")
+    row = manager.locator('#row-errors tr[data-row="3"]')
+    assert row.inner_text().split("\t")[:2] == ["3", "base_price"]
+    assert manager.query_selector("#confirm-import") is None
+    assert get_product("CAB-001").base_price == Decimal("10.00")  # a file with an error changes nothing
+
+    manager.fill("#f-csv", header + "CAB-001,Patch cable 2m,Cables,pcs,11.00,EUR,19\nSW-24,Switch 24p,Network,pcs,250.00,EUR,19\n")
+    submit(manager, "#check-import")
+    assert manager.inner_text("#preview-summary") == "Ready: 1 new, 1 changed, 0 unchanged."
+    assert get_product("CAB-001").base_price == Decimal("10.00")  # checked, not yet written
+    submit(manager, "#confirm-import")
+    manager.wait_for_url("**/agent/products")
+    assert manager.inner_text("#flash-notice") == "Imported: 1 new, 1 changed, 0 unchanged."
+    assert get_product("CAB-001").base_price == Decimal("11.00") and get_product("SW-24").name == "Switch 24p"
 
 
 def test_a_price_list_csv_with_an_error_is_fixed_and_imported(people, http_server, world, tmp_path):
